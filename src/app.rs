@@ -1,0 +1,96 @@
+//! The application entry point shared by the CLI and the tests: build from settings, bind a
+//! listener, serve until a shutdown future resolves.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::{config::Settings, db::Db, http, seed, storage::Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub store: Store,
+    pub settings: Arc<Settings>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (migrating it) and the store, and binds `settings.bind`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.bind))?;
+        Self::with_listener(settings, listener).await
+    }
+
+    pub async fn with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let db = Db::connect(settings.database_url.expose()).await?;
+        db.migrate().await?;
+        let store = Store::open(&settings.store)?;
+        if settings.seed_demo {
+            seed::demo_if_empty(&db)
+                .await
+                .context("seeding the demo catalogue")?;
+        }
+        let state = AppState {
+            db,
+            store,
+            settings: Arc::new(settings),
+        };
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = http::router(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,57 @@
+//! Least privilege per role and organisation. Every handler asks here before acting.
+
+use crate::{
+    accounts::{self, OrgRole, User},
+    db::Db,
+    error::{AppError, AppResult},
+};
+
+pub fn require_superadmin(user: &User) -> AppResult<()> {
+    if user.is_superadmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn org_exists(db: &Db, org_id: &str) -> AppResult<bool> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_one(&db.pool)
+            .await?
+            > 0,
+    )
+}
+
+/// Passes for a superadmin or a member whose role satisfies `allowed`; an unknown organisation
+/// is 404 and a member without the role (or a non-member) is 403.
+pub async fn require_org_role(
+    db: &Db,
+    user: &User,
+    org_id: &str,
+    allowed: fn(OrgRole) -> bool,
+) -> AppResult<()> {
+    if !org_exists(db, org_id).await? {
+        return Err(AppError::NotFound);
+    }
+    if user.is_superadmin {
+        return Ok(());
+    }
+    match accounts::role_in(db, &user.id, org_id).await? {
+        Some(role) if allowed(role) => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub fn admin(role: OrgRole) -> bool {
+    role == OrgRole::Admin
+}
+
+pub fn author(role: OrgRole) -> bool {
+    role.can_author()
+}
+
+pub fn member(_: OrgRole) -> bool {
+    true
+}

@@ -1,0 +1,33 @@
+//! Who sees which course, as one SQL predicate over `courses c` used by every read.
+//!
+//! - anyone: published `public` courses;
+//! - members of the owning organisation: its `org`, `consortium` and `public` courses, and its
+//!   drafts when they are teachers or admins there;
+//! - members of an organisation that shares an *active* consortium with the owner: its
+//!   `consortium` courses;
+//! - superadmins: everything.
+
+use crate::{accounts::User, db::Placeholders};
+
+/// Returns the predicate; pushes the values it binds onto `binds`.
+pub fn predicate(viewer: Option<&User>, ph: &mut Placeholders, binds: &mut Vec<String>) -> String {
+    let Some(user) = viewer else {
+        return "c.visibility = 'public'".to_owned();
+    };
+    if user.is_superadmin {
+        return "1 = 1".to_owned();
+    }
+    let u = ph.next();
+    binds.push(user.id.clone());
+    format!(
+        "(c.visibility = 'public' \
+          OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.org_id = c.org_id AND vm.user_id = {u} \
+                     AND (c.visibility <> 'draft' OR vm.role IN ('teacher', 'admin'))) \
+          OR (c.visibility = 'consortium' AND EXISTS ( \
+                SELECT 1 FROM consortium_members va \
+                JOIN consortium_members vb ON vb.consortium_id = va.consortium_id \
+                JOIN memberships vm2 ON vm2.org_id = vb.org_id \
+                WHERE va.org_id = c.org_id AND va.status = 'active' AND vb.status = 'active' \
+                AND vm2.user_id = {u})))"
+    )
+}

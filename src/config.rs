@@ -1,0 +1,253 @@
+//! Layered configuration: defaults → TOML file (`--config`) → environment (`CARAVAN_*`) → flags.
+//!
+//! clap already gives flags precedence over their `CARAVAN_*` variables, so the layering here is
+//! "clap value, else file value, else default". `DATABASE_URL` is honoured as a lower-priority
+//! environment alias because every sqlx tool and hosting platform sets it.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde::Deserialize;
+
+/// A value that must never reach a log line or a `Debug` dump.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(\"[redacted]\")")
+    }
+}
+
+/// Where blobs live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreLocation {
+    Local(PathBuf),
+    S3 { bucket: String, prefix: String },
+}
+
+impl StoreLocation {
+    pub fn parse(s: &str) -> anyhow::Result<Self> {
+        if let Some(rest) = s.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                bail!("store URL {s:?} names no bucket (expected s3://bucket[/prefix])");
+            }
+            return Ok(Self::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_matches('/').to_owned(),
+            });
+        }
+        if s.contains("://") {
+            bail!("unsupported store {s:?}: use a local folder or s3://bucket[/prefix]");
+        }
+        Ok(Self::Local(PathBuf::from(s)))
+    }
+}
+
+/// Settings that flags and `CARAVAN_*` variables can set; shared by every subcommand.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SettingsArgs {
+    /// Optional TOML file with any of the settings below (snake_case keys).
+    #[arg(long, global = true, env = "CARAVAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, global = true, env = "CARAVAN_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// sqlite://FILE or postgres://… (DATABASE_URL is read too).
+    #[arg(
+        long,
+        global = true,
+        env = "CARAVAN_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// A local folder or s3://bucket[/prefix] (credentials from the usual AWS_* variables).
+    #[arg(long, global = true, env = "CARAVAN_STORE")]
+    pub store: Option<String>,
+    /// Origins allowed by CORS, comma-separated; `*` allows any.
+    #[arg(
+        long,
+        global = true,
+        env = "CARAVAN_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Option<Vec<String>>,
+    /// Seed a demo organisation and course into an empty database.
+    #[arg(long, global = true, env = "CARAVAN_SEED_DEMO")]
+    pub seed_demo: Option<bool>,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, global = true, env = "CARAVAN_LOG_JSON")]
+    pub log_json: Option<bool>,
+    /// Trust the first address of X-Forwarded-For (only behind a proxy you run).
+    #[arg(long, global = true, env = "CARAVAN_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: Option<bool>,
+}
+
+/// The same settings as read from the TOML file.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    bind: Option<SocketAddr>,
+    database_url: Option<String>,
+    store: Option<String>,
+    cors_origins: Option<Vec<String>>,
+    seed_demo: Option<bool>,
+    log_json: Option<bool>,
+    trust_forwarded_for: Option<bool>,
+    max_json_bytes: Option<usize>,
+    request_timeout_secs: Option<u64>,
+    session_ttl_hours: Option<u64>,
+}
+
+/// Fully resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: Secret<String>,
+    pub store: StoreLocation,
+    pub cors_origins: Vec<String>,
+    pub seed_demo: bool,
+    pub log_json: bool,
+    pub trust_forwarded_for: bool,
+    pub max_json_bytes: usize,
+    pub request_timeout: Duration,
+    pub session_ttl: Duration,
+}
+
+impl Settings {
+    /// Settings for tests and embedding: defaults with the given database and store.
+    pub fn new(database_url: impl Into<String>, store: StoreLocation) -> Self {
+        Self {
+            bind: ([127, 0, 0, 1], 8080).into(),
+            database_url: Secret::new(database_url.into()),
+            store,
+            cors_origins: Vec::new(),
+            seed_demo: false,
+            log_json: false,
+            trust_forwarded_for: false,
+            max_json_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+
+    pub fn resolve(args: &SettingsArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str::<FileSettings>(&text)
+                    .with_context(|| format!("parsing config file {}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let database_url = args
+            .database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()))
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://caravan.db".to_owned());
+        let store = args
+            .store
+            .clone()
+            .or(file.store)
+            .unwrap_or_else(|| "media".to_owned());
+        let mut settings = Self::new(database_url, StoreLocation::parse(&store)?);
+        if let Some(bind) = args.bind.or(file.bind) {
+            settings.bind = bind;
+        }
+        settings.cors_origins = args
+            .cors_origins
+            .clone()
+            .or(file.cors_origins)
+            .unwrap_or_default();
+        settings.seed_demo = args.seed_demo.or(file.seed_demo).unwrap_or(true);
+        settings.log_json = args.log_json.or(file.log_json).unwrap_or(false);
+        settings.trust_forwarded_for = args
+            .trust_forwarded_for
+            .or(file.trust_forwarded_for)
+            .unwrap_or(false);
+        if let Some(n) = file.max_json_bytes {
+            settings.max_json_bytes = n;
+        }
+        if let Some(s) = file.request_timeout_secs {
+            settings.request_timeout = Duration::from_secs(s);
+        }
+        if let Some(h) = file.session_ttl_hours {
+            settings.session_ttl = Duration::from_secs(h * 3600);
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let s = Settings::new(
+            "postgres://u:hunter2@db/x",
+            StoreLocation::Local("m".into()),
+        );
+        let dump = format!("{s:?}");
+        assert!(!dump.contains("hunter2"), "{dump}");
+    }
+
+    #[test]
+    fn store_locations_parse() {
+        assert_eq!(
+            StoreLocation::parse("s3://bucket/a/b/").unwrap(),
+            StoreLocation::S3 {
+                bucket: "bucket".into(),
+                prefix: "a/b".into()
+            }
+        );
+        assert_eq!(
+            StoreLocation::parse("media").unwrap(),
+            StoreLocation::Local("media".into())
+        );
+        assert!(StoreLocation::parse("s3://").is_err());
+        assert!(StoreLocation::parse("gs://x").is_err());
+    }
+
+    #[test]
+    fn flags_beat_file_and_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nstore = \"s3://b\"\n").unwrap();
+        let args = SettingsArgs {
+            config: Some(path),
+            store: Some("elsewhere".into()),
+            database_url: Some("sqlite://x.db".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(s.bind, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(s.store, StoreLocation::Local("elsewhere".into()));
+        assert!(s.seed_demo);
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "bnid = \"0.0.0.0:9000\"\n").unwrap();
+        let args = SettingsArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&args).is_err());
+    }
+}

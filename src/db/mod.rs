@@ -1,0 +1,149 @@
+//! The database: one set of queries over SQLite (embedded default) and PostgreSQL (at scale).
+//!
+//! Queries go through sqlx's `Any` driver with `$n` placeholders, which both backends accept, and
+//! use portable types only (TEXT ids, BIGINT epoch milliseconds, BOOLEAN, DOUBLE). Where SQL must
+//! differ (schema DDL, row locking) the backend is matched explicitly.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+    AnyPool, ConnectOptions, Executor,
+};
+
+pub mod time;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects (creating a missing SQLite file) without migrating.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            (Backend::Sqlite, sqlite_url_with_create(url))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            anyhow::bail!("unsupported database URL: expected sqlite:// or postgres://");
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .context("parsing the database URL")?
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            // One writer at a time is SQLite's model; WAL lets readers proceed meanwhile and
+            // NORMAL sync is durable at every checkpoint and crash-safe in WAL mode.
+            pool = pool.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        } else {
+            pool = pool.max_connections(16);
+        }
+        let pool = pool
+            .connect_with(options)
+            .await
+            .context("connecting to the database")?;
+        Ok(Self { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("applying migrations")?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// `sqlite://file.db` should create the file, as a first `cargo run` expects.
+fn sqlite_url_with_create(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// True when an error is a unique-constraint violation (on either backend).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Builds `$n` placeholders for dynamically assembled queries.
+#[derive(Default)]
+pub struct Placeholders(usize);
+
+impl Placeholders {
+    pub fn next(&mut self) -> String {
+        self.0 += 1;
+        format!("${}", self.0)
+    }
+}
+
+/// A boolean column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite (the Any driver maps no
+/// SQLite BOOLEAN). Decode struct fields with `#[sqlx(try_from = "Flag")]`.
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> Self {
+        f.0
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<sqlx::Any>>::compatible(ty)
+            || <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx::ValueRef;
+        if <bool as sqlx::Type<sqlx::Any>>::compatible(&value.type_info()) {
+            <bool as sqlx::Decode<sqlx::Any>>::decode(value).map(Flag)
+        } else {
+            <i64 as sqlx::Decode<sqlx::Any>>::decode(value).map(|i| Flag(i != 0))
+        }
+    }
+}

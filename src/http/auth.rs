@@ -1,0 +1,219 @@
+//! Login, logout, the caller's own profile, and self-registration with a join code.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{presented_token, Caller, ClientAddr, Json, SESSION_COOKIE};
+use crate::{
+    accounts::{self, password, throttle, Membership, User},
+    app::AppState,
+    db::time::to_rfc3339,
+    error::{AppError, AppResult, FieldError},
+    orgs::join_codes,
+    values::Email,
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(join))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub is_superadmin: bool,
+    pub created_at: String,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            is_superadmin: u.is_superadmin,
+            created_at: to_rfc3339(u.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Opaque bearer token; also set as the HttpOnly session cookie.
+    token: String,
+    user: UserView,
+}
+
+/// Exchange e-mail and password for a bearer token and a session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem),
+              (status = 429, body = crate::error::Problem)))]
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    jar: CookieJar,
+    Json(req): Json<LoginRequest>,
+) -> AppResult<impl IntoResponse> {
+    let email = Email::parse(&req.email).map_err(|m| AppError::field("email", m))?;
+    let keys = [
+        (throttle::account_key(email.as_str()), throttle::PER_ACCOUNT),
+        (
+            throttle::address_key(&addr.to_string()),
+            throttle::PER_ADDRESS,
+        ),
+    ];
+    throttle::check(&state.db, &keys).await?;
+    let user = accounts::find_by_email(&state.db, &email).await?;
+    let stored = match &user {
+        Some(u) => accounts::password_hash_of(&state.db, &u.id).await?,
+        None => None,
+    };
+    let ok = password::verify(stored, req.password).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        throttle::record_failure(&state.db, &keys).await?;
+        return Err(AppError::Unauthorized);
+    };
+    throttle::clear(&state.db, &keys[0].0).await?;
+    let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
+    let jar = jar.add(session_cookie(&token, &state));
+    Ok((
+        jar,
+        Json(LoginResponse {
+            token,
+            user: user.into(),
+        }),
+    ))
+}
+
+fn session_cookie(token: &str, state: &AppState) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token.to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(time::Duration::seconds(
+            state.settings.session_ttl.as_secs() as i64,
+        ))
+        .build()
+}
+
+/// Revoke the presented token or session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem)))]
+async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+) -> AppResult<impl IntoResponse> {
+    caller.user()?;
+    if let Some(token) = presented_token(&headers) {
+        accounts::revoke_session(&state.db, &token).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((StatusCode::NO_CONTENT, jar))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    user: UserView,
+    memberships: Vec<Membership>,
+}
+
+/// The caller and the organisations they belong to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
+async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>> {
+    let user = caller.user()?.clone();
+    let memberships = accounts::memberships(&state.db, &user.id).await?;
+    Ok(Json(Me {
+        user: user.into(),
+        memberships,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct JoinRequest {
+    code: String,
+    /// Required when not logged in: the new account's details.
+    email: Option<String>,
+    display_name: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JoinResponse {
+    org_id: String,
+    role: accounts::OrgRole,
+    /// Set when a new account was created (the caller is then logged in with it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    user: UserView,
+}
+
+/// Join an organisation as a learner with a join code: a logged-in user joins as themself,
+/// anyone else registers a new account at the same time.
+#[utoipa::path(post, path = "/api/v1/join", tag = "auth", request_body = JoinRequest,
+    responses((status = 201, body = JoinResponse), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn join(
+    State(state): State<AppState>,
+    caller: Caller,
+    jar: CookieJar,
+    Json(req): Json<JoinRequest>,
+) -> AppResult<impl IntoResponse> {
+    let (user, token) = match caller.0 {
+        Some(user) => (user, None),
+        None => {
+            let mut errors = Vec::new();
+            let email = Email::parse(req.email.as_deref().unwrap_or_default())
+                .map_err(|m| errors.push(FieldError::new("email", m)))
+                .ok();
+            let name = password::display_name(req.display_name.as_deref().unwrap_or_default())
+                .map_err(|m| errors.push(FieldError::new("display_name", m)))
+                .ok();
+            let pw = password::Password::parse(req.password.as_deref().unwrap_or_default())
+                .map_err(|m| errors.push(FieldError::new("password", m)))
+                .ok();
+            let (Some(email), Some(name), Some(pw)) = (email, name, pw) else {
+                return Err(AppError::Validation(errors));
+            };
+            // Check the code before creating an account that would otherwise be orphaned.
+            join_codes::peek(&state.db, &req.code).await?;
+            let hash = password::hash(pw).await?;
+            let user = accounts::create_user(&state.db, &email, &name, &hash, false).await?;
+            let token =
+                accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
+            (user, Some(token))
+        }
+    };
+    let (org_id, role) = join_codes::redeem(&state.db, &req.code, &user.id).await?;
+    let jar = match &token {
+        Some(t) => jar.add(session_cookie(t, &state)),
+        None => jar,
+    };
+    Ok((
+        StatusCode::CREATED,
+        jar,
+        Json(JoinResponse {
+            org_id,
+            role,
+            token,
+            user: user.into(),
+        }),
+    ))
+}

@@ -1,0 +1,221 @@
+//! Request extractors whose every rejection is a problem+json `AppError`.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    extract::{
+        rejection::{BytesRejection, PathRejection, QueryRejection},
+        ConnectInfo, FromRef, FromRequest, FromRequestParts, Request,
+    },
+    http::{header, request::Parts, HeaderMap},
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::CookieJar;
+use bytes::Bytes;
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::{
+    accounts::{self, User},
+    app::AppState,
+    error::{AppError, AppResult, FieldError},
+};
+
+pub const SESSION_COOKIE: &str = "caravan_session";
+
+/// JSON in and out. Parsing keeps the path of the offending field for the 422 body.
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(AppError::UnsupportedMediaType {
+                detail: "Send the body as JSON with Content-Type: application/json.".into(),
+            });
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+pub fn body_error(e: BytesRejection) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge {
+            code: "payload-too-large",
+            detail: "The request body is larger than this endpoint accepts.".into(),
+        }
+    } else {
+        AppError::bad_request("unreadable-body", "The request body could not be read.")
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return AppError::bad_request(
+                "malformed-json",
+                format!("The body is not valid JSON: {inner}"),
+            );
+        }
+        let message = inner.to_string();
+        let field = if path == "." {
+            // serde reports a missing field at the parent: name the field itself.
+            message
+                .split('`')
+                .nth(1)
+                .map(str::to_owned)
+                .unwrap_or_else(|| "body".into())
+        } else {
+            path
+        };
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        AppError::Validation(vec![FieldError::new(field, message)])
+    })?;
+    de.end().map_err(|_| {
+        AppError::bad_request(
+            "malformed-json",
+            "The body has trailing data after the JSON value.",
+        )
+    })?;
+    Ok(value)
+}
+
+/// Query-string parameters; a malformed one is a 400 naming it.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e: QueryRejection| AppError::bad_request("invalid-query", e.body_text()))
+    }
+}
+
+/// Path parameters; a malformed one is a 404 (the resource cannot exist).
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|_: PathRejection| AppError::NotFound)
+    }
+}
+
+/// Who is calling: a user from a bearer token or the session cookie, or nobody.
+pub struct Caller(pub Option<User>);
+
+impl Caller {
+    pub fn user(&self) -> AppResult<&User> {
+        self.0.as_ref().ok_or(AppError::Unauthorized)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .ok_or(AppError::Unauthorized)?;
+            // A presented but dead token is an error, not anonymity: the client must know.
+            let user = accounts::user_for_token(&state.db, token.trim()).await?;
+            return user.map(|u| Caller(Some(u))).ok_or(AppError::Unauthorized);
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        if let Some(cookie) = jar.get(SESSION_COOKIE) {
+            // A stale cookie just means "logged out" for the pages.
+            return Ok(Caller(
+                accounts::user_for_token(&state.db, cookie.value()).await?,
+            ));
+        }
+        Ok(Caller(None))
+    }
+}
+
+/// The session token the request authenticated with, for logout.
+pub fn presented_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return v.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+    }
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop when configured to trust it.
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        if state.settings.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientAddr(ip));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientAddr(peer))
+    }
+}

@@ -1,0 +1,224 @@
+//! Organisation admins manage members, class-list imports and join codes.
+
+use axum::{extract::State, http::StatusCode};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Caller, Json, Path};
+use crate::{
+    accounts::OrgRole,
+    app::AppState,
+    authz,
+    db::time::parse_rfc3339,
+    error::{AppError, AppResult},
+    orgs::{
+        import::{self, ImportReport},
+        join_codes::{self, JoinCode},
+        members::{self, Added, MemberView, NewMember},
+    },
+    values::Email,
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_members, add_member))
+        .routes(routes!(update_member, remove_member))
+        .routes(routes!(import_members))
+        .routes(routes!(list_join_codes, create_join_code))
+        .routes(routes!(revoke_join_code))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberList {
+    items: Vec<MemberView>,
+}
+
+/// Members of an organisation (its admins).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/members", tag = "members",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = MemberList), (status = 403, body = crate::error::Problem)))]
+async fn list_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+) -> AppResult<Json<MemberList>> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    Ok(Json(MemberList {
+        items: members::list(&state.db, &org_id).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AddMember {
+    email: String,
+    /// Required when the e-mail has no account yet.
+    display_name: Option<String>,
+    /// Required when the e-mail has no account yet.
+    password: Option<String>,
+    role: OrgRole,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddedMember {
+    user_id: String,
+    email: String,
+    role: OrgRole,
+    /// False when an existing account was added.
+    created_account: bool,
+}
+
+/// Add a member, creating the account if the e-mail is new (org admin).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/members", tag = "members", request_body = AddMember,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = AddedMember), (status = 409, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+async fn add_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+    Json(req): Json<AddMember>,
+) -> AppResult<(StatusCode, Json<AddedMember>)> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let email = Email::parse(&req.email).map_err(|m| AppError::field("email", m))?;
+    let new = NewMember {
+        email,
+        display_name: req.display_name,
+        password: req.password,
+        role: req.role,
+    };
+    let (user, created_account) = match members::add(&state.db, &org_id, new).await? {
+        Added::Created(u) => (u, true),
+        Added::Existing(u) => (u, false),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(AddedMember {
+            user_id: user.id,
+            email: user.email,
+            role: req.role,
+            created_account,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateMember {
+    role: OrgRole,
+}
+
+/// Change a member's role (org admin).
+#[utoipa::path(patch, path = "/api/v1/orgs/{org_id}/members/{user_id}", tag = "members",
+    request_body = UpdateMember, security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+async fn update_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, user_id)): Path<(String, String)>,
+    Json(req): Json<UpdateMember>,
+) -> AppResult<StatusCode> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    members::set_role(&state.db, &org_id, &user_id, req.role).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove a member from the organisation (org admin); the account itself remains.
+#[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/members/{user_id}", tag = "members",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+async fn remove_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, user_id)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    members::remove(&state.db, &org_id, &user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Import a class list as CSV (`email,display_name,role,password`); the report says per row
+/// what was created, added or rejected and why (org admin).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/members:import", tag = "members",
+    request_body(content = String, content_type = "text/csv"),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ImportReport), (status = 422, body = crate::error::Problem)))]
+async fn import_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<Json<ImportReport>> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let body = body.map_err(super::extract::body_error)?;
+    Ok(Json(import::import_csv(&state.db, &org_id, &body).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JoinCodeList {
+    items: Vec<JoinCode>,
+}
+
+/// Join codes of an organisation (org admin).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/join-codes", tag = "members",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = JoinCodeList)))]
+async fn list_join_codes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+) -> AppResult<Json<JoinCodeList>> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    Ok(Json(JoinCodeList {
+        items: join_codes::list(&state.db, &org_id).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct CreateJoinCode {
+    /// How many learners may use it; unlimited when absent.
+    max_uses: Option<i64>,
+    /// RFC 3339; never expires when absent.
+    expires_at: Option<String>,
+}
+
+/// Create a learner join code (org admin).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/join-codes", tag = "members",
+    request_body = CreateJoinCode, security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = JoinCode), (status = 422, body = crate::error::Problem)))]
+async fn create_join_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+    Json(req): Json<CreateJoinCode>,
+) -> AppResult<(StatusCode, Json<JoinCode>)> {
+    let user = caller.user()?;
+    authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
+    if req.max_uses.is_some_and(|n| n < 1) {
+        return Err(AppError::field("max_uses", "must be at least 1"));
+    }
+    let expires_at = match req.expires_at.as_deref() {
+        Some(s) => Some(
+            parse_rfc3339(s)
+                .ok_or_else(|| AppError::field("expires_at", "must be an RFC 3339 time"))?,
+        ),
+        None => None,
+    };
+    let code = join_codes::create(&state.db, &org_id, &user.id, req.max_uses, expires_at).await?;
+    Ok((StatusCode::CREATED, Json(code)))
+}
+
+/// Revoke a join code (org admin).
+#[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/join-codes/{code}", tag = "members",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+async fn revoke_join_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, code)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    join_codes::revoke(&state.db, &org_id, &code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,145 @@
+//! The HTTP edge: routes, middleware and the OpenAPI document generated from the handlers.
+
+mod auth;
+mod consortia;
+mod courses;
+pub mod extract;
+mod health;
+mod members;
+mod orgs;
+mod pages;
+mod vocab;
+
+use std::time::Duration;
+
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{header, HeaderName, HeaderValue, Method, Request, StatusCode},
+    Router,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    cors::{AllowOrigin, Any, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    sensitive_headers::SetSensitiveRequestHeadersLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+use utoipa::{
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{app::AppState, error::AppError};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Caravan", description = "Learning-content delivery server for micro-courses"),
+    modifiers(&SecuritySchemes),
+    components(schemas(crate::error::Problem))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(extract::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// All API routes with their OpenAPI description.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::routes())
+        .merge(auth::routes())
+        .merge(orgs::routes())
+        .merge(members::routes())
+        .merge(consortia::routes())
+        .merge(vocab::routes())
+        .merge(courses::routes())
+        .split_for_parts()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, mut openapi) = api();
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let openapi = std::sync::Arc::new(openapi);
+    let settings = state.settings.clone();
+
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let request_id = req
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
+    });
+
+    let middleware = ServiceBuilder::new()
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(cors(&settings.cors_origins))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout.max(Duration::from_secs(1)),
+        ));
+
+    api.route(
+        "/api/v1/openapi.json",
+        axum::routing::get(move || {
+            let doc = openapi.clone();
+            async move { axum::Json(doc) }
+        }),
+    )
+    .merge(pages::routes())
+    .fallback(|| async { AppError::NotFound })
+    .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+    .layer(DefaultBodyLimit::max(settings.max_json_bytes))
+    .layer(middleware)
+    .with_state(state)
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::RANGE])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::CONTENT_LENGTH,
+            header::ETAG,
+            REQUEST_ID,
+        ])
+        .max_age(Duration::from_secs(3600));
+    if origins.iter().any(|o| o == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let list: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+        layer.allow_origin(AllowOrigin::list(list))
+    }
+}

@@ -1,0 +1,111 @@
+//! The platform's vocabularies: domains (extensible by admins) and target groups.
+
+use axum::{extract::State, http::StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Caller, Json};
+use crate::{
+    app::AppState,
+    db::{is_unique_violation, time::now_ms},
+    error::{AppError, AppResult, FieldError},
+    values::{Slug, Text},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_domains, create_domain))
+        .routes(routes!(list_target_groups))
+}
+
+#[derive(Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct Term {
+    slug: String,
+    label_en: String,
+    label_zh: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TermList {
+    items: Vec<Term>,
+}
+
+/// Course domains with English and Chinese labels.
+#[utoipa::path(get, path = "/api/v1/domains", tag = "vocabulary", responses((status = 200, body = TermList)))]
+async fn list_domains(State(state): State<AppState>) -> AppResult<Json<TermList>> {
+    let items = sqlx::query_as::<_, Term>(
+        "SELECT slug, label_en, label_zh FROM domains ORDER BY builtin DESC, slug",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(Json(TermList { items }))
+}
+
+/// Add a domain (superadmins and organisation admins).
+#[utoipa::path(post, path = "/api/v1/domains", tag = "vocabulary", request_body = Term,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = Term), (status = 403, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+async fn create_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<Term>,
+) -> AppResult<(StatusCode, Json<Term>)> {
+    let user = caller.user()?;
+    if !user.is_superadmin {
+        let admin_somewhere: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND role = 'admin'",
+        )
+        .bind(&user.id)
+        .fetch_one(&state.db.pool)
+        .await?;
+        if admin_somewhere == 0 {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let mut errors = Vec::new();
+    let slug = Slug::parse(&req.slug)
+        .map_err(|m| errors.push(FieldError::new("slug", m)))
+        .ok();
+    let en = Text::parse(&req.label_en, 100)
+        .map_err(|m| errors.push(FieldError::new("label_en", m)))
+        .ok();
+    let zh = Text::parse(&req.label_zh, 100)
+        .map_err(|m| errors.push(FieldError::new("label_zh", m)))
+        .ok();
+    let (Some(slug), Some(en), Some(zh)) = (slug, en, zh) else {
+        return Err(AppError::Validation(errors));
+    };
+    sqlx::query("INSERT INTO domains (slug, label_en, label_zh, builtin, created_at) VALUES ($1, $2, $3, FALSE, $4)")
+        .bind(slug.as_str())
+        .bind(en.as_str())
+        .bind(zh.as_str())
+        .bind(now_ms())
+        .execute(&state.db.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::conflict("slug", "This domain already exists.")
+            } else {
+                e.into()
+            }
+        })?;
+    let term = Term {
+        slug: slug.into_string(),
+        label_en: en.into_string(),
+        label_zh: zh.into_string(),
+    };
+    Ok((StatusCode::CREATED, Json(term)))
+}
+
+/// Target groups of vocational training with English and Chinese labels.
+#[utoipa::path(get, path = "/api/v1/target-groups", tag = "vocabulary", responses((status = 200, body = TermList)))]
+async fn list_target_groups(State(state): State<AppState>) -> AppResult<Json<TermList>> {
+    let items = sqlx::query_as::<_, Term>(
+        "SELECT slug, label_en, label_zh FROM target_groups ORDER BY slug",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(Json(TermList { items }))
+}

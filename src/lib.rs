@@ -1,0 +1,21 @@
+//! Caravan: a learning-content delivery server for micro-courses.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod app;
+pub mod authz;
+pub mod catalogue;
+pub mod cli;
+pub mod config;
+pub mod consortia;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod orgs;
+pub mod seed;
+pub mod storage;
+pub mod telemetry;
+pub mod values;
+
+pub use app::{AppState, Application};
+pub use config::{Settings, StoreLocation};

@@ -1,0 +1,159 @@
+//! Join codes let learners register themselves into an organisation from a phone.
+//!
+//! Codes are short enough to copy from a classroom board, drawn from an alphabet without
+//! look-alike characters, and only ever grant the learner role.
+
+use rand::Rng;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    accounts::OrgRole,
+    db::{time::now_ms, Db},
+    error::{AppError, AppResult},
+};
+
+const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+const LEN: usize = 10;
+
+fn generate() -> String {
+    let mut rng = rand::rngs::OsRng;
+    (0..LEN)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Codes are typed by people: ignore case, spaces and hyphens.
+pub fn normalise(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct JoinCode {
+    pub code: String,
+    pub org_id: String,
+    #[schema(value_type = OrgRole)]
+    pub role: String,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    #[serde(serialize_with = "crate::db::time::serialize_opt_ms")]
+    #[schema(value_type = Option<String>)]
+    pub expires_at: Option<i64>,
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub revoked: bool,
+    #[serde(serialize_with = "crate::db::time::serialize_ms")]
+    #[schema(value_type = String)]
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "code, org_id, role, max_uses, uses, expires_at, revoked, created_at";
+
+pub async fn create(
+    db: &Db,
+    org_id: &str,
+    created_by: &str,
+    max_uses: Option<i64>,
+    expires_at: Option<i64>,
+) -> AppResult<JoinCode> {
+    Ok(sqlx::query_as::<_, JoinCode>(&format!(
+        "INSERT INTO join_codes (code, org_id, role, max_uses, expires_at, created_by, created_at) \
+         VALUES ($1, $2, 'learner', $3, $4, $5, $6) RETURNING {COLUMNS}"
+    ))
+    .bind(generate())
+    .bind(org_id)
+    .bind(max_uses)
+    .bind(expires_at)
+    .bind(created_by)
+    .bind(now_ms())
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<JoinCode>> {
+    Ok(sqlx::query_as::<_, JoinCode>(&format!(
+        "SELECT {COLUMNS} FROM join_codes WHERE org_id = $1 ORDER BY created_at DESC"
+    ))
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn revoke(db: &Db, org_id: &str, code: &str) -> AppResult<()> {
+    let n = sqlx::query("UPDATE join_codes SET revoked = TRUE WHERE org_id = $1 AND code = $2")
+        .bind(org_id)
+        .bind(normalise(code))
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+fn unusable() -> AppError {
+    AppError::field("code", "This join code is unknown, expired or used up.")
+}
+
+const USABLE: &str = "code = $1 AND NOT revoked AND (max_uses IS NULL OR uses < max_uses) \
+                      AND (expires_at IS NULL OR expires_at > $2)";
+
+/// Fails unless the code can be redeemed now.
+pub async fn peek(db: &Db, code: &str) -> AppResult<()> {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM join_codes WHERE {USABLE}"))
+        .bind(normalise(code))
+        .bind(now_ms())
+        .fetch_one(&db.pool)
+        .await?;
+    if n == 0 {
+        return Err(unusable());
+    }
+    Ok(())
+}
+
+/// Uses the code for `user_id`; the use is counted only if the membership is created.
+pub async fn redeem(db: &Db, code: &str, user_id: &str) -> AppResult<(String, OrgRole)> {
+    let mut tx = db.pool.begin().await?;
+    let row: Option<(String, String)> = sqlx::query_as(&format!(
+        "UPDATE join_codes SET uses = uses + 1 WHERE {USABLE} RETURNING org_id, role"
+    ))
+    .bind(normalise(code))
+    .bind(now_ms())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (org_id, role) = row.ok_or_else(unusable)?;
+    let role = OrgRole::parse(&role).map_err(|m| AppError::Internal(anyhow::anyhow!(m)))?;
+    let inserted = sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (org_id, user_id) DO NOTHING",
+    )
+    .bind(&org_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(AppError::conflict(
+            "code",
+            "You are already a member of this organisation.",
+        ));
+    }
+    tx.commit().await?;
+    Ok((org_id, role))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_typeable() {
+        let c = super::generate();
+        assert_eq!(c.len(), super::LEN);
+        assert!(!c.contains(['0', 'O', '1', 'I']));
+        assert_eq!(super::normalise(" abcd-efgh 23 "), "ABCDEFGH23");
+    }
+}

@@ -1,0 +1,152 @@
+//! Adding, listing and changing members of an organisation.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    accounts::{self, password, OrgRole, User},
+    db::{time::now_ms, Db},
+    error::{AppError, AppResult, FieldError},
+    values::Email,
+};
+
+/// What an admin supplies for one new member (from JSON or one CSV row).
+pub struct NewMember {
+    pub email: Email,
+    pub display_name: Option<String>,
+    pub password: Option<String>,
+    pub role: OrgRole,
+}
+
+#[derive(Debug)]
+pub enum Added {
+    /// A new account was created.
+    Created(User),
+    /// An existing account got this membership.
+    Existing(User),
+}
+
+/// Adds a member, creating the account when the e-mail is new (then a display name and a
+/// password are required). An existing account's name and password are never touched.
+pub async fn add(db: &Db, org_id: &str, new: NewMember) -> AppResult<Added> {
+    let added = match accounts::find_by_email(db, &new.email).await? {
+        Some(user) => Added::Existing(user),
+        None => {
+            let mut errors = Vec::new();
+            let name = password::display_name(new.display_name.as_deref().unwrap_or_default())
+                .map_err(|m| errors.push(FieldError::new("display_name", m)))
+                .ok();
+            let pw = password::Password::parse(new.password.as_deref().unwrap_or_default())
+                .map_err(|m| errors.push(FieldError::new("password", m)))
+                .ok();
+            let (Some(name), Some(pw)) = (name, pw) else {
+                return Err(AppError::Validation(errors));
+            };
+            let hash = password::hash(pw).await?;
+            Added::Created(accounts::create_user(db, &new.email, &name, &hash, false).await?)
+        }
+    };
+    let user = match &added {
+        Added::Created(u) | Added::Existing(u) => u,
+    };
+    insert_membership(db, org_id, &user.id, new.role).await?;
+    Ok(added)
+}
+
+pub async fn insert_membership(
+    db: &Db,
+    org_id: &str,
+    user_id: &str,
+    role: OrgRole,
+) -> AppResult<()> {
+    let inserted = sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (org_id, user_id) DO NOTHING",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(AppError::conflict(
+            "email",
+            "This person is already a member of the organisation.",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct MemberView {
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    #[schema(value_type = OrgRole)]
+    pub role: String,
+    /// Epoch milliseconds internally; RFC 3339 on the wire.
+    #[sqlx(rename = "created_at")]
+    #[serde(serialize_with = "crate::db::time::serialize_ms")]
+    #[schema(value_type = String)]
+    pub joined_at: i64,
+}
+
+pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<MemberView>> {
+    Ok(sqlx::query_as::<_, MemberView>(
+        "SELECT u.id AS user_id, u.email, u.display_name, m.role, m.created_at \
+         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 \
+         ORDER BY u.display_name, u.email",
+    )
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+async fn admin_count(db: &Db, org_id: &str) -> AppResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'admin'")
+            .bind(org_id)
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
+/// Changes a member's role; the last admin cannot demote themself out of the organisation.
+pub async fn set_role(db: &Db, org_id: &str, user_id: &str, role: OrgRole) -> AppResult<()> {
+    let current = accounts::role_in(db, user_id, org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current == OrgRole::Admin && role != OrgRole::Admin && admin_count(db, org_id).await? <= 1 {
+        return Err(AppError::conflict(
+            "role",
+            "An organisation must keep at least one admin.",
+        ));
+    }
+    sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
+        .bind(role.as_str())
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove(db: &Db, org_id: &str, user_id: &str) -> AppResult<()> {
+    let current = accounts::role_in(db, user_id, org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current == OrgRole::Admin && admin_count(db, org_id).await? <= 1 {
+        return Err(AppError::conflict(
+            "user_id",
+            "An organisation must keep at least one admin.",
+        ));
+    }
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

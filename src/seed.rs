@@ -1,0 +1,96 @@
+//! A small demo catalogue for a first `cargo run`, so a newcomer sees something.
+
+use crate::{
+    catalogue::{courses, input, units, Visibility},
+    db::{time::now_ms, Db},
+    orgs,
+    values::{Slug, Text},
+};
+
+/// Seeds once: only when the database has no organisation at all.
+pub async fn demo_if_empty(db: &Db) -> anyhow::Result<()> {
+    let orgs_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+        .fetch_one(&db.pool)
+        .await?;
+    if orgs_count > 0 {
+        return Ok(());
+    }
+    let org = orgs::create(
+        db,
+        &text("Caravan Demo College"),
+        &Slug::parse("demo").map_err(anyhow::Error::msg)?,
+    )
+    .await?;
+    // Courses need an author; the demo author cannot log in (its password hash is not a hash).
+    let author = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO users (id, email, display_name, password_hash, is_superadmin, created_at) \
+         VALUES ($1, 'demo-author@caravan.invalid', 'Demo author', '!', FALSE, $2)",
+    )
+    .bind(&author)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+
+    let demo = [
+        (
+            "Safe transfers in elderly care",
+            "Move a person from bed to wheelchair safely: three micro-lectures and a short quiz.",
+            "elderly-care",
+            1,
+            "en",
+            vec!["migrant-workers", "unemployed"],
+            [
+                ("video", "Preparing the room"),
+                ("video", "The pivot transfer"),
+                ("quiz", "Check yourself"),
+            ],
+        ),
+        (
+            "物联网设备安装入门",
+            "学习常见物联网传感器的安装与调试，适合企业职工和退役军人转岗培训。",
+            "internet-of-things",
+            2,
+            "zh-CN",
+            vec!["employees", "veterans"],
+            [
+                ("video", "传感器概述"),
+                ("document", "安装手册"),
+                ("quiz", "课后测验"),
+            ],
+        ),
+    ];
+    for (title, summary, domain, level, language, groups, unit_list) in demo {
+        let fields = input::CourseFields {
+            title: Some(title.into()),
+            summary: Some(summary.into()),
+            domain: Some(domain.into()),
+            level: Some(level),
+            language: Some(language.into()),
+            target_groups: Some(groups.into_iter().map(String::from).collect()),
+            credit_value: Some(0.5),
+            estimated_minutes: Some(30),
+            ..Default::default()
+        };
+        let parsed = input::parse(db, fields, true).await?;
+        let id = courses::create(db, &org.id, &author, parsed).await?;
+        for (kind, unit_title) in unit_list {
+            let title = text(unit_title);
+            let unit = units::NewUnit {
+                kind,
+                title: &title,
+                required: true,
+                source_unit_id: None,
+                asset_id: None,
+            };
+            units::add(db, &id, unit).await?;
+        }
+        courses::set_visibility(db, &id, Visibility::Public).await?;
+    }
+    tracing::info!("seeded the demo organisation and two public courses");
+    Ok(())
+}
+
+fn text(s: &str) -> Text {
+    Text::parse(s, 200).expect("demo text is valid")
+}
