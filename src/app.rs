@@ -32,7 +32,7 @@ impl Application {
     pub async fn with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let db = Db::connect(settings.database_url.expose()).await?;
         db.migrate().await?;
-        let store = Store::open(&settings.store)?;
+        let store = Store::open(&settings.store, &settings.s3)?;
         if settings.seed_demo {
             seed::demo_if_empty(&db)
                 .await

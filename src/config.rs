@@ -55,6 +55,22 @@ impl StoreLocation {
     }
 }
 
+/// Explicit S3 settings; anything left `None` comes from the usual `AWS_*` variables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Options {
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    #[serde(default, deserialize_with = "secret_opt")]
+    pub secret_access_key: Option<Secret<String>>,
+    pub region: Option<String>,
+    pub allow_http: Option<bool>,
+}
+
+fn secret_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(Secret::new))
+}
+
 /// Settings that flags and `CARAVAN_*` variables can set; shared by every subcommand.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SettingsArgs {
@@ -108,6 +124,7 @@ struct FileSettings {
     max_json_bytes: Option<usize>,
     request_timeout_secs: Option<u64>,
     session_ttl_hours: Option<u64>,
+    s3: Option<S3Options>,
 }
 
 /// Fully resolved settings.
@@ -123,6 +140,7 @@ pub struct Settings {
     pub max_json_bytes: usize,
     pub request_timeout: Duration,
     pub session_ttl: Duration,
+    pub s3: S3Options,
 }
 
 impl Settings {
@@ -139,6 +157,7 @@ impl Settings {
             max_json_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            s3: S3Options::default(),
         }
     }
 
@@ -187,6 +206,7 @@ impl Settings {
         if let Some(h) = file.session_ttl_hours {
             settings.session_ttl = Duration::from_secs(h * 3600);
         }
+        settings.s3 = file.s3.unwrap_or_default();
         Ok(settings)
     }
 }

@@ -8,7 +8,7 @@ use object_store::{
     aws::AmazonS3Builder, local::LocalFileSystem, path::Path, prefix::PrefixStore, ObjectStore,
 };
 
-use crate::config::StoreLocation;
+use crate::config::{S3Options, StoreLocation};
 
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -17,7 +17,7 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn open(location: &StoreLocation) -> anyhow::Result<Self> {
+    pub fn open(location: &StoreLocation, s3: &S3Options) -> anyhow::Result<Self> {
         let inner: Arc<dyn ObjectStore> = match location {
             StoreLocation::Local(dir) => {
                 std::fs::create_dir_all(dir)
@@ -28,8 +28,23 @@ impl Store {
                 )
             }
             StoreLocation::S3 { bucket, prefix } => {
-                let s3 = AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
+                let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+                if let Some(v) = &s3.endpoint {
+                    builder = builder.with_endpoint(v);
+                }
+                if let Some(v) = &s3.access_key_id {
+                    builder = builder.with_access_key_id(v);
+                }
+                if let Some(v) = &s3.secret_access_key {
+                    builder = builder.with_secret_access_key(v.expose());
+                }
+                if let Some(v) = &s3.region {
+                    builder = builder.with_region(v);
+                }
+                if let Some(v) = s3.allow_http {
+                    builder = builder.with_allow_http(v);
+                }
+                let s3 = builder
                     .build()
                     .context("configuring the S3 store from AWS_* variables")?;
                 if prefix.is_empty() {

@@ -216,7 +216,7 @@ pub async fn is_visible(db: &Db, viewer: Option<&User>, id: &str) -> AppResult<b
     let mut ph = Placeholders::default();
     let mut binds = Vec::new();
     let pred = visibility::predicate(viewer, &mut ph, &mut binds);
-    let idp = ph.next();
+    let idp = ph.take();
     let sql = format!("SELECT COUNT(*) FROM courses c WHERE c.id = {idp} AND {pred}");
     let mut q = sqlx::query_scalar::<_, i64>(&sql);
     for b in binds {
@@ -285,7 +285,7 @@ pub async fn list(db: &Db, viewer: Option<&User>, q: ListQuery) -> AppResult<Cou
     let mut binds = Vec::new();
     let mut clauses = vec![visibility::predicate(viewer, &mut ph, &mut binds)];
     let mut push = |clause: &dyn Fn(&str) -> String, value: String, ph: &mut Placeholders| {
-        let p = ph.next();
+        let p = ph.take();
         clauses.push(clause(&p));
         binds.push(value);
     };
@@ -369,7 +369,7 @@ async fn views(db: &Db, rows: Vec<CourseRow>) -> AppResult<Vec<CourseView>> {
     let mut ph = Placeholders::default();
     let list = rows
         .iter()
-        .map(|_| ph.next())
+        .map(|_| ph.take())
         .collect::<Vec<_>>()
         .join(", ");
     let mut lists: [HashMap<String, Vec<String>>; 2] = Default::default();

@@ -17,7 +17,7 @@ pub fn predicate(viewer: Option<&User>, ph: &mut Placeholders, binds: &mut Vec<S
     if user.is_superadmin {
         return "1 = 1".to_owned();
     }
-    let u = ph.next();
+    let u = ph.take();
     binds.push(user.id.clone());
     format!(
         "(c.visibility = 'public' \

@@ -110,7 +110,7 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 pub struct Placeholders(usize);
 
 impl Placeholders {
-    pub fn next(&mut self) -> String {
+    pub fn take(&mut self) -> String {
         self.0 += 1;
         format!("${}", self.0)
     }

@@ -20,16 +20,6 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn round_trips_through_rfc3339() {
-        let s = super::to_rfc3339(1_764_227_716_123);
-        assert_eq!(s, "2025-11-27T07:15:16.123Z");
-        assert_eq!(super::parse_rfc3339(&s), Some(1_764_227_716_123));
-    }
-}
-
 /// serde helper: epoch milliseconds out as RFC 3339.
 pub fn serialize_ms<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&to_rfc3339(*ms))
@@ -40,5 +30,15 @@ pub fn serialize_opt_ms<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<
     match ms {
         Some(ms) => s.serialize_str(&to_rfc3339(*ms)),
         None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn round_trips_through_rfc3339() {
+        let s = super::to_rfc3339(1_764_227_716_123);
+        assert_eq!(s, "2025-11-27T07:15:16.123Z");
+        assert_eq!(super::parse_rfc3339(&s), Some(1_764_227_716_123));
     }
 }

@@ -1,0 +1,571 @@
+//! Every endpoint × every kind of caller → the expected status. The matrix must name every
+//! operation in the OpenAPI document, so a new endpoint without a row fails this test.
+
+use std::collections::{BTreeSet, HashMap};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::{
+    both_backends,
+    support::{Backend, TestApp},
+};
+
+/// Callers, in the order of each row's expectations.
+const ROLES: [&str; 6] = [
+    "anonymous",
+    "learner",
+    "teacher",
+    "admin of another org",
+    "admin",
+    "superadmin",
+];
+
+/// What each request gets freshly made for it, so a success cannot disturb the next caller.
+#[derive(Clone, Copy)]
+enum Fresh {
+    Nothing,
+    Course,
+    Member,
+    JoinCode,
+    /// A code of an organisation nobody in the matrix belongs to.
+    ForeignJoinCode,
+    Consortium,
+    InvitedToConsortium,
+    OrgToInvite,
+    Session,
+}
+
+struct Row {
+    method: Method,
+    path: &'static str,
+    fresh: Fresh,
+    body: fn(&HashMap<&'static str, String>) -> Option<Value>,
+    expect: [u16; 6],
+}
+
+fn none(_: &HashMap<&'static str, String>) -> Option<Value> {
+    None
+}
+
+fn rows() -> Vec<Row> {
+    use Fresh::*;
+    let r = |method: Method,
+             path,
+             fresh,
+             body: fn(&HashMap<&'static str, String>) -> Option<Value>,
+             expect| Row {
+        method,
+        path,
+        fresh,
+        body,
+        expect,
+    };
+    vec![
+        r(
+            Method::GET,
+            "/healthz",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/readyz",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/auth/login",
+            Nothing,
+            |v| Some(json!({"email": v["login_email"], "password": "password-123"})),
+            [200, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/auth/logout",
+            Session,
+            |_| Some(json!({})),
+            [401, 204, 204, 204, 204, 204],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/me",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/join",
+            ForeignJoinCode,
+            |v| Some(json!({"code": v["code"]})),
+            [422, 201, 201, 201, 201, 201],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/orgs",
+            Nothing,
+            |v| Some(json!({"name": "New", "slug": v["unique"]})),
+            [401, 403, 403, 403, 403, 201],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs/{org_id}",
+            Nothing,
+            none,
+            [401, 200, 200, 403, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/members",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/orgs/{org_id}/members",
+            Nothing,
+            |v| {
+                Some(
+                    json!({"email": format!("{}@example.org", v["unique"]), "display_name": "N", "password": "password-123", "role": "learner"}),
+                )
+            },
+            [401, 403, 403, 403, 201, 201],
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/orgs/{org_id}/members/{user_id}",
+            Member,
+            |_| Some(json!({"role": "teacher"})),
+            [401, 403, 403, 403, 204, 204],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/orgs/{org_id}/members/{user_id}",
+            Member,
+            none,
+            [401, 403, 403, 403, 204, 204],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/orgs/{org_id}/members:import",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/join-codes",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/orgs/{org_id}/join-codes",
+            Nothing,
+            |_| Some(json!({})),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/orgs/{org_id}/join-codes/{code}",
+            JoinCode,
+            none,
+            [401, 403, 403, 403, 204, 204],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/consortia",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/consortia",
+            Nothing,
+            |v| Some(json!({"name": "C", "slug": v["unique"], "org_id": v["org_id"]})),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/consortia/{consortium_id}/members",
+            Nothing,
+            none,
+            [401, 200, 200, 403, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/consortia/{consortium_id}/invitations",
+            OrgToInvite,
+            |v| Some(json!({"org_id": v["invitee"]})),
+            [401, 403, 403, 403, 204, 204],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/consortia/{consortium_id}/accept",
+            InvitedToConsortium,
+            |v| Some(json!({"org_id": v["org_id"]})),
+            [401, 403, 403, 403, 204, 204],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/consortia/{consortium_id}/leave",
+            Consortium,
+            |v| Some(json!({"org_id": v["org_id"]})),
+            [401, 403, 403, 403, 204, 204],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/courses",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/courses",
+            Nothing,
+            |v| {
+                Some(
+                    json!({"org_id": v["org_id"], "title": "T", "domain": "logistics", "level": 1, "language": "en"}),
+                )
+            },
+            [401, 403, 201, 403, 201, 201],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course_id}",
+            Course,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/courses/{course_id}",
+            Course,
+            |_| Some(json!({"title": "Renamed"})),
+            [401, 403, 200, 404, 200, 200],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/courses/{course_id}",
+            Course,
+            none,
+            [401, 403, 204, 404, 204, 204],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/courses/{course_id}/publish",
+            Course,
+            |_| Some(json!({"visibility": "public"})),
+            [401, 403, 200, 404, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/courses/{course_id}/unpublish",
+            Course,
+            |_| Some(json!({})),
+            [401, 403, 200, 404, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/courses/{course_id}/units",
+            Course,
+            |_| Some(json!({"kind": "video", "title": "U"})),
+            [401, 403, 201, 404, 201, 201],
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/courses/{course_id}/units/{unit_id}",
+            Course,
+            |_| Some(json!({"title": "U2"})),
+            [401, 403, 200, 404, 200, 200],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/courses/{course_id}/units/{unit_id}",
+            Course,
+            none,
+            [401, 403, 204, 404, 204, 204],
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/courses/{course_id}/units:order",
+            Course,
+            |v| Some(json!({"unit_ids": [v["unit_id"]]})),
+            [401, 403, 200, 404, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/domains",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/domains",
+            Nothing,
+            |v| Some(json!({"slug": v["unique"], "label_en": "D", "label_zh": "域"})),
+            [401, 403, 403, 201, 201, 201],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/target-groups",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+    ]
+}
+
+struct World {
+    org: String,
+    other_org: String,
+    consortium: String,
+    root: String,
+    admin: String,
+    other_admin: String,
+    teacher: String,
+    /// Role name → (e-mail, token); the anonymous caller has none.
+    callers: Vec<Option<(String, String)>>,
+}
+
+async fn world(app: &TestApp) -> World {
+    let root = app.superadmin().await;
+    let org = app.create_org(&root, "matrix-a").await;
+    let other_org = app.create_org(&root, "matrix-b").await;
+    let mut callers = vec![None];
+    let mut tokens = HashMap::new();
+    for (name, org_id, role) in [
+        ("learner", &org, "learner"),
+        ("teacher", &org, "teacher"),
+        ("other", &other_org, "admin"),
+        ("admin", &org, "admin"),
+    ] {
+        let email = format!("{name}-matrix@example.org");
+        app.post(
+            &format!("/api/v1/orgs/{org_id}/members"),
+            Some(&root),
+            json!({"email": email, "display_name": name, "password": "password-123", "role": role}),
+        )
+        .await
+        .assert(reqwest::StatusCode::CREATED);
+        let token = app.login(&email, "password-123").await;
+        tokens.insert(name, token.clone());
+        callers.push(Some((email, token)));
+    }
+    let root_email = app.get("/api/v1/me", Some(&root)).await.body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    callers.push(Some((root_email, root.clone())));
+    let consortium = app
+        .post(
+            "/api/v1/consortia",
+            Some(&tokens["admin"]),
+            json!({"name": "M", "slug": "matrix", "org_id": org}),
+        )
+        .await
+        .id();
+    World {
+        org,
+        other_org,
+        consortium,
+        root,
+        admin: tokens["admin"].clone(),
+        other_admin: tokens["other"].clone(),
+        teacher: tokens["teacher"].clone(),
+        callers,
+    }
+}
+
+async fn prepare(
+    app: &TestApp,
+    w: &World,
+    fresh: Fresh,
+    role: usize,
+    n: usize,
+) -> (HashMap<&'static str, String>, Option<String>) {
+    let mut v = HashMap::new();
+    v.insert("org_id", w.org.clone());
+    v.insert("consortium_id", w.consortium.clone());
+    v.insert("unique", format!("matrix-{n}"));
+    v.insert("login_email", w.callers[4].as_ref().unwrap().0.clone());
+    let mut token = w.callers[role].as_ref().map(|c| c.1.clone());
+    match fresh {
+        Fresh::Nothing => {}
+        Fresh::Course => {
+            let id = app.course(&w.teacher, &w.org, "Matrix course").await;
+            app.publish(&w.teacher, &id, "org").await;
+            let unit = app
+                .post(
+                    &format!("/api/v1/courses/{id}/units"),
+                    Some(&w.teacher),
+                    json!({"kind": "quiz", "title": "Q"}),
+                )
+                .await
+                .id();
+            v.insert("course_id", id);
+            v.insert("unit_id", unit);
+        }
+        Fresh::Member => {
+            let r = app.post(&format!("/api/v1/orgs/{}/members", w.org), Some(&w.root),
+                json!({"email": format!("member-{n}@example.org"), "display_name": "M", "password": "password-123", "role": "learner"})).await;
+            v.insert("user_id", r.body["user_id"].as_str().unwrap().to_owned());
+        }
+        Fresh::JoinCode => {
+            let r = app
+                .post(
+                    &format!("/api/v1/orgs/{}/join-codes", w.org),
+                    Some(&w.admin),
+                    json!({}),
+                )
+                .await;
+            v.insert("code", r.body["code"].as_str().unwrap().to_owned());
+        }
+        Fresh::ForeignJoinCode => {
+            let org = app.create_org(&w.root, &format!("joinable-{n}")).await;
+            let r = app
+                .post(
+                    &format!("/api/v1/orgs/{org}/join-codes"),
+                    Some(&w.root),
+                    json!({}),
+                )
+                .await;
+            v.insert("code", r.body["code"].as_str().unwrap().to_owned());
+        }
+        Fresh::Consortium => {
+            let id = app
+                .post(
+                    "/api/v1/consortia",
+                    Some(&w.admin),
+                    json!({"name": "F", "slug": format!("fresh-{n}"), "org_id": w.org}),
+                )
+                .await
+                .id();
+            v.insert("consortium_id", id);
+        }
+        Fresh::InvitedToConsortium => {
+            let id = app
+                .post(
+                    "/api/v1/consortia",
+                    Some(&w.other_admin),
+                    json!({"name": "I", "slug": format!("invites-{n}"), "org_id": w.other_org}),
+                )
+                .await
+                .id();
+            app.post(
+                &format!("/api/v1/consortia/{id}/invitations"),
+                Some(&w.other_admin),
+                json!({"org_id": w.org}),
+            )
+            .await;
+            v.insert("consortium_id", id);
+        }
+        Fresh::OrgToInvite => {
+            let id = app.create_org(&w.root, &format!("invitee-{n}")).await;
+            v.insert("invitee", id);
+        }
+        Fresh::Session => {
+            if let Some((email, _)) = &w.callers[role] {
+                let password = if role == 5 {
+                    "root-password"
+                } else {
+                    "password-123"
+                };
+                token = Some(app.login(email, password).await);
+            }
+        }
+    }
+    (v, token)
+}
+
+fn fill(path: &str, v: &HashMap<&'static str, String>) -> String {
+    let mut out = path.to_owned();
+    for (k, val) in v {
+        out = out.replace(&format!("{{{k}}}"), val);
+    }
+    assert!(!out.contains('{'), "unfilled parameter in {out}");
+    out
+}
+
+async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let openapi = app.get("/api/v1/openapi.json", None).await.body;
+    let documented: BTreeSet<String> = openapi["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {path}", m.to_uppercase()))
+        })
+        .collect();
+    let rows = rows();
+    let covered: BTreeSet<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without an authorization row: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for undocumented endpoints: {stale:?}"
+    );
+
+    let w = world(&app).await;
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for row in &rows {
+        for (role, expected) in row.expect.iter().enumerate() {
+            n += 1;
+            let (values, token) = prepare(&app, &w, row.fresh, role, n).await;
+            let path = fill(row.path, &values);
+            let mut req = app.http.request(row.method.clone(), app.url(&path));
+            if let Some(t) = &token {
+                req = req.bearer_auth(t);
+            }
+            if row.path.ends_with("members:import") {
+                req = req.header("content-type", "text/csv").body(format!(
+                    "email,display_name,password\nimport-{n}@example.org,I,password-123\n"
+                ));
+            } else if let Some(body) = (row.body)(&values) {
+                req = req.json(&body);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            if status != *expected {
+                failures.push(format!(
+                    "{} {} as {}: expected {expected}, got {status}",
+                    row.method, row.path, ROLES[role]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+both_backends!(every_endpoint_checks_role_and_organisation);

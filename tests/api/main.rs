@@ -1,0 +1,15 @@
+//! One integration-test binary: the real server on an ephemeral port, against SQLite and
+//! PostgreSQL, with a fresh database and store for every test.
+
+mod support;
+
+mod authz_matrix;
+mod bad_input;
+mod catalogue;
+mod cli;
+mod consortia;
+mod health;
+mod members;
+mod sessions;
+mod stores;
+mod visibility;
