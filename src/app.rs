@@ -4,15 +4,20 @@
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use tokio::{
+    net::TcpListener,
+    sync::{watch, Notify},
+};
 
-use crate::{config::Settings, db::Db, http, seed, storage::Store};
+use crate::{config::Settings, db::Db, http, jobs, seed, storage::Store};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub store: Store,
     pub settings: Arc<Settings>,
+    /// Wakes this node's workers when it enqueues a job (other nodes poll).
+    pub jobs_notify: Arc<Notify>,
 }
 
 pub struct Application {
@@ -42,6 +47,7 @@ impl Application {
             db,
             store,
             settings: Arc::new(settings),
+            jobs_notify: Arc::new(Notify::new()),
         };
         Ok(Self { listener, state })
     }
@@ -56,19 +62,55 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish and gives running
+    /// jobs back to the queue.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        if crate::media::ffmpeg_available().await.is_none() {
+            tracing::warn!(
+                "ffmpeg/ffprobe not found on PATH: video and audio jobs wait until it is installed"
+            );
+        }
+        let workers = jobs::worker::spawn(
+            self.state.clone(),
+            self.state.jobs_notify.clone(),
+            stop_rx.clone(),
+        );
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop_rx));
         let router = http::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+        let _ = stop_tx.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
+        let _ = housekeeping.await;
+        served
+    }
+}
+
+/// Periodic chores every node may run at once: expiring abandoned uploads.
+async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                match crate::uploads::expire(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "expired abandoned uploads"),
+                    Err(e) => tracing::warn!(error = %e, "expiring uploads"),
+                }
+            }
+            () = jobs::worker::until_set(&mut stop) => return,
+        }
     }
 }
 

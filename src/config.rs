@@ -108,6 +108,18 @@ pub struct SettingsArgs {
     /// Trust the first address of X-Forwarded-For (only behind a proxy you run).
     #[arg(long, global = true, env = "CARAVAN_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<bool>,
+    /// Media jobs run at once on this node (0: this node runs no jobs).
+    #[arg(long, global = true, env = "CARAVAN_WORKERS")]
+    pub workers: Option<usize>,
+    /// Largest accepted upload in bytes.
+    #[arg(long, global = true, env = "CARAVAN_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: Option<u64>,
+    /// Bytes each organisation may store (sources and uploads in progress); unlimited if unset.
+    #[arg(long, global = true, env = "CARAVAN_ORG_QUOTA_BYTES")]
+    pub org_quota_bytes: Option<u64>,
+    /// libx264 preset of the ladder (ultrafast … veryslow).
+    #[arg(long, global = true, env = "CARAVAN_FFMPEG_PRESET")]
+    pub ffmpeg_preset: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -125,6 +137,13 @@ struct FileSettings {
     request_timeout_secs: Option<u64>,
     session_ttl_hours: Option<u64>,
     s3: Option<S3Options>,
+    workers: Option<usize>,
+    max_upload_bytes: Option<u64>,
+    org_quota_bytes: Option<u64>,
+    ffmpeg_preset: Option<String>,
+    job_lease_secs: Option<u64>,
+    upload_expiry_hours: Option<u64>,
+    max_media_duration_secs: Option<u64>,
 }
 
 /// Fully resolved settings.
@@ -141,6 +160,16 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub session_ttl: Duration,
     pub s3: S3Options,
+    pub workers: usize,
+    pub job_lease: Duration,
+    pub job_poll: Duration,
+    pub max_upload_bytes: u64,
+    pub org_quota_bytes: Option<u64>,
+    pub upload_expiry: Duration,
+    /// A long PATCH is stored as parts of at most this size, each acknowledged durably.
+    pub upload_part_bytes: u64,
+    pub ffmpeg_preset: String,
+    pub max_media_duration: Duration,
 }
 
 impl Settings {
@@ -158,6 +187,15 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             s3: S3Options::default(),
+            workers: 1,
+            job_lease: Duration::from_secs(30),
+            job_poll: Duration::from_secs(1),
+            max_upload_bytes: 4 << 30,
+            org_quota_bytes: None,
+            upload_expiry: Duration::from_secs(24 * 3600),
+            upload_part_bytes: 64 << 20,
+            ffmpeg_preset: "veryfast".to_owned(),
+            max_media_duration: Duration::from_secs(4 * 3600),
         }
     }
 
@@ -207,6 +245,25 @@ impl Settings {
             settings.session_ttl = Duration::from_secs(h * 3600);
         }
         settings.s3 = file.s3.unwrap_or_default();
+        if let Some(n) = args.workers.or(file.workers) {
+            settings.workers = n;
+        }
+        if let Some(n) = args.max_upload_bytes.or(file.max_upload_bytes) {
+            settings.max_upload_bytes = n;
+        }
+        settings.org_quota_bytes = args.org_quota_bytes.or(file.org_quota_bytes);
+        if let Some(p) = args.ffmpeg_preset.clone().or(file.ffmpeg_preset) {
+            settings.ffmpeg_preset = p;
+        }
+        if let Some(s) = file.job_lease_secs {
+            settings.job_lease = Duration::from_secs(s.max(3));
+        }
+        if let Some(h) = file.upload_expiry_hours {
+            settings.upload_expiry = Duration::from_secs(h * 3600);
+        }
+        if let Some(s) = file.max_media_duration_secs {
+            settings.max_media_duration = Duration::from_secs(s);
+        }
         Ok(settings)
     }
 }

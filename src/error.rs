@@ -65,6 +65,13 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A status outside the common set (tus's 460 Checksum Mismatch, 412, 410).
+    #[error("{code}: {detail}")]
+    Status {
+        status: u16,
+        code: &'static str,
+        detail: String,
+    },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -104,6 +111,9 @@ impl AppError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Status { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -112,7 +122,9 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Validation(_) => "validation-failed",
-            Self::BadRequest { code, .. } | Self::PayloadTooLarge { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::PayloadTooLarge { code, .. }
+            | Self::Status { code, .. } => code,
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
@@ -134,7 +146,8 @@ impl AppError {
             ),
             Self::BadRequest { detail, .. }
             | Self::PayloadTooLarge { detail, .. }
-            | Self::UnsupportedMediaType { detail } => (Some(detail.clone()), vec![]),
+            | Self::UnsupportedMediaType { detail }
+            | Self::Status { detail, .. } => (Some(detail.clone()), vec![]),
             Self::Conflict { field, detail } => (
                 Some(detail.clone()),
                 vec![FieldError::new(*field, detail.clone())],

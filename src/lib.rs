@@ -4,17 +4,22 @@
 pub mod accounts;
 pub mod app;
 pub mod authz;
+pub mod blobs;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod consortia;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod http;
+pub mod jobs;
+pub mod media;
 pub mod orgs;
 pub mod seed;
 pub mod storage;
 pub mod telemetry;
+pub mod uploads;
 pub mod values;
 
 pub use app::{AppState, Application};

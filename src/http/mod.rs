@@ -1,13 +1,16 @@
 //! The HTTP edge: routes, middleware and the OpenAPI document generated from the handlers.
 
+mod assets;
 mod auth;
 mod consortia;
 mod courses;
 pub mod extract;
 mod health;
+mod media;
 mod members;
 mod orgs;
 mod pages;
+mod uploads;
 mod vocab;
 
 use std::time::Duration;
@@ -23,6 +26,7 @@ use tower_http::{
     cors::{AllowOrigin, Any, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
+    set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
@@ -60,10 +64,12 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// All API routes with their OpenAPI description.
-pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// Routes answered within the request timeout, with their OpenAPI description.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())
+        .merge(assets::routes())
+        .merge(media::routes())
         .merge(auth::routes())
         .merge(orgs::routes())
         .merge(members::routes())
@@ -73,8 +79,22 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// Uploads stream for as long as the link needs: no timeout, no body limit.
+fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::new()
+        .merge(uploads::routes())
+        .split_for_parts();
+    let router = router.layer(SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("tus-resumable"),
+        HeaderValue::from_static(uploads::TUS_VERSION),
+    ));
+    (router, doc)
+}
+
 pub fn router(state: AppState) -> Router {
     let (api, mut openapi) = api();
+    let (streaming, streaming_doc) = streaming();
+    openapi.merge(streaming_doc);
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let openapi = std::sync::Arc::new(openapi);
     let settings = state.settings.clone();
@@ -97,11 +117,11 @@ pub fn router(state: AppState) -> Router {
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(cors(&settings.cors_origins))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            settings.request_timeout.max(Duration::from_secs(1)),
-        ));
+        .layer(CompressionLayer::new().compress_when(compressible()));
+    let timeout = TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        settings.request_timeout.max(Duration::from_secs(1)),
+    );
 
     api.route(
         "/api/v1/openapi.json",
@@ -111,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .merge(pages::routes())
+    .layer(timeout)
+    .merge(streaming)
     .fallback(|| async { AppError::NotFound })
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     .layer(DefaultBodyLimit::max(settings.max_json_bytes))
@@ -118,7 +140,20 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
+/// Text compresses; media is already compressed and must keep exact lengths for ranges.
+fn compressible() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    DefaultPredicate::new()
+        .and(NotForContentType::const_new("video/"))
+        .and(NotForContentType::const_new("audio/"))
+        .and(NotForContentType::const_new("model/gltf-binary"))
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/octet-stream"))
+}
+
 fn cors(origins: &[String]) -> CorsLayer {
+    let tus = uploads::TUS_HEADERS.map(HeaderName::from_static);
     let layer = CorsLayer::new()
         .allow_methods([
             Method::GET,
@@ -127,14 +162,32 @@ fn cors(origins: &[String]) -> CorsLayer {
             Method::PUT,
             Method::PATCH,
             Method::DELETE,
+            Method::OPTIONS,
         ])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::RANGE])
-        .expose_headers([
-            header::CONTENT_RANGE,
-            header::CONTENT_LENGTH,
-            header::ETAG,
-            REQUEST_ID,
-        ])
+        .allow_headers(
+            [
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::RANGE,
+                header::IF_RANGE,
+                header::IF_NONE_MATCH,
+            ]
+            .into_iter()
+            .chain(tus.clone())
+            .collect::<Vec<_>>(),
+        )
+        .expose_headers(
+            [
+                header::CONTENT_RANGE,
+                header::CONTENT_LENGTH,
+                header::ETAG,
+                header::LOCATION,
+                REQUEST_ID,
+            ]
+            .into_iter()
+            .chain(tus)
+            .collect::<Vec<_>>(),
+        )
         .max_age(Duration::from_secs(3600));
     if origins.iter().any(|o| o == "*") {
         layer.allow_origin(Any)

@@ -1,0 +1,3 @@
+//! Serving stored bytes over HTTP: byte ranges and validators.
+
+pub mod range;

@@ -1,0 +1,145 @@
+//! Assets: their processing state, renditions and playlists.
+
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Caller, Json, Path};
+use crate::{
+    app::AppState,
+    authz,
+    error::{AppError, AppResult},
+    jobs,
+    media::assets::{self, AssetRow, RenditionRow},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_asset))
+        .routes(routes!(cancel_asset))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssetError {
+    code: String,
+    detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RenditionView {
+    #[serde(flatten)]
+    row: RenditionRow,
+    /// Where the bytes are served (content-addressed, cacheable forever).
+    url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssetView {
+    id: String,
+    org_id: String,
+    /// `video`, `audio`, `document`, `model`, `captions` or `archive`.
+    kind: String,
+    filename: String,
+    /// `queued`, `processing`, `ready` or `failed`.
+    status: String,
+    /// 0–100.
+    progress: i64,
+    error: Option<AssetError>,
+    duration_seconds: Option<f64>,
+    width: Option<i64>,
+    height: Option<i64>,
+    /// An equirectangular 360° video: show it in a 360 viewer.
+    spherical: bool,
+    renditions: Vec<RenditionView>,
+    /// Master playlist for video and audio.
+    hls: Option<String>,
+    poster: Option<String>,
+}
+
+pub fn media_url(sha: &str) -> String {
+    format!("/media/{sha}")
+}
+
+async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> {
+    let renditions = assets::renditions(&state.db, &a.id).await?;
+    let poster = renditions
+        .iter()
+        .find(|r| r.role == "poster")
+        .map(|r| media_url(&r.sha256));
+    let has_ladder = renditions
+        .iter()
+        .any(|r| r.role == "video" || r.role == "audio");
+    Ok(AssetView {
+        hls: (has_ladder && a.status == "ready")
+            .then(|| format!("/api/v1/assets/{}/hls/master.m3u8", a.id)),
+        poster,
+        renditions: renditions
+            .into_iter()
+            .map(|r| RenditionView {
+                url: media_url(&r.sha256),
+                row: r,
+            })
+            .collect(),
+        error: match (a.error_code, a.error_detail) {
+            (Some(code), detail) => Some(AssetError {
+                code,
+                detail: detail.unwrap_or_default(),
+            }),
+            _ => None,
+        },
+        id: a.id,
+        org_id: a.org_id,
+        kind: a.kind,
+        filename: a.filename,
+        status: a.status,
+        progress: a.progress,
+        duration_seconds: a.duration_ms.map(|ms| ms as f64 / 1000.0),
+        width: a.width,
+        height: a.height,
+        spherical: a.spherical,
+    })
+}
+
+/// An asset's processing state and renditions.
+#[utoipa::path(get, path = "/api/v1/assets/{asset_id}", tag = "assets",
+    responses((status = 200, body = AssetView), (status = 404, body = crate::error::Problem)))]
+async fn get_asset(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<AssetView>> {
+    let asset = assets::get(&state.db, &id).await?;
+    if !assets::visible_to(&state.db, caller.0.as_ref(), &asset).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(view(&state, asset).await?))
+}
+
+/// Stop processing an asset (teachers and admins of its organisation).
+#[utoipa::path(post, path = "/api/v1/assets/{asset_id}/cancel", tag = "assets",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AssetView), (status = 409, body = crate::error::Problem)))]
+async fn cancel_asset(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<AssetView>> {
+    let user = caller.user()?;
+    let asset = assets::get(&state.db, &id).await?;
+    authz::require_org_role(&state.db, user, &asset.org_id, authz::author).await?;
+    let cancelled = match &asset.job_id {
+        Some(job) => jobs::cancel(&state.db, job).await?,
+        None => false,
+    };
+    if !cancelled {
+        return Err(AppError::conflict(
+            "status",
+            "This asset is not being processed.",
+        ));
+    }
+    assets::set_failed(&state.db, &id, "cancelled", "Processing was cancelled.").await?;
+    Ok(Json(
+        view(&state, assets::get(&state.db, &id).await?).await?,
+    ))
+}

@@ -1,0 +1,396 @@
+//! tus 1.0.0 at `/api/v1/uploads`: core protocol plus creation, creation-with-upload,
+//! termination, checksum (sha256) and expiration. Bodies stream to the store as they arrive.
+
+use axum::{
+    body::Body,
+    extract::State,
+    http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Caller, Path};
+use crate::{
+    accounts::User,
+    app::AppState,
+    authz,
+    error::{AppError, AppResult},
+    uploads::{self, Checksum, NewUpload, Upload},
+};
+
+pub const TUS_VERSION: &str = "1.0.0";
+const OFFSET_STREAM: &str = "application/offset+octet-stream";
+
+pub const TUS_HEADERS: [&str; 10] = [
+    "tus-resumable",
+    "tus-version",
+    "tus-extension",
+    "tus-max-size",
+    "tus-checksum-algorithm",
+    "upload-length",
+    "upload-offset",
+    "upload-metadata",
+    "upload-expires",
+    "caravan-asset-id",
+];
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(options_uploads, create_upload))
+        .routes(routes!(head_upload, patch_upload, delete_upload))
+}
+
+fn hv(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Every request but OPTIONS must speak our tus version.
+fn check_version(headers: &HeaderMap) -> AppResult<()> {
+    match headers.get("tus-resumable").and_then(|v| v.to_str().ok()) {
+        Some(TUS_VERSION) => Ok(()),
+        _ => Err(AppError::Status {
+            status: 412,
+            code: "tus-version-unsupported",
+            detail: format!("Send Tus-Resumable: {TUS_VERSION}."),
+        }),
+    }
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> AppResult<Option<u64>> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::bad_request(
+                    "invalid-header",
+                    format!("{name} must be a non-negative integer"),
+                )
+            }),
+    }
+}
+
+fn checksum(headers: &HeaderMap) -> AppResult<Option<Checksum>> {
+    let Some(v) = headers.get("upload-checksum") else {
+        return Ok(None);
+    };
+    let v = v
+        .to_str()
+        .map_err(|_| AppError::bad_request("invalid-header", "Upload-Checksum is not ASCII"))?;
+    let (algo, digest) = v.trim().split_once(' ').unwrap_or((v, ""));
+    if !algo.eq_ignore_ascii_case("sha256") {
+        return Err(AppError::bad_request(
+            "checksum-algorithm-unsupported",
+            "Upload-Checksum supports sha256 only.",
+        ));
+    }
+    let expected = STANDARD.decode(digest.trim()).map_err(|_| {
+        AppError::bad_request("invalid-header", "Upload-Checksum digest must be base64")
+    })?;
+    Ok(Some(Checksum { expected }))
+}
+
+fn http_date(ms: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
+    httpdate::fmt_http_date(t)
+}
+
+fn upload_headers(upload: &Upload) -> [(HeaderName, HeaderValue); 3] {
+    [
+        (
+            HeaderName::from_static("upload-offset"),
+            hv(&upload.upload_offset.to_string()),
+        ),
+        (
+            HeaderName::from_static("upload-expires"),
+            hv(&http_date(upload.expires_at)),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ]
+}
+
+/// What the server supports (no authentication needed).
+#[utoipa::path(options, path = "/api/v1/uploads", tag = "uploads", responses((status = 204)))]
+async fn options_uploads(State(state): State<AppState>) -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                HeaderName::from_static("tus-version"),
+                HeaderValue::from_static(TUS_VERSION),
+            ),
+            (
+                HeaderName::from_static("tus-extension"),
+                HeaderValue::from_static(
+                    "creation,creation-with-upload,termination,checksum,expiration",
+                ),
+            ),
+            (
+                HeaderName::from_static("tus-max-size"),
+                hv(&state.settings.max_upload_bytes.to_string()),
+            ),
+            (
+                HeaderName::from_static("tus-checksum-algorithm"),
+                HeaderValue::from_static("sha256"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+/// The organisation an upload belongs to: the unit's course's, the one named, or the caller's
+/// only authoring organisation.
+async fn target_org(
+    state: &AppState,
+    user: &User,
+    meta: &[(String, String)],
+) -> AppResult<(String, Option<String>)> {
+    let get = |k: &str| {
+        meta.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(unit) = get("unit_id") {
+        let course: Option<String> =
+            sqlx::query_scalar("SELECT course_id FROM units WHERE id = $1")
+                .bind(&unit)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        let course = course.ok_or_else(|| AppError::field("unit_id", "no such unit"))?;
+        let org = crate::catalogue::courses::row(&state.db, &course)
+            .await?
+            .org_id;
+        authz::require_org_role(&state.db, user, &org, authz::author).await?;
+        return Ok((org, Some(unit)));
+    }
+    if let Some(org) = get("org_id") {
+        authz::require_org_role(&state.db, user, &org, authz::author).await?;
+        return Ok((org, None));
+    }
+    let authoring: Vec<String> = crate::accounts::memberships(&state.db, &user.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role == "teacher" || m.role == "admin")
+        .map(|m| m.org_id)
+        .collect();
+    match authoring.as_slice() {
+        [one] => Ok((one.clone(), None)),
+        [] => Err(AppError::Forbidden),
+        _ => Err(AppError::field(
+            "org_id",
+            "you teach in several organisations: name one in Upload-Metadata org_id",
+        )),
+    }
+}
+
+/// Create an upload (`Upload-Length`, `Upload-Metadata` with `filename` and optionally
+/// `unit_id`, `org_id`, `language`, `captions_for`); a body sent with it is the first bytes.
+#[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads", security(("bearer" = []), ("session" = [])),
+    responses((status = 201, description = "Created; Location names the upload"),
+              (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem)))]
+async fn create_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> AppResult<Response> {
+    let user = caller.user()?;
+    check_version(&headers)?;
+    let length = header_u64(&headers, "upload-length")?.ok_or_else(|| {
+        AppError::bad_request(
+            "upload-length-required",
+            "Send Upload-Length (deferred lengths are not supported).",
+        )
+    })?;
+    let raw_meta = headers
+        .get("upload-metadata")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let meta = uploads::parse_metadata(raw_meta)
+        .map_err(|m| AppError::bad_request("invalid-metadata", m))?;
+    let (org_id, unit_id) = target_org(&state, user, &meta).await?;
+    let filename = meta
+        .iter()
+        .find(|(k, _)| k == "filename")
+        .map(|(_, v)| {
+            v.chars()
+                .filter(|c| !c.is_control())
+                .take(255)
+                .collect::<String>()
+        })
+        .unwrap_or_else(|| "upload".to_owned());
+    let meta_json = serde_json::Value::Object(
+        meta.iter()
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect(),
+    )
+    .to_string();
+    let checksum = checksum(&headers)?;
+    let upload = uploads::create(
+        &state,
+        NewUpload {
+            user_id: &user.id,
+            org_id: &org_id,
+            unit_id: unit_id.as_deref(),
+            filename: &filename,
+            metadata: &meta_json,
+            length,
+        },
+    )
+    .await?;
+    let location = format!("/api/v1/uploads/{}", upload.id);
+    let has_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        == Some(OFFSET_STREAM);
+    let upload = if has_body || length == 0 {
+        match receive(&state, upload, checksum, body).await {
+            Ok(u) => u,
+            Err((_, e)) => return Err(e),
+        }
+    } else {
+        upload
+    };
+    let mut response = (
+        StatusCode::CREATED,
+        [(header::LOCATION, hv(&location))],
+        upload_headers(&upload),
+    )
+        .into_response();
+    finish_headers(&state, &upload, &mut response).await?;
+    Ok(response)
+}
+
+/// Appends a body and returns the upload as it now stands.
+async fn receive(
+    state: &AppState,
+    upload: Upload,
+    checksum: Option<Checksum>,
+    body: Body,
+) -> Result<Upload, (Upload, AppError)> {
+    match uploads::append(state, &upload, body.into_data_stream(), checksum).await {
+        Ok(u) => Ok(u),
+        Err(e) => Err((upload, e)),
+    }
+}
+
+/// When the last byte is in, makes the asset and names it in `Caravan-Asset-Id`.
+async fn finish_headers(
+    state: &AppState,
+    upload: &Upload,
+    response: &mut Response,
+) -> AppResult<()> {
+    if upload.is_complete() {
+        let asset = uploads::finish(state, upload).await?;
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("caravan-asset-id"), hv(&asset));
+    }
+    Ok(())
+}
+
+async fn owned(state: &AppState, user: &User, id: &str) -> AppResult<Upload> {
+    let upload = uploads::get(state, id).await?;
+    if upload.user_id != user.id && !user.is_superadmin {
+        return Err(AppError::NotFound);
+    }
+    Ok(upload)
+}
+
+/// The offset to resume from.
+#[utoipa::path(head, path = "/api/v1/uploads/{upload_id}", tag = "uploads", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Upload-Offset and Upload-Length"), (status = 404)))]
+async fn head_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let user = caller.user()?;
+    check_version(&headers)?;
+    let upload = owned(&state, user, &id).await?;
+    let mut response = (StatusCode::OK, upload_headers(&upload)).into_response();
+    let h = response.headers_mut();
+    h.insert("upload-length", hv(&upload.upload_length.to_string()));
+    if let Some(raw) = headers_metadata(&upload) {
+        h.insert("upload-metadata", hv(&raw));
+    }
+    finish_headers(&state, &upload, &mut response).await?;
+    Ok(response)
+}
+
+fn headers_metadata(upload: &Upload) -> Option<String> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&upload.metadata).ok()?;
+    Some(
+        map.iter()
+            .map(|(k, v)| format!("{k} {}", STANDARD.encode(v.as_str().unwrap_or_default())))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// Append bytes at `Upload-Offset` (`Content-Type: application/offset+octet-stream`).
+#[utoipa::path(patch, path = "/api/v1/uploads/{upload_id}", tag = "uploads", security(("bearer" = []), ("session" = [])),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses((status = 204, description = "Stored; Upload-Offset is the new offset"),
+              (status = 409, body = crate::error::Problem), (status = 460, body = crate::error::Problem)))]
+async fn patch_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> AppResult<Response> {
+    let user = caller.user()?;
+    check_version(&headers)?;
+    if headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        != Some(OFFSET_STREAM)
+    {
+        return Err(AppError::UnsupportedMediaType {
+            detail: format!("Send the bytes as {OFFSET_STREAM}."),
+        });
+    }
+    let offset = header_u64(&headers, "upload-offset")?
+        .ok_or_else(|| AppError::bad_request("upload-offset-required", "Send Upload-Offset."))?;
+    let upload = owned(&state, user, &id).await?;
+    if offset as i64 != upload.upload_offset {
+        return Err(AppError::conflict(
+            "Upload-Offset",
+            format!(
+                "This upload is at offset {}; resume from there.",
+                upload.upload_offset
+            ),
+        ));
+    }
+    let checksum = checksum(&headers)?;
+    let upload = receive(&state, upload, checksum, body)
+        .await
+        .map_err(|(_, e)| e)?;
+    let mut response = (StatusCode::NO_CONTENT, upload_headers(&upload)).into_response();
+    finish_headers(&state, &upload, &mut response).await?;
+    Ok(response)
+}
+
+/// Abandon an upload and delete what was received.
+#[utoipa::path(delete, path = "/api/v1/uploads/{upload_id}", tag = "uploads", security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+async fn delete_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let user = caller.user()?;
+    check_version(&headers)?;
+    let upload = owned(&state, user, &id).await?;
+    uploads::discard(&state, &upload).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,205 @@
+//! Workers: claim jobs, heartbeat their leases, run them, record the outcome.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::{watch, Notify};
+
+use super::Job;
+use crate::app::AppState;
+
+/// Why a job did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Bad input: retrying cannot help. `code` is the stable problem code shown to people.
+    #[error("{code}: {detail}")]
+    Permanent { code: &'static str, detail: String },
+    /// Anything else (store or database hiccup, ffmpeg crash): retried with backoff.
+    #[error(transparent)]
+    Retryable(#[from] anyhow::Error),
+    /// The job was cancelled or its lease lost while running.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// What a running job sees of its worker.
+#[derive(Clone)]
+pub struct JobContext {
+    progress: Arc<watch::Sender<i64>>,
+    cancelled: watch::Receiver<bool>,
+}
+
+impl JobContext {
+    pub fn set_progress(&self, percent: i64) {
+        self.progress.send_replace(percent.clamp(0, 100));
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.cancelled.borrow()
+    }
+
+    /// Resolves when the job is cancelled or its lease is lost.
+    pub async fn cancelled(&self) {
+        let mut rx = self.cancelled.clone();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+
+    /// A receiver that turns true on cancellation, for child processes to watch.
+    pub fn cancel_receiver(&self) -> watch::Receiver<bool> {
+        self.cancelled.clone()
+    }
+
+    /// Progress updates as a channel a child process can report into.
+    pub fn progress_sender(&self) -> Arc<watch::Sender<i64>> {
+        self.progress.clone()
+    }
+}
+
+/// Starts `concurrency` worker loops; they stop claiming when `shutdown` turns true and give
+/// running jobs back to the queue.
+pub fn spawn(
+    state: AppState,
+    notify: Arc<Notify>,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let owner = format!("node-{}", uuid::Uuid::new_v4().simple());
+    (0..state.settings.workers)
+        .map(|slot| {
+            let (state, notify, shutdown) = (state.clone(), notify.clone(), shutdown.clone());
+            let owner = format!("{owner}-{slot}");
+            tokio::spawn(async move { run_loop(state, owner, notify, shutdown).await })
+        })
+        .collect()
+}
+
+async fn run_loop(
+    state: AppState,
+    owner: String,
+    notify: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let lease = state.settings.job_lease;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(e) = super::sweep_exhausted(&state.db).await.map(|ids| {
+            for id in ids {
+                tracing::warn!(job = %id, "job failed for good: its worker stopped responding on the last attempt");
+            }
+        }) {
+            tracing::warn!(error = %e, "sweeping exhausted jobs");
+        }
+        match super::claim(&state.db, &owner, lease).await {
+            Ok(Some(job)) => run_one(&state, &owner, job, &mut shutdown).await,
+            Ok(None) => {
+                tokio::select! {
+                    () = notify.notified() => {}
+                    () = tokio::time::sleep(state.settings.job_poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming a job");
+                tokio::time::sleep(state.settings.job_poll).await;
+            }
+        }
+    }
+}
+
+#[tracing::instrument(skip_all, fields(job = %job.id, kind = %job.kind, attempt = job.attempts))]
+async fn run_one(state: &AppState, owner: &str, job: Job, shutdown: &mut watch::Receiver<bool>) {
+    let lease = state.settings.job_lease;
+    let (progress_tx, progress_rx) = watch::channel(0i64);
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let ctx = JobContext {
+        progress: Arc::new(progress_tx),
+        cancelled: cancel_rx,
+    };
+
+    let heartbeat = {
+        let (db, id, owner) = (state.db.clone(), job.id.clone(), owner.to_owned());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(lease / 3);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let progress = *progress_rx.borrow();
+                match super::heartbeat(&db, &id, &owner, lease, progress).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!("lease lost or job cancelled; stopping");
+                        let _ = cancel_tx.send(true);
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+                }
+            }
+        })
+    };
+
+    tracing::info!("job started");
+    let work = dispatch(state, &job, ctx.clone());
+    let outcome = tokio::select! {
+        r = work => Some(r),
+        () = until_set(shutdown) => None,
+    };
+    heartbeat.abort();
+    match outcome {
+        None => {
+            tracing::info!("shutting down: giving the job back to the queue");
+            if let Err(e) = super::release(&state.db, &job.id, owner).await {
+                tracing::warn!(error = %e, "releasing the job");
+            }
+        }
+        Some(Ok(())) => match super::succeed(&state.db, &job.id, owner).await {
+            Ok(true) => tracing::info!("job succeeded"),
+            Ok(false) => tracing::warn!(
+                "job finished after its lease was lost; result left to the new owner"
+            ),
+            Err(e) => tracing::warn!(error = %e, "recording success"),
+        },
+        Some(Err(JobError::Cancelled)) => tracing::info!("job stopped: cancelled or lease lost"),
+        Some(Err(err)) => {
+            let retryable = matches!(err, JobError::Retryable(_));
+            let message = err.to_string();
+            match super::fail(&state.db, &job, owner, &message, retryable).await {
+                Ok("failed") => {
+                    tracing::warn!(error = %message, "job failed");
+                    on_final_failure(state, &job, &err).await;
+                }
+                Ok(_) => tracing::warn!(error = %message, "job attempt failed; will retry"),
+                Err(e) => tracing::warn!(error = %e, "recording failure"),
+            }
+        }
+    }
+}
+
+async fn dispatch(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), JobError> {
+    match job.kind.as_str() {
+        crate::media::process::KIND => crate::media::process::run(state, job, ctx).await,
+        other => Err(JobError::Permanent {
+            code: "unknown-job",
+            detail: format!("no handler for job kind {other:?}"),
+        }),
+    }
+}
+
+async fn on_final_failure(state: &AppState, job: &Job, err: &JobError) {
+    if job.kind == crate::media::process::KIND {
+        crate::media::process::mark_failed(state, job, err).await;
+    }
+}
+
+/// Time until a failed job is retried, for tests and logs.
+pub fn backoff(attempts: i64) -> Duration {
+    Duration::from_millis(2_000 * (1u64 << attempts.clamp(0, 10)))
+}
+
+/// Resolves once the flag turns true (never, if its sender is gone without doing so).
+pub async fn until_set(rx: &mut watch::Receiver<bool>) {
+    while !*rx.borrow_and_update() {
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}

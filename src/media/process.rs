@@ -1,0 +1,252 @@
+//! The `process-asset` job: validate a finished upload by its bytes and derive its renditions.
+
+use serde::Deserialize;
+
+use super::{assets, AssetKind};
+use crate::{
+    app::AppState,
+    blobs::{self, Sha256Hex},
+    jobs::{
+        worker::{JobContext, JobError},
+        Job,
+    },
+};
+
+pub const KIND: &str = "process-asset";
+
+#[derive(Deserialize)]
+struct Payload {
+    asset_id: String,
+}
+
+/// Models and captions are validated in memory; larger ones are refused rather than loaded.
+const MAX_IN_MEMORY: i64 = 256 << 20;
+
+fn permanent(code: &'static str, detail: impl Into<String>) -> JobError {
+    JobError::Permanent {
+        code,
+        detail: detail.into(),
+    }
+}
+
+pub async fn run(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), JobError> {
+    let payload: Payload =
+        serde_json::from_str(&job.payload).map_err(|e| permanent("job-invalid", e.to_string()))?;
+    let asset = assets::get(&state.db, &payload.asset_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let kind = AssetKind::parse(&asset.kind)
+        .ok_or_else(|| permanent("job-invalid", "unknown asset kind"))?;
+    let sha = Sha256Hex::parse(&asset.source_sha256)
+        .ok_or_else(|| permanent("job-invalid", "bad source hash"))?;
+    assets::set_status(&state.db, &asset.id, "processing", 0)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let source_bytes = blobs::mime_of(&state.db, &sha)
+        .await
+        .map_err(anyhow::Error::from)?
+        .map(|(_, b)| b)
+        .unwrap_or(0);
+
+    match kind {
+        AssetKind::Video | AssetKind::Audio => {
+            super::pipeline::process_av(state, &asset, &sha, &ctx).await?
+        }
+        AssetKind::Document => {
+            let tail_start = (source_bytes as u64).saturating_sub(1024);
+            let tail = state
+                .store
+                .object_store()
+                .get_range(&blobs::key(&sha), tail_start..source_bytes as u64)
+                .await
+                .map_err(anyhow::Error::from)?;
+            if !tail.windows(5).any(|w| w == b"%%EOF") {
+                return Err(permanent(
+                    "document-truncated",
+                    "This PDF ends before its end-of-file marker: it was probably cut off. Export it again and re-upload.",
+                ));
+            }
+            original(state, &asset.id, &sha, source_bytes, &asset.mime).await?;
+        }
+        AssetKind::Model => {
+            let bytes = read_small(state, &sha, source_bytes, "gltf-invalid").await?;
+            let summary = if asset.mime == "model/gltf-binary" {
+                super::gltf::inspect_glb(&bytes)
+            } else {
+                super::gltf::inspect_gltf_json(&bytes)
+            }
+            .map_err(|e| permanent("gltf-invalid", e.to_string()))?;
+            if let Some(uri) = summary.external_uris.first() {
+                return Err(permanent(
+                    "gltf-invalid",
+                    format!(
+                        "This model refers to the separate file \"{uri}\", which was not uploaded with it. \
+                         Upload a .glb (one file), or a .gltf whose buffers and images are embedded."
+                    ),
+                ));
+            }
+            original(state, &asset.id, &sha, source_bytes, &asset.mime).await?;
+        }
+        AssetKind::Captions => {
+            let bytes = read_small(state, &sha, source_bytes, "captions-invalid").await?;
+            let vtt = super::captions::normalise(&bytes)
+                .map_err(|e| permanent("captions-invalid", e.to_string()))?;
+            let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
+            let path = dir.path().join("captions.vtt");
+            tokio::fs::write(&path, vtt.as_bytes())
+                .await
+                .map_err(anyhow::Error::from)?;
+            let (vsha, vbytes) =
+                blobs::put_file(&state.store, &state.db, &path, "text/vtt").await?;
+            let language = asset_language(state, &asset.id).await;
+            let name = format!("captions-{}", language.as_deref().unwrap_or("und"));
+            let rendition = |_: ()| assets::NewRendition {
+                name: &name,
+                role: "captions",
+                sha256: &vsha,
+                bytes: vbytes,
+                mime: "text/vtt",
+                width: None,
+                height: None,
+                bitrate: None,
+                codecs: None,
+                language: language.as_deref(),
+                label: None,
+                fragments: None,
+            };
+            assets::put_rendition(&state.db.pool, &asset.id, rendition(()))
+                .await
+                .map_err(anyhow::Error::from)?;
+            if let Some(video) = captions_target(state, &asset.id).await {
+                assets::put_rendition(&state.db.pool, &video, rendition(()))
+                    .await
+                    .map_err(anyhow::Error::from)?;
+            }
+        }
+        AssetKind::Archive => original(state, &asset.id, &sha, source_bytes, &asset.mime).await?,
+    }
+    if ctx.is_cancelled() {
+        return Err(JobError::Cancelled);
+    }
+    assets::set_status(&state.db, &asset.id, "ready", 100)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// The source itself, served as-is (documents, models, packages).
+async fn original(
+    state: &AppState,
+    asset_id: &str,
+    sha: &Sha256Hex,
+    bytes: i64,
+    mime: &str,
+) -> Result<(), JobError> {
+    let r = assets::NewRendition {
+        name: "original",
+        role: "original",
+        sha256: sha,
+        bytes: bytes as u64,
+        mime,
+        width: None,
+        height: None,
+        bitrate: None,
+        codecs: None,
+        language: None,
+        label: None,
+        fragments: None,
+    };
+    assets::put_rendition(&state.db.pool, asset_id, r)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+async fn read_small(
+    state: &AppState,
+    sha: &Sha256Hex,
+    bytes: i64,
+    code: &'static str,
+) -> Result<Vec<u8>, JobError> {
+    if bytes > MAX_IN_MEMORY {
+        return Err(permanent(
+            code,
+            "This file is too large to be checked (the limit is 256 MiB).",
+        ));
+    }
+    let data = state
+        .store
+        .object_store()
+        .get(&blobs::key(sha))
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(data.bytes().await.map_err(anyhow::Error::from)?.to_vec())
+}
+
+/// The `language` the uploader gave in Upload-Metadata, if any.
+async fn asset_language(state: &AppState, asset_id: &str) -> Option<String> {
+    metadata_value(state, asset_id, "language")
+        .await
+        .and_then(|l| crate::values::LanguageTag::parse(&l).ok())
+        .map(|l| l.into_string())
+}
+
+/// The video these captions belong to (`captions_for` in Upload-Metadata), if it is in the
+/// same organisation.
+async fn captions_target(state: &AppState, asset_id: &str) -> Option<String> {
+    let target = metadata_value(state, asset_id, "captions_for").await?;
+    let same_org: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM assets a JOIN assets b ON a.org_id = b.org_id WHERE a.id = $1 AND b.id = $2",
+    )
+    .bind(asset_id)
+    .bind(&target)
+    .fetch_one(&state.db.pool)
+    .await
+    .ok()?;
+    (same_org > 0).then_some(target)
+}
+
+async fn metadata_value(state: &AppState, asset_id: &str, key: &str) -> Option<String> {
+    let raw: Option<String> =
+        sqlx::query_scalar("SELECT metadata FROM uploads WHERE asset_id = $1")
+            .bind(asset_id)
+            .fetch_optional(&state.db.pool)
+            .await
+            .ok()?;
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&raw?).ok()?;
+    map.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+/// A job that will not run again: record why on the asset, and drop a source no other asset
+/// uses, so a rejected file leaves nothing behind.
+pub async fn mark_failed(state: &AppState, job: &Job, err: &JobError) {
+    let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
+        return;
+    };
+    let (code, detail) = match err {
+        JobError::Permanent { code, detail } => (*code, detail.clone()),
+        other => (
+            "processing-failed",
+            format!("Processing failed after {} attempts: {other}", job.attempts),
+        ),
+    };
+    if let Err(e) = assets::set_failed(&state.db, &payload.asset_id, code, &detail).await {
+        tracing::warn!(error = %e, "recording the asset failure");
+    }
+    if let Ok(asset) = assets::get(&state.db, &payload.asset_id).await {
+        let users: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assets WHERE source_sha256 = $1 AND status <> 'failed'",
+        )
+        .bind(&asset.source_sha256)
+        .fetch_one(&state.db.pool)
+        .await
+        .unwrap_or(1);
+        if let (0, Some(sha)) = (users, Sha256Hex::parse(&asset.source_sha256)) {
+            let _ = state.store.object_store().delete(&blobs::key(&sha)).await;
+            let _ = sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
+                .bind(sha.as_str())
+                .execute(&state.db.pool)
+                .await;
+        }
+    }
+}
