@@ -69,10 +69,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        if crate::media::ffmpeg_available().await.is_none() {
-            tracing::warn!(
-                "ffmpeg/ffprobe not found on PATH: video and audio jobs wait until it is installed"
-            );
+        let settings = &self.state.settings;
+        match crate::media::ffmpeg_available(&settings.ffmpeg, &settings.ffprobe).await {
+            Some(version) => tracing::info!(%version, "media tools found"),
+            None => tracing::warn!("{}", crate::media::FFMPEG_MISSING),
         }
         let workers = jobs::worker::spawn(
             self.state.clone(),

@@ -117,6 +117,12 @@ pub struct SettingsArgs {
     /// Bytes each organisation may store (sources and uploads in progress); unlimited if unset.
     #[arg(long, global = true, env = "CARAVAN_ORG_QUOTA_BYTES")]
     pub org_quota_bytes: Option<u64>,
+    /// The ffmpeg binary (default: `ffmpeg` on PATH).
+    #[arg(long, global = true, env = "CARAVAN_FFMPEG")]
+    pub ffmpeg: Option<PathBuf>,
+    /// The ffprobe binary (default: `ffprobe` on PATH).
+    #[arg(long, global = true, env = "CARAVAN_FFPROBE")]
+    pub ffprobe: Option<PathBuf>,
     /// libx264 preset of the ladder (ultrafast … veryslow).
     #[arg(long, global = true, env = "CARAVAN_FFMPEG_PRESET")]
     pub ffmpeg_preset: Option<String>,
@@ -141,6 +147,8 @@ struct FileSettings {
     max_upload_bytes: Option<u64>,
     org_quota_bytes: Option<u64>,
     ffmpeg_preset: Option<String>,
+    ffmpeg: Option<PathBuf>,
+    ffprobe: Option<PathBuf>,
     job_lease_secs: Option<u64>,
     upload_expiry_hours: Option<u64>,
     max_media_duration_secs: Option<u64>,
@@ -169,6 +177,8 @@ pub struct Settings {
     /// A long PATCH is stored as parts of at most this size, each acknowledged durably.
     pub upload_part_bytes: u64,
     pub ffmpeg_preset: String,
+    pub ffmpeg: PathBuf,
+    pub ffprobe: PathBuf,
     pub max_media_duration: Duration,
 }
 
@@ -195,6 +205,8 @@ impl Settings {
             upload_expiry: Duration::from_secs(24 * 3600),
             upload_part_bytes: 64 << 20,
             ffmpeg_preset: "veryfast".to_owned(),
+            ffmpeg: PathBuf::from("ffmpeg"),
+            ffprobe: PathBuf::from("ffprobe"),
             max_media_duration: Duration::from_secs(4 * 3600),
         }
     }
@@ -254,6 +266,12 @@ impl Settings {
         settings.org_quota_bytes = args.org_quota_bytes.or(file.org_quota_bytes);
         if let Some(p) = args.ffmpeg_preset.clone().or(file.ffmpeg_preset) {
             settings.ffmpeg_preset = p;
+        }
+        if let Some(p) = args.ffmpeg.clone().or(file.ffmpeg) {
+            settings.ffmpeg = p;
+        }
+        if let Some(p) = args.ffprobe.clone().or(file.ffprobe) {
+            settings.ffprobe = p;
         }
         if let Some(s) = file.job_lease_secs {
             settings.job_lease = Duration::from_secs(s.max(3));

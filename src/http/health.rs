@@ -28,6 +28,8 @@ pub struct Readiness {
     status: &'static str,
     database: Check,
     store: Check,
+    /// ffmpeg and ffprobe; when missing the server still serves, and media jobs wait.
+    media: Check,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -69,8 +71,17 @@ fn first_line(s: &str) -> String {
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let (db, store) = tokio::join!(state.db.ping(), state.store.ping());
+    let settings = &state.settings;
+    let (db, store, media) = tokio::join!(
+        state.db.ping(),
+        state.store.ping(),
+        crate::media::ffmpeg_available(&settings.ffmpeg, &settings.ffprobe)
+    );
     let (database, store): (Check, Check) = (db.into(), store.into());
+    let media = match media {
+        Some(version) => Check { ok: true, detail: Some(version) },
+        None => Check { ok: false, detail: Some(crate::media::FFMPEG_MISSING.to_owned()) },
+    };
     let ready = database.ok && store.ok;
     let status = if ready {
         StatusCode::OK
@@ -81,6 +92,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
         status: if ready { "ready" } else { "unavailable" },
         database,
         store,
+        media,
     };
     (status, Json(body))
 }

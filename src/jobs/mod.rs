@@ -151,6 +151,24 @@ pub async fn fail(
     Ok(status)
 }
 
+/// Puts a job back without counting the attempt, to run after `delay`.
+pub async fn defer(db: &Db, id: &str, owner: &str, delay: Duration, reason: &str) -> sqlx::Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, \
+         lease_expires_at = NULL, run_after = $1, last_error = $2, updated_at = $3 \
+         WHERE id = $4 AND lease_owner = $5 AND status = 'running'",
+    )
+    .bind(now + delay.as_millis() as i64)
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .bind(owner)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// Gives a job back to the queue at once (a node shutting down).
 pub async fn release(db: &Db, id: &str, owner: &str) -> sqlx::Result<()> {
     sqlx::query(

@@ -16,6 +16,9 @@ pub enum JobError {
     /// Anything else (store or database hiccup, ffmpeg crash): retried with backoff.
     #[error(transparent)]
     Retryable(#[from] anyhow::Error),
+    /// A prerequisite is missing (ffmpeg not installed): requeue without spending an attempt.
+    #[error("deferred: {reason}")]
+    Deferred { reason: String, delay: Duration },
     /// The job was cancelled or its lease lost while running.
     #[error("cancelled")]
     Cancelled,
@@ -159,6 +162,12 @@ async fn run_one(state: &AppState, owner: &str, job: Job, shutdown: &mut watch::
             Err(e) => tracing::warn!(error = %e, "recording success"),
         },
         Some(Err(JobError::Cancelled)) => tracing::info!("job stopped: cancelled or lease lost"),
+        Some(Err(JobError::Deferred { reason, delay })) => {
+            tracing::warn!(%reason, "job deferred");
+            if let Err(e) = super::defer(&state.db, &job.id, owner, delay, &reason).await {
+                tracing::warn!(error = %e, "deferring the job");
+            }
+        }
         Some(Err(err)) => {
             let retryable = matches!(err, JobError::Retryable(_));
             let message = err.to_string();

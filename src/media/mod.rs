@@ -77,8 +77,8 @@ pub fn unsupported_detail(s: &sniff::Sniffed) -> String {
 }
 
 /// The ffmpeg version line when both ffmpeg and ffprobe run, for logs and `/readyz`.
-pub async fn ffmpeg_available() -> Option<String> {
-    let run = |bin: &'static str| async move {
+pub async fn ffmpeg_available(ffmpeg: &std::path::Path, ffprobe: &std::path::Path) -> Option<String> {
+    let run = |bin: std::path::PathBuf| async move {
         tokio::process::Command::new(bin)
             .arg("-version")
             .kill_on_drop(true)
@@ -86,14 +86,12 @@ pub async fn ffmpeg_available() -> Option<String> {
             .await
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
+            .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or_default().to_owned())
     };
-    let (ffmpeg, ffprobe) = tokio::join!(run("ffmpeg"), run("ffprobe"));
+    let (ffmpeg, ffprobe) = tokio::join!(run(ffmpeg.to_owned()), run(ffprobe.to_owned()));
     ffprobe.and(ffmpeg)
 }
+
+/// What operators and `/readyz` are told when the media tools are missing.
+pub const FFMPEG_MISSING: &str =
+    "ffmpeg/ffprobe not found: video and audio jobs wait until ffmpeg is installed (Debian/Ubuntu: apt-get install ffmpeg)";

@@ -42,11 +42,16 @@ pub async fn process_av(
     sha: &Sha256Hex,
     ctx: &JobContext,
 ) -> Result<(), JobError> {
+    let settings = &state.settings;
+    if super::ffmpeg_available(&settings.ffmpeg, &settings.ffprobe).await.is_none() {
+        assets::set_status(&state.db, &asset.id, "queued", 0).await.map_err(retry)?;
+        return Err(JobError::Deferred { reason: super::FFMPEG_MISSING.to_owned(), delay: Duration::from_secs(60) });
+    }
     let dir = tempfile::tempdir().map_err(retry)?;
     let source = dir.path().join("source");
     blobs::download(&state.store, &blobs::key(sha), &source).await?;
 
-    let probed = match probe::probe(&source, Duration::from_secs(60)).await {
+    let probed = match probe::probe_with(&settings.ffprobe, &source, Duration::from_secs(60)).await {
         Ok(p) => p,
         Err(e) => {
             return Err(match e.as_rejection() {
@@ -88,7 +93,8 @@ pub async fn process_av(
     .map_err(retry)?;
 
     let cfg = LadderConfig {
-        preset: state.settings.ffmpeg_preset.clone(),
+        preset: settings.ffmpeg_preset.clone(),
+        ffmpeg: settings.ffmpeg.clone(),
         ..LadderConfig::default()
     };
     let rungs = ladder::plan(&probed, &cfg);
@@ -162,7 +168,8 @@ pub async fn process_av(
     ctx.set_progress(95);
 
     if kind == MediaKind::Video {
-        let still = stills::stills(
+        let still = stills::stills_with(
+            &settings.ffmpeg,
             &source,
             &dir.path().join("stills"),
             probed.duration_secs,
