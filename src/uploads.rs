@@ -115,14 +115,14 @@ pub async fn create(state: &AppState, new: NewUpload<'_>) -> AppResult<Upload> {
 /// Bytes an organisation stores: its assets' sources plus uploads still in progress.
 pub async fn org_usage(state: &AppState, org_id: &str) -> AppResult<u64> {
     let stored: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(b.bytes), 0) FROM blobs b WHERE b.sha256 IN \
+        "SELECT CAST(COALESCE(SUM(b.bytes), 0) AS BIGINT) FROM blobs b WHERE b.sha256 IN \
          (SELECT source_sha256 FROM assets WHERE org_id = $1)",
     )
     .bind(org_id)
     .fetch_one(&state.db.pool)
     .await?;
     let pending: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(upload_length), 0) FROM uploads WHERE org_id = $1 AND asset_id IS NULL",
+        "SELECT CAST(COALESCE(SUM(upload_length), 0) AS BIGINT) FROM uploads WHERE org_id = $1 AND asset_id IS NULL",
     )
     .bind(org_id)
     .fetch_one(&state.db.pool)

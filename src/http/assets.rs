@@ -169,7 +169,10 @@ async fn hls_playlist(
     let body = if name == "master" {
         master(&id, &renditions)
     } else {
-        let r = renditions.iter().find(|r| r.name == name).ok_or(AppError::NotFound)?;
+        let r = renditions
+            .iter()
+            .find(|r| r.name == name)
+            .ok_or(AppError::NotFound)?;
         media_playlist(r, asset.duration_ms).ok_or(AppError::NotFound)?
     };
     Ok((
@@ -194,9 +197,16 @@ fn master(asset_id: &str, renditions: &[RenditionRow]) -> String {
             codecs: r.codecs.clone().unwrap_or_default(),
         })
     };
-    let mut videos: Vec<Variant> = renditions.iter().filter(|r| r.role == "video").filter_map(variant).collect();
+    let mut videos: Vec<Variant> = renditions
+        .iter()
+        .filter(|r| r.role == "video")
+        .filter_map(variant)
+        .collect();
     videos.sort_by_key(|v| v.bandwidth);
-    let audio = renditions.iter().find(|r| r.role == "audio").and_then(variant);
+    let audio = renditions
+        .iter()
+        .find(|r| r.role == "audio")
+        .and_then(variant);
     let subtitles: Vec<SubtitleTrack> = renditions
         .iter()
         .filter(|r| r.role == "captions")

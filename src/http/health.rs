@@ -79,8 +79,14 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
     );
     let (database, store): (Check, Check) = (db.into(), store.into());
     let media = match media {
-        Some(version) => Check { ok: true, detail: Some(version) },
-        None => Check { ok: false, detail: Some(crate::media::FFMPEG_MISSING.to_owned()) },
+        Some(version) => Check {
+            ok: true,
+            detail: Some(version),
+        },
+        None => Check {
+            ok: false,
+            detail: Some(crate::media::FFMPEG_MISSING.to_owned()),
+        },
     };
     let ready = database.ok && store.ok;
     let status = if ready {

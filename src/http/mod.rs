@@ -3,6 +3,7 @@
 mod assets;
 mod auth;
 mod consortia;
+mod cors;
 mod courses;
 pub mod extract;
 mod health;
@@ -116,7 +117,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(cors(&settings.cors_origins))
+        .layer(cors::PreflightCorsLayer(cors(&settings.cors_origins)))
         .layer(CompressionLayer::new().compress_when(compressible()));
     let timeout = TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,

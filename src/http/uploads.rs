@@ -266,16 +266,28 @@ async fn create_upload(
     Ok(response)
 }
 
-/// Appends a body and returns the upload as it now stands.
+/// Appends a body and returns the upload as it now stands. The work runs in its own task: when
+/// a client's connection drops, hyper drops this handler, but the bytes that did arrive must
+/// still be stored and acknowledged for the resume.
 async fn receive(
     state: &AppState,
     upload: Upload,
     checksum: Option<Checksum>,
     body: Body,
 ) -> Result<Upload, (Upload, AppError)> {
-    match uploads::append(state, &upload, body.into_data_stream(), checksum).await {
-        Ok(u) => Ok(u),
-        Err(e) => Err((upload, e)),
+    let task = {
+        let (state, upload) = (state.clone(), upload.clone());
+        tokio::spawn(async move {
+            uploads::append(&state, &upload, body.into_data_stream(), checksum).await
+        })
+    };
+    match task.await {
+        Ok(Ok(u)) => Ok(u),
+        Ok(Err(e)) => Err((upload, e)),
+        Err(e) => Err((
+            upload,
+            AppError::Internal(anyhow::anyhow!("upload task failed: {e}")),
+        )),
     }
 }
 

@@ -152,7 +152,13 @@ pub async fn fail(
 }
 
 /// Puts a job back without counting the attempt, to run after `delay`.
-pub async fn defer(db: &Db, id: &str, owner: &str, delay: Duration, reason: &str) -> sqlx::Result<()> {
+pub async fn defer(
+    db: &Db,
+    id: &str,
+    owner: &str,
+    delay: Duration,
+    reason: &str,
+) -> sqlx::Result<()> {
     let now = now_ms();
     sqlx::query(
         "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, \

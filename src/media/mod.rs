@@ -77,7 +77,10 @@ pub fn unsupported_detail(s: &sniff::Sniffed) -> String {
 }
 
 /// The ffmpeg version line when both ffmpeg and ffprobe run, for logs and `/readyz`.
-pub async fn ffmpeg_available(ffmpeg: &std::path::Path, ffprobe: &std::path::Path) -> Option<String> {
+pub async fn ffmpeg_available(
+    ffmpeg: &std::path::Path,
+    ffprobe: &std::path::Path,
+) -> Option<String> {
     let run = |bin: std::path::PathBuf| async move {
         tokio::process::Command::new(bin)
             .arg("-version")
@@ -86,7 +89,13 @@ pub async fn ffmpeg_available(ffmpeg: &std::path::Path, ffprobe: &std::path::Pat
             .await
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or_default().to_owned())
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
     };
     let (ffmpeg, ffprobe) = tokio::join!(run(ffmpeg.to_owned()), run(ffprobe.to_owned()));
     ffprobe.and(ffmpeg)

@@ -43,15 +43,24 @@ pub async fn process_av(
     ctx: &JobContext,
 ) -> Result<(), JobError> {
     let settings = &state.settings;
-    if super::ffmpeg_available(&settings.ffmpeg, &settings.ffprobe).await.is_none() {
-        assets::set_status(&state.db, &asset.id, "queued", 0).await.map_err(retry)?;
-        return Err(JobError::Deferred { reason: super::FFMPEG_MISSING.to_owned(), delay: Duration::from_secs(60) });
+    if super::ffmpeg_available(&settings.ffmpeg, &settings.ffprobe)
+        .await
+        .is_none()
+    {
+        assets::set_status(&state.db, &asset.id, "queued", 0)
+            .await
+            .map_err(retry)?;
+        return Err(JobError::Deferred {
+            reason: super::FFMPEG_MISSING.to_owned(),
+            delay: Duration::from_secs(60),
+        });
     }
     let dir = tempfile::tempdir().map_err(retry)?;
     let source = dir.path().join("source");
     blobs::download(&state.store, &blobs::key(sha), &source).await?;
 
-    let probed = match probe::probe_with(&settings.ffprobe, &source, Duration::from_secs(60)).await {
+    let probed = match probe::probe_with(&settings.ffprobe, &source, Duration::from_secs(60)).await
+    {
         Ok(p) => p,
         Err(e) => {
             return Err(match e.as_rejection() {

@@ -1,0 +1,1 @@
+//! The durable job queue: leases, retries, two nodes.

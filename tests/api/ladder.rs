@@ -1,0 +1,1 @@
+//! Video and audio through the whole pipeline: upload → probe → one-pass ladder → HLS.
