@@ -177,10 +177,14 @@ pub async fn process_av(
     ctx.set_progress(95);
 
     if kind == MediaKind::Video {
+        let stills_dir = dir.path().join("stills");
+        tokio::fs::create_dir_all(&stills_dir)
+            .await
+            .map_err(retry)?;
         let still = stills::stills_with(
             &settings.ffmpeg,
             &source,
-            &dir.path().join("stills"),
+            &stills_dir,
             probed.duration_secs,
             Duration::from_secs(300),
         )

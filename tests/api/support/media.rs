@@ -177,7 +177,19 @@ impl TestApp {
         path: &str,
         range: Option<&str>,
     ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        self.bytes_as(None, path, range).await
+    }
+
+    pub async fn bytes_as(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        range: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
         let mut req = self.http.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
         if let Some(r) = range {
             req = req.header("range", r);
         }
