@@ -31,10 +31,12 @@ pub struct Upload {
 }
 
 /// A stored part: `len` bytes starting at `offset` of the upload.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Part {
     pub offset: i64,
     pub len: i64,
+    /// Unique per write, so two requests racing at one offset never touch each other's bytes.
+    pub key: String,
 }
 
 impl Upload {
@@ -51,8 +53,8 @@ const COLUMNS: &str =
     "id, user_id, org_id, unit_id, filename, metadata, upload_length, upload_offset, \
                        parts, asset_id, expires_at";
 
-fn part_key(upload_id: &str, offset: i64) -> Path {
-    Path::from(format!("uploads/{upload_id}/{offset:020}"))
+fn new_part_key(upload_id: &str, offset: i64) -> String {
+    format!("uploads/{upload_id}/{offset:020}-{}", uuid::Uuid::new_v4().simple())
 }
 
 fn prefix(upload_id: &str) -> Path {
@@ -142,9 +144,26 @@ pub async fn get(state: &AppState, id: &str) -> AppResult<Upload> {
     .ok_or(AppError::NotFound)
 }
 
-/// An optional checksum of one PATCH body (tus `checksum` extension).
+/// An optional checksum of one PATCH body (tus `checksum` extension: sha1, which the spec
+/// requires, and sha256).
 pub struct Checksum {
+    pub algorithm: ChecksumAlgorithm,
     pub expected: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumAlgorithm {
+    Sha1,
+    Sha256,
+}
+
+impl Checksum {
+    fn hasher(&self) -> Box<dyn sha2::digest::DynDigest + Send> {
+        match self.algorithm {
+            ChecksumAlgorithm::Sha1 => Box::new(sha1::Sha1::new()),
+            ChecksumAlgorithm::Sha256 => Box::new(Sha256::new()),
+        }
+    }
 }
 
 /// Streams one PATCH body into durable parts starting at `upload.upload_offset`. Without a
@@ -168,8 +187,8 @@ where
     };
     let mut current = upload.clone();
     let mut body = body;
-    let mut hasher = checksum.as_ref().map(|_| Sha256::new());
-    let mut writer: Option<(WriteMultipart, i64)> = None;
+    let mut hasher = checksum.as_ref().map(Checksum::hasher);
+    let mut writer: Option<(WriteMultipart, i64, String)> = None;
     let mut written: i64 = 0;
     let mut broken: Option<String> = None;
 
@@ -187,7 +206,7 @@ where
         }
         let start = current.upload_offset + written;
         if start + chunk.len() as i64 > current.upload_length {
-            if let Some((w, _)) = writer.take() {
+            if let Some((w, _, _)) = writer.take() {
                 let _ = w.abort().await;
             }
             return Err(AppError::PayloadTooLarge {
@@ -199,26 +218,28 @@ where
             h.update(&chunk);
         }
         if writer.is_none() {
-            let part = store.put_multipart(&part_key(&current.id, start)).await?;
-            writer = Some((WriteMultipart::new(part), 0));
+            let key = new_part_key(&current.id, start);
+            let part = store.put_multipart(&Path::from(key.as_str())).await?;
+            writer = Some((WriteMultipart::new(part), 0, key));
         }
-        let (w, len) = writer.as_mut().expect("writer just set");
+        let (w, len, _) = writer.as_mut().expect("writer just set");
         w.wait_for_capacity(2).await?;
         w.write(&chunk);
         *len += chunk.len() as i64;
         written += chunk.len() as i64;
         if *len as u64 >= part_limit {
-            let (w, len) = writer.take().expect("writer present");
+            let (w, len, key) = writer.take().expect("writer present");
             w.finish().await?;
-            current = commit(state, &current, len).await?;
+            current = commit(state, &current, len, key).await?;
             written = 0;
         }
     }
 
     if let Some(expected) = checksum.map(|c| c.expected) {
         let actual = hasher.expect("hasher exists with a checksum").finalize();
-        if broken.is_some() || actual.as_slice() != expected.as_slice() {
-            if let Some((w, _)) = writer.take() {
+        let actual: &[u8] = &actual;
+        if broken.is_some() || actual != expected.as_slice() {
+            if let Some((w, _, _)) = writer.take() {
                 let _ = w.abort().await;
             }
             if broken.is_none() {
@@ -231,9 +252,9 @@ where
             }
         }
     }
-    if let Some((w, len)) = writer.take() {
+    if let Some((w, len, key)) = writer.take() {
         w.finish().await?;
-        current = commit(state, &current, len).await?;
+        current = commit(state, &current, len, key).await?;
     }
     if let Some(reason) = broken {
         tracing::info!(upload = %current.id, offset = current.upload_offset, %reason, "upload interrupted; kept what arrived");
@@ -246,11 +267,12 @@ where
 }
 
 /// Advances the offset past a stored part, unless another request moved it meanwhile.
-async fn commit(state: &AppState, upload: &Upload, len: i64) -> AppResult<Upload> {
+async fn commit(state: &AppState, upload: &Upload, len: i64, key: String) -> AppResult<Upload> {
     let mut parts = upload.parts();
     parts.push(Part {
         offset: upload.upload_offset,
         len,
+        key: key.clone(),
     });
     let new_offset = upload.upload_offset + len;
     let expires = now_ms() + state.settings.upload_expiry.as_millis() as i64;
@@ -271,7 +293,7 @@ async fn commit(state: &AppState, upload: &Upload, len: i64) -> AppResult<Upload
             let _ = state
                 .store
                 .object_store()
-                .delete(&part_key(&upload.id, upload.upload_offset))
+                .delete(&Path::from(key))
                 .await;
             Err(AppError::conflict(
                 "Upload-Offset",
@@ -293,7 +315,7 @@ pub async fn finish(state: &AppState, upload: &Upload) -> AppResult<String> {
         Some(first) => {
             let end = (first.len as u64).min(4096);
             store
-                .get_range(&part_key(&upload.id, first.offset), 0..end)
+                .get_range(&Path::from(first.key.as_str()), 0..end)
                 .await?
                 .to_vec()
         }
@@ -328,7 +350,7 @@ async fn assemble(
     let mut total = 0u64;
     if let [only] = parts {
         // One part (the common case: the whole file in one PATCH) is renamed, not copied.
-        let key = part_key(&upload.id, only.offset);
+        let key = Path::from(only.key.as_str());
         let mut stream = store.get(&key).await?.into_stream();
         while let Some(chunk) = stream.try_next().await? {
             hasher.update(&chunk);
@@ -341,7 +363,7 @@ async fn assemble(
     let mut writer = WriteMultipart::new(store.put_multipart(&staging).await?);
     for part in parts {
         let mut stream = store
-            .get(&part_key(&upload.id, part.offset))
+            .get(&Path::from(part.key.as_str()))
             .await?
             .into_stream();
         while let Some(chunk) = stream.try_next().await? {

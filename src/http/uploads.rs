@@ -16,7 +16,7 @@ use crate::{
     app::AppState,
     authz,
     error::{AppError, AppResult},
-    uploads::{self, Checksum, NewUpload, Upload},
+    uploads::{self, Checksum, ChecksumAlgorithm, NewUpload, Upload},
 };
 
 pub const TUS_VERSION: &str = "1.0.0";
@@ -82,16 +82,20 @@ fn checksum(headers: &HeaderMap) -> AppResult<Option<Checksum>> {
         .to_str()
         .map_err(|_| AppError::bad_request("invalid-header", "Upload-Checksum is not ASCII"))?;
     let (algo, digest) = v.trim().split_once(' ').unwrap_or((v, ""));
-    if !algo.eq_ignore_ascii_case("sha256") {
-        return Err(AppError::bad_request(
-            "checksum-algorithm-unsupported",
-            "Upload-Checksum supports sha256 only.",
-        ));
-    }
+    let algorithm = match algo.to_ascii_lowercase().as_str() {
+        "sha1" => ChecksumAlgorithm::Sha1,
+        "sha256" => ChecksumAlgorithm::Sha256,
+        _ => {
+            return Err(AppError::bad_request(
+                "checksum-algorithm-unsupported",
+                "Upload-Checksum supports sha1 and sha256.",
+            ))
+        }
+    };
     let expected = STANDARD.decode(digest.trim()).map_err(|_| {
         AppError::bad_request("invalid-header", "Upload-Checksum digest must be base64")
     })?;
-    Ok(Some(Checksum { expected }))
+    Ok(Some(Checksum { algorithm, expected }))
 }
 
 fn http_date(ms: i64) -> String {
@@ -135,7 +139,7 @@ async fn options_uploads(State(state): State<AppState>) -> Response {
             ),
             (
                 HeaderName::from_static("tus-checksum-algorithm"),
-                HeaderValue::from_static("sha256"),
+                HeaderValue::from_static("sha1,sha256"),
             ),
         ],
     )

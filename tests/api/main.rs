@@ -8,6 +8,7 @@ mod bad_input;
 mod catalogue;
 mod cli;
 mod consortia;
+mod crash;
 mod health;
 mod jobs;
 mod ladder;

@@ -66,6 +66,23 @@ impl TestApp {
         Self::start(settings, dir, database_url, store_dir).await
     }
 
+    /// Another node on an existing database and store (as in a multi-node deployment).
+    pub async fn spawn_on(
+        database_url: String,
+        store: StoreLocation,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store_dir = match &store {
+            StoreLocation::Local(p) => p.clone(),
+            StoreLocation::S3 { .. } => dir.path().join("unused"),
+        };
+        let mut settings = Settings::new(database_url.clone(), store);
+        settings.bind = ([127, 0, 0, 1], 0).into();
+        configure(&mut settings);
+        Self::start(settings, dir, database_url, store_dir).await
+    }
+
     async fn start(
         settings: Settings,
         dir: tempfile::TempDir,
