@@ -54,7 +54,10 @@ const COLUMNS: &str =
                        parts, asset_id, expires_at";
 
 fn new_part_key(upload_id: &str, offset: i64) -> String {
-    format!("uploads/{upload_id}/{offset:020}-{}", uuid::Uuid::new_v4().simple())
+    format!(
+        "uploads/{upload_id}/{offset:020}-{}",
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 fn prefix(upload_id: &str) -> Path {
@@ -290,11 +293,7 @@ async fn commit(state: &AppState, upload: &Upload, len: i64, key: String) -> App
     match updated {
         Some(u) => Ok(u),
         None => {
-            let _ = state
-                .store
-                .object_store()
-                .delete(&Path::from(key))
-                .await;
+            let _ = state.store.object_store().delete(&Path::from(key)).await;
             Err(AppError::conflict(
                 "Upload-Offset",
                 "Another request changed this upload; HEAD it and resume.",

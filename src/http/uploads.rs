@@ -95,7 +95,10 @@ fn checksum(headers: &HeaderMap) -> AppResult<Option<Checksum>> {
     let expected = STANDARD.decode(digest.trim()).map_err(|_| {
         AppError::bad_request("invalid-header", "Upload-Checksum digest must be base64")
     })?;
-    Ok(Some(Checksum { algorithm, expected }))
+    Ok(Some(Checksum {
+        algorithm,
+        expected,
+    }))
 }
 
 fn http_date(ms: i64) -> String {

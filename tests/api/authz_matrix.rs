@@ -34,6 +34,12 @@ enum Fresh {
     InvitedToConsortium,
     OrgToInvite,
     Session,
+    /// An upload the teacher started.
+    Upload,
+    /// An asset the teacher uploaded (queued: this node runs no workers).
+    Asset,
+    /// A ready audio asset with its ladder, used by a published org course.
+    ReadyAsset,
 }
 
 struct Row {
@@ -329,6 +335,70 @@ fn rows() -> Vec<Row> {
             none,
             [200, 200, 200, 200, 200, 200],
         ),
+        r(
+            Method::OPTIONS,
+            "/api/v1/uploads",
+            Nothing,
+            none,
+            [204, 204, 204, 204, 204, 204],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/uploads",
+            Nothing,
+            none,
+            [401, 403, 201, 403, 201, 201],
+        ),
+        r(
+            Method::HEAD,
+            "/api/v1/uploads/{upload_id}",
+            Upload,
+            none,
+            [401, 404, 200, 404, 404, 200],
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/uploads/{upload_id}",
+            Upload,
+            none,
+            [401, 404, 204, 404, 404, 204],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/uploads/{upload_id}",
+            Upload,
+            none,
+            [401, 404, 204, 404, 404, 204],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/assets/{asset_id}",
+            Asset,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/assets/{asset_id}/cancel",
+            Asset,
+            |_| Some(json!({})),
+            [401, 403, 200, 403, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/assets/{asset_id}/hls/{playlist}",
+            ReadyAsset,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
+        // Content-addressed bytes are open until delivery access control lands (issue 4).
+        r(
+            Method::GET,
+            "/media/{sha256}",
+            Asset,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
     ]
 }
 
@@ -480,6 +550,52 @@ async fn prepare(
             let id = app.create_org(&w.root, &format!("invitee-{n}")).await;
             v.insert("invitee", id);
         }
+        Fresh::Upload => {
+            let r = app
+                .tus_create(&w.teacher, 10, &[("filename", "m.pdf"), ("org_id", &w.org)])
+                .await;
+            let location = r.header("location");
+            v.insert("upload_id", location.rsplit('/').next().unwrap().to_owned());
+        }
+        Fresh::Asset => {
+            let bytes = crate::support::media::pdf(2_000 + n);
+            let meta = [("filename", "m.pdf"), ("org_id", w.org.as_str())];
+            v.insert("asset_id", app.upload(&w.teacher, &bytes, &meta).await);
+            v.insert("sha256", crate::support::media::sha256_hex(&bytes));
+        }
+        Fresh::ReadyAsset => {
+            let db = caravan::db::Db::connect(&app.database_url).await.unwrap();
+            let asset = format!("ready-{n}");
+            let now = caravan::db::time::now_ms();
+            sqlx::query(
+                "INSERT INTO assets (id, org_id, user_id, source_sha256, filename, kind, mime, status, progress, \
+                 duration_ms, created_at, updated_at) SELECT $1, $2, id, $3, 'talk.m4a', 'audio', 'audio/mp4', \
+                 'ready', 100, 4000, $4, $4 FROM users LIMIT 1",
+            )
+            .bind(&asset)
+            .bind(&w.org)
+            .bind("0".repeat(64))
+            .bind(now)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+            let info = json!({"media_playlist": "#EXTM3U\n#EXT-X-ENDLIST\n", "bandwidth": 64000,
+                "average_bandwidth": 64000, "duration_secs": 4.0})
+            .to_string();
+            sqlx::query(
+                "INSERT INTO renditions (asset_id, name, role, sha256, bytes, mime, codecs, fragments) \
+                 VALUES ($1, 'audio', 'audio', $2, 100, 'audio/mp4', 'mp4a.40.2', $3)",
+            )
+            .bind(&asset)
+            .bind("0".repeat(64))
+            .bind(info)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+            db.pool.close().await;
+            v.insert("asset_id", asset);
+            v.insert("playlist", "master.m3u8".to_owned());
+        }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
                 let password = if role == 5 {
@@ -504,7 +620,7 @@ fn fill(path: &str, v: &HashMap<&'static str, String>) -> String {
 }
 
 async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, |s| s.workers = 0).await;
     let openapi = app.get("/api/v1/openapi.json", None).await.body;
     let documented: BTreeSet<String> = openapi["paths"]
         .as_object()
@@ -544,6 +660,23 @@ async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
             let mut req = app.http.request(row.method.clone(), app.url(&path));
             if let Some(t) = &token {
                 req = req.bearer_auth(t);
+            }
+            if row.path.starts_with("/api/v1/uploads") {
+                req = req.header("tus-resumable", "1.0.0");
+                if row.method == Method::POST {
+                    let meta = crate::support::media::metadata(&[
+                        ("filename", "m.pdf"),
+                        ("org_id", &w.org),
+                    ]);
+                    req = req
+                        .header("upload-length", "10")
+                        .header("upload-metadata", meta);
+                } else if row.method == Method::PATCH {
+                    req = req
+                        .header("upload-offset", "0")
+                        .header("content-type", "application/offset+octet-stream")
+                        .body("%PDF-");
+                }
             }
             if row.path.ends_with("members:import") {
                 req = req.header("content-type", "text/csv").body(format!(

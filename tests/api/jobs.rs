@@ -14,28 +14,77 @@ use crate::{
 async fn retries_back_off_and_stop_at_the_maximum(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.workers = 0).await;
     let db = Db::connect(&app.database_url).await.unwrap();
-    let id = jobs::enqueue(&db.pool, "noop", &json!({}), 2).await.unwrap();
+    let id = jobs::enqueue(&db.pool, "noop", &json!({}), 2)
+        .await
+        .unwrap();
     let lease = Duration::from_secs(30);
 
-    let job = jobs::claim(&db, "node-a", lease).await.unwrap().expect("a queued job is claimed");
+    let job = jobs::claim(&db, "node-a", lease)
+        .await
+        .unwrap()
+        .expect("a queued job is claimed");
     assert_eq!((job.id.as_str(), job.attempts), (id.as_str(), 1));
-    assert!(jobs::claim(&db, "node-b", lease).await.unwrap().is_none(), "a leased job is nobody else's");
-    assert!(!jobs::heartbeat(&db, &id, "node-b", lease, 10).await.unwrap(), "only the owner heartbeats");
-    assert!(jobs::heartbeat(&db, &id, "node-a", lease, 10).await.unwrap());
+    assert!(
+        jobs::claim(&db, "node-b", lease).await.unwrap().is_none(),
+        "a leased job is nobody else's"
+    );
+    assert!(
+        !jobs::heartbeat(&db, &id, "node-b", lease, 10)
+            .await
+            .unwrap(),
+        "only the owner heartbeats"
+    );
+    assert!(jobs::heartbeat(&db, &id, "node-a", lease, 10)
+        .await
+        .unwrap());
 
-    assert_eq!(jobs::fail(&db, &job, "node-a", "store hiccup", true).await.unwrap(), "queued");
-    assert!(jobs::claim(&db, "node-a", lease).await.unwrap().is_none(), "backoff: not due yet");
-    let run_after: i64 = sqlx::query_scalar("SELECT run_after FROM jobs WHERE id = $1").bind(&id).fetch_one(&db.pool).await.unwrap();
+    assert_eq!(
+        jobs::fail(&db, &job, "node-a", "store hiccup", true)
+            .await
+            .unwrap(),
+        "queued"
+    );
+    assert!(
+        jobs::claim(&db, "node-a", lease).await.unwrap().is_none(),
+        "backoff: not due yet"
+    );
+    let run_after: i64 = sqlx::query_scalar("SELECT run_after FROM jobs WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     let wait = run_after - caravan::db::time::now_ms();
-    assert!((3_000..=4_100).contains(&wait), "first retry after ~4 s, got {wait} ms");
-    sqlx::query("UPDATE jobs SET run_after = 0 WHERE id = $1").bind(&id).execute(&db.pool).await.unwrap();
+    assert!(
+        (3_000..=4_100).contains(&wait),
+        "first retry after ~4 s, got {wait} ms"
+    );
+    sqlx::query("UPDATE jobs SET run_after = 0 WHERE id = $1")
+        .bind(&id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
 
-    let job = jobs::claim(&db, "node-b", lease).await.unwrap().expect("due again");
+    let job = jobs::claim(&db, "node-b", lease)
+        .await
+        .unwrap()
+        .expect("due again");
     assert_eq!(job.attempts, 2);
-    assert!(!jobs::succeed(&db, &id, "node-a").await.unwrap(), "a former owner cannot finish it");
-    assert_eq!(jobs::fail(&db, &job, "node-b", "still broken", true).await.unwrap(), "failed", "no attempts left");
+    assert!(
+        !jobs::succeed(&db, &id, "node-a").await.unwrap(),
+        "a former owner cannot finish it"
+    );
+    assert_eq!(
+        jobs::fail(&db, &job, "node-b", "still broken", true)
+            .await
+            .unwrap(),
+        "failed",
+        "no attempts left"
+    );
     let status = jobs::status(&db, &id).await.unwrap().unwrap();
-    assert_eq!((status.status.as_str(), status.last_error.as_deref()), ("failed", Some("still broken")));
+    assert_eq!(
+        (status.status.as_str(), status.last_error.as_deref()),
+        ("failed", Some("still broken"))
+    );
 }
 
 async fn a_dead_workers_job_is_taken_over_after_its_lease(backend: Backend) {
@@ -47,18 +96,31 @@ async fn a_dead_workers_job_is_taken_over_after_its_lease(backend: Backend) {
     let root = app.superadmin().await;
     let org = app.create_org(&root, "lease").await;
     let teacher = app.member(&root, &org, "teacher").await;
-    let asset = app.upload(&teacher, &pdf(50_000), &[("filename", "notes.pdf")]).await;
+    let asset = app
+        .upload(&teacher, &pdf(50_000), &[("filename", "notes.pdf")])
+        .await;
     let db = Db::connect(&app.database_url).await.unwrap();
     // A node claims the job and dies: no heartbeat, no result.
-    let claimed = jobs::claim(&db, "node-that-dies", Duration::from_millis(300)).await.unwrap().expect("job claimed");
+    let claimed = jobs::claim(&db, "node-that-dies", Duration::from_millis(300))
+        .await
+        .unwrap()
+        .expect("job claimed");
     assert_eq!(claimed.kind, "process-asset");
-    assert!(jobs::claim(&db, "another", Duration::from_secs(30)).await.unwrap().is_none());
+    assert!(jobs::claim(&db, "another", Duration::from_secs(30))
+        .await
+        .unwrap()
+        .is_none());
 
     // A second node with workers takes it over once the lease runs out.
     let url = app.database_url.clone();
     let store = app.store_dir.clone();
-    let second = TestApp::spawn_on(url, caravan::StoreLocation::Local(store), |s| s.job_poll = Duration::from_millis(50)).await;
-    let done = second.wait_asset(Some(&teacher), &asset, Duration::from_secs(30)).await;
+    let second = TestApp::spawn_on(url, caravan::StoreLocation::Local(store), |s| {
+        s.job_poll = Duration::from_millis(50)
+    })
+    .await;
+    let done = second
+        .wait_asset(Some(&teacher), &asset, Duration::from_secs(30))
+        .await;
     assert_eq!(done["status"], "ready", "{done}");
     let job: (String, i64) = sqlx::query_as("SELECT status, attempts FROM jobs WHERE id = $1")
         .bind(&claimed.id)
@@ -73,7 +135,10 @@ async fn two_nodes_on_postgres_and_s3_process_each_job_once() {
     let s3 = S3Server::shared();
     let bucket = s3.bucket("two-nodes");
     let options = s3.options();
-    let location = caravan::StoreLocation::S3 { bucket, prefix: "shared".into() };
+    let location = caravan::StoreLocation::S3 {
+        bucket,
+        prefix: "shared".into(),
+    };
     let (loc, opts) = (location.clone(), options.clone());
     let a = TestApp::spawn_with(Backend::Postgres, move |s| {
         s.store = loc;
@@ -94,18 +159,32 @@ async fn two_nodes_on_postgres_and_s3_process_each_job_once() {
     let mut ids = Vec::new();
     for i in 0..8 {
         let node = if i % 2 == 0 { &a } else { &b };
-        ids.push(node.upload(&teacher, &pdf(20_000 + i * 1000), &[("filename", "n.pdf")]).await);
+        ids.push(
+            node.upload(&teacher, &pdf(20_000 + i * 1000), &[("filename", "n.pdf")])
+                .await,
+        );
     }
     for id in &ids {
-        let asset = a.wait_asset(Some(&teacher), id, Duration::from_secs(60)).await;
+        let asset = a
+            .wait_asset(Some(&teacher), id, Duration::from_secs(60))
+            .await;
         assert_eq!(asset["status"], "ready", "{asset}");
     }
     let db = Db::connect(&a.database_url).await.unwrap();
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, attempts FROM jobs").fetch_all(&db.pool).await.unwrap();
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, attempts FROM jobs")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 8);
-    assert!(rows.iter().all(|r| r == &("succeeded".to_owned(), 1)), "each job ran exactly once: {rows:?}");
+    assert!(
+        rows.iter().all(|r| r == &("succeeded".to_owned(), 1)),
+        "each job ran exactly once: {rows:?}"
+    );
     // Both nodes serve what either stored.
-    let asset = b.get(&format!("/api/v1/assets/{}", ids[0]), Some(&teacher)).await.body;
+    let asset = b
+        .get(&format!("/api/v1/assets/{}", ids[0]), Some(&teacher))
+        .await
+        .body;
     let url = asset["renditions"][0]["url"].as_str().unwrap().to_owned();
     assert_eq!(a.bytes(&url, None).await.0, StatusCode::OK);
     assert_eq!(b.bytes(&url, None).await.0, StatusCode::OK);
@@ -121,7 +200,14 @@ async fn media_jobs_wait_while_ffmpeg_is_missing(backend: Backend) {
     let ready = app.get("/readyz", None).await;
     ready.assert(StatusCode::OK);
     assert_eq!(ready.body["media"]["ok"], false);
-    assert!(ready.body["media"]["detail"].as_str().unwrap().contains("ffmpeg"), "{}", ready.text);
+    assert!(
+        ready.body["media"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ffmpeg"),
+        "{}",
+        ready.text
+    );
 
     let root = app.superadmin().await;
     let org = app.create_org(&root, "no-ffmpeg").await;
@@ -133,20 +219,38 @@ async fn media_jobs_wait_while_ffmpeg_is_missing(backend: Backend) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let row: (String, i64, Option<String>) =
-            sqlx::query_as("SELECT status, attempts, last_error FROM jobs").fetch_one(&db.pool).await.unwrap();
+            sqlx::query_as("SELECT status, attempts, last_error FROM jobs")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
         if row.2.is_some() {
-            assert_eq!((row.0.as_str(), row.1), ("queued", 0), "waiting spends no attempt");
+            assert_eq!(
+                (row.0.as_str(), row.1),
+                ("queued", 0),
+                "waiting spends no attempt"
+            );
             assert!(row.2.unwrap().contains("ffmpeg"));
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the job never looked for ffmpeg");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job never looked for ffmpeg"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let asset = app.get(&format!("/api/v1/assets/{id}"), Some(&teacher)).await;
+    let asset = app
+        .get(&format!("/api/v1/assets/{id}"), Some(&teacher))
+        .await;
     assert_eq!(asset.body["status"], "queued");
     // Non-media files are not held up.
-    let doc = app.upload(&teacher, &pdf(10_000), &[("filename", "d.pdf")]).await;
-    assert_eq!(app.wait_asset(Some(&teacher), &doc, Duration::from_secs(20)).await["status"], "ready");
+    let doc = app
+        .upload(&teacher, &pdf(10_000), &[("filename", "d.pdf")])
+        .await;
+    assert_eq!(
+        app.wait_asset(Some(&teacher), &doc, Duration::from_secs(20))
+            .await["status"],
+        "ready"
+    );
 }
 
 async fn cancelling_stops_processing(backend: Backend) {
@@ -155,15 +259,41 @@ async fn cancelling_stops_processing(backend: Backend) {
     let org = app.create_org(&root, "cancel").await;
     let teacher = app.member(&root, &org, "teacher").await;
     let learner = app.member(&root, &org, "learner").await;
-    let id = app.upload(&teacher, &pdf(10_000), &[("filename", "x.pdf")]).await;
-    app.post(&format!("/api/v1/assets/{id}/cancel"), Some(&learner), json!({})).await.assert_problem(StatusCode::FORBIDDEN, "forbidden");
-    let r = app.post(&format!("/api/v1/assets/{id}/cancel"), Some(&teacher), json!({})).await;
+    let id = app
+        .upload(&teacher, &pdf(10_000), &[("filename", "x.pdf")])
+        .await;
+    app.post(
+        &format!("/api/v1/assets/{id}/cancel"),
+        Some(&learner),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let r = app
+        .post(
+            &format!("/api/v1/assets/{id}/cancel"),
+            Some(&teacher),
+            json!({}),
+        )
+        .await;
     r.assert(StatusCode::OK);
     assert_eq!(r.body["status"], "failed");
     assert_eq!(r.body["error"]["code"], "cancelled");
-    app.post(&format!("/api/v1/assets/{id}/cancel"), Some(&teacher), json!({})).await.assert_problem(StatusCode::CONFLICT, "conflict");
+    app.post(
+        &format!("/api/v1/assets/{id}/cancel"),
+        Some(&teacher),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "conflict");
     let db = Db::connect(&app.database_url).await.unwrap();
-    assert!(jobs::claim(&db, "late-node", Duration::from_secs(5)).await.unwrap().is_none(), "a cancelled job is never claimed");
+    assert!(
+        jobs::claim(&db, "late-node", Duration::from_secs(5))
+            .await
+            .unwrap()
+            .is_none(),
+        "a cancelled job is never claimed"
+    );
 }
 
 both_backends!(

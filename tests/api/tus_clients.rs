@@ -438,7 +438,12 @@ async fn tus_js_client_retries_after_the_connection_drops_mid_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tuspy_with_sha1_checksums() {
     // tuspy always sends `Upload-Checksum: sha1 …`, the algorithm tus requires servers to support.
-    let uploaded =
-        upload_and_verify(Backend::Sqlite, Client::Python, Some(MIB), &["--checksum".to_owned()]).await;
+    let uploaded = upload_and_verify(
+        Backend::Sqlite,
+        Client::Python,
+        Some(MIB),
+        &["--checksum".to_owned()],
+    )
+    .await;
     assert_eq!(uploaded.resumed_from, None);
 }
