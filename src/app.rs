@@ -80,6 +80,14 @@ impl Application {
             stop_rx.clone(),
         );
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop_rx));
+        if self.state.settings.seed_demo {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                if let Err(e) = seed::demo_lecture(state).await {
+                    tracing::warn!(error = %e, "generating the demo lecture");
+                }
+            });
+        }
         let router = http::router(self.state);
         let served = axum::serve(
             self.listener,

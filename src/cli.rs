@@ -33,6 +33,17 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Import a folder of lectures into a course: one unit per file, in name order. A running
+    /// server (any node on the same database and store) processes them.
+    Import {
+        /// The folder.
+        path: std::path::PathBuf,
+        #[arg(long)]
+        course: String,
+        /// Import as this user (e-mail); default the course's author.
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -78,6 +89,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Import {
+            path,
+            course,
+            as_user,
+        } => import(&settings, &path, &course, as_user.as_deref()).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -152,5 +168,47 @@ async fn create_user(
         orgs::members::insert_membership(&db, &org.id, &user.id, role).await?;
     }
     println!("created user {} ({})", user.email, user.id);
+    Ok(())
+}
+
+async fn import(
+    settings: &Settings,
+    path: &std::path::Path,
+    course: &str,
+    as_user: Option<&str>,
+) -> anyhow::Result<()> {
+    let db = Db::connect(settings.database_url.expose()).await?;
+    db.migrate().await?;
+    let store = crate::storage::Store::open(&settings.store, &settings.s3)?;
+    let user = match as_user {
+        Some(e) => {
+            let email = Email::parse(e).map_err(|m| anyhow::anyhow!("--as {m}"))?;
+            Some(
+                accounts::find_by_email(&db, &email)
+                    .await?
+                    .with_context(|| format!("no user {e}"))?
+                    .id,
+            )
+        }
+        None => None,
+    };
+    let results = crate::import::folder(&db, &store, path, course, user.as_deref()).await?;
+    let mut units = 0;
+    for r in &results {
+        match r {
+            crate::import::Imported::Unit {
+                file,
+                unit_id,
+                asset_id,
+            } => {
+                units += 1;
+                println!("{file}: unit {unit_id}, asset {asset_id} (processing on the server)");
+            }
+            crate::import::Imported::Skipped { file, reason } => {
+                println!("{file}: skipped: {reason}")
+            }
+        }
+    }
+    println!("{units} of {} files imported", results.len());
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod delivery;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod jobs;
 pub mod media;
 pub mod orgs;

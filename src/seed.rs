@@ -94,3 +94,78 @@ pub async fn demo_if_empty(db: &Db) -> anyhow::Result<()> {
 fn text(s: &str) -> Text {
     Text::parse(s, 200).expect("demo text is valid")
 }
+
+/// Gives the demo course's first video unit a short generated lecture (test pattern and a tone),
+/// once ffmpeg is present; runs after start-up so it never delays serving.
+pub async fn demo_lecture(state: crate::app::AppState) -> anyhow::Result<()> {
+    let settings = &state.settings;
+    let unit: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT u.id, c.org_id, c.created_by FROM units u JOIN courses c ON c.id = u.course_id \
+         JOIN orgs o ON o.id = c.org_id WHERE o.slug = 'demo' AND u.kind = 'video' AND u.asset_id IS NULL \
+         ORDER BY c.id, u.position LIMIT 1",
+    )
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((unit_id, org_id, author)) = unit else {
+        return Ok(());
+    };
+    if crate::media::ffmpeg_available(&settings.ffmpeg, &settings.ffprobe)
+        .await
+        .is_none()
+    {
+        tracing::info!("the demo lecture will be generated once ffmpeg is installed");
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("demo-lecture.mp4");
+    let status = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        tokio::process::Command::new(&settings.ffmpeg)
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=1280x720:rate=25",
+            ])
+            .args([
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:sample_rate=48000",
+                "-t",
+                "10",
+            ])
+            .args([
+                "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            ])
+            .arg(&path)
+            .kill_on_drop(true)
+            .status(),
+    )
+    .await??;
+    anyhow::ensure!(
+        status.success(),
+        "ffmpeg could not generate the demo lecture"
+    );
+    let (sha, _) = crate::blobs::put_file(&state.store, &state.db, &path, "video/mp4").await?;
+    crate::media::assets::create(
+        &state.db,
+        crate::media::assets::NewAsset {
+            org_id: &org_id,
+            user_id: &author,
+            filename: "demo-lecture.mp4",
+            sha: &sha,
+            kind: crate::media::AssetKind::Video,
+            mime: "video/mp4",
+            unit_id: Some(&unit_id),
+            upload_id: None,
+        },
+    )
+    .await?;
+    state.jobs_notify.notify_waiters();
+    tracing::info!("generated the demo lecture");
+    Ok(())
+}

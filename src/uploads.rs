@@ -330,8 +330,20 @@ pub async fn finish(state: &AppState, upload: &Upload) -> AppResult<String> {
 
     let (sha, bytes) = assemble(state, upload, &parts).await?;
     blobs::record(&state.db, &sha, bytes, sniffed.mime()).await?;
-    let asset_id =
-        media::assets::create_for_upload(state, upload, &sha, kind, sniffed.mime()).await?;
+    let asset_id = media::assets::create(
+        &state.db,
+        media::assets::NewAsset {
+            org_id: &upload.org_id,
+            user_id: &upload.user_id,
+            filename: &upload.filename,
+            sha: &sha,
+            kind,
+            mime: sniffed.mime(),
+            unit_id: upload.unit_id.as_deref(),
+            upload_id: Some(&upload.id),
+        },
+    )
+    .await?;
     delete_parts(state, &upload.id).await;
     state.jobs_notify.notify_waiters();
     Ok(asset_id)

@@ -5,11 +5,9 @@ use utoipa::ToSchema;
 
 use super::AssetKind;
 use crate::{
-    app::AppState,
     blobs::Sha256Hex,
     db::{time::now_ms, Db},
     error::{AppError, AppResult},
-    uploads::Upload,
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -75,57 +73,63 @@ pub async fn renditions(db: &Db, asset_id: &str) -> AppResult<Vec<RenditionRow>>
     .await?)
 }
 
-/// Creates the asset, its processing job, and links it to the upload (and unit) in one
-/// transaction, so a crash leaves either all or none of it.
-pub async fn create_for_upload(
-    state: &AppState,
-    upload: &Upload,
-    sha: &Sha256Hex,
-    kind: AssetKind,
-    mime: &str,
-) -> AppResult<String> {
+/// What a new asset is made of.
+pub struct NewAsset<'a> {
+    pub org_id: &'a str,
+    pub user_id: &'a str,
+    pub filename: &'a str,
+    pub sha: &'a Sha256Hex,
+    pub kind: AssetKind,
+    pub mime: &'a str,
+    /// Attach the asset to this unit.
+    pub unit_id: Option<&'a str>,
+    /// The upload it came from: claimed in the same transaction, so an upload makes one asset.
+    pub upload_id: Option<&'a str>,
+}
+
+/// Creates the asset and its processing job, and links the upload and unit, in one transaction:
+/// a crash leaves either all or none of it. Returns the asset id (for an upload finished
+/// concurrently by another request, that request's asset).
+pub async fn create(db: &Db, new: NewAsset<'_>) -> AppResult<String> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
-    let mut tx = state.db.pool.begin().await?;
-    let job_id = crate::jobs::enqueue(
-        &mut *tx,
-        super::process::KIND,
-        &serde_json::json!({"asset_id": id}),
-        3,
-    )
-    .await?;
+    let mut tx = db.pool.begin().await?;
+    let payload = serde_json::json!({"asset_id": id});
+    let job_id = crate::jobs::enqueue(&mut *tx, super::process::KIND, &payload, 3).await?;
     sqlx::query(
-        "INSERT INTO assets (id, org_id, user_id, source_sha256, filename, kind, mime, status, job_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $9)",
+        "INSERT INTO assets (id, org_id, user_id, source_sha256, filename, kind, mime, status, job_id, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $9)",
     )
     .bind(&id)
-    .bind(&upload.org_id)
-    .bind(&upload.user_id)
-    .bind(sha.as_str())
-    .bind(&upload.filename)
-    .bind(kind.as_str())
-    .bind(mime)
+    .bind(new.org_id)
+    .bind(new.user_id)
+    .bind(new.sha.as_str())
+    .bind(new.filename)
+    .bind(new.kind.as_str())
+    .bind(new.mime)
     .bind(&job_id)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let linked = sqlx::query("UPDATE uploads SET asset_id = $1 WHERE id = $2 AND asset_id IS NULL")
-        .bind(&id)
-        .bind(&upload.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if linked == 0 {
-        // Another request finished this upload first; keep its asset.
-        tx.rollback().await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT asset_id FROM uploads WHERE id = $1")
-                .bind(&upload.id)
-                .fetch_one(&state.db.pool)
-                .await?;
-        return existing.ok_or(AppError::NotFound);
+    if let Some(upload) = new.upload_id {
+        let linked =
+            sqlx::query("UPDATE uploads SET asset_id = $1 WHERE id = $2 AND asset_id IS NULL")
+                .bind(&id)
+                .bind(upload)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if linked == 0 {
+            tx.rollback().await?;
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT asset_id FROM uploads WHERE id = $1")
+                    .bind(upload)
+                    .fetch_one(&db.pool)
+                    .await?;
+            return existing.ok_or(AppError::NotFound);
+        }
     }
-    if let Some(unit) = &upload.unit_id {
+    if let Some(unit) = new.unit_id {
         sqlx::query("UPDATE units SET asset_id = $1 WHERE id = $2")
             .bind(&id)
             .bind(unit)

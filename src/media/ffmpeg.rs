@@ -240,8 +240,8 @@ pub(crate) mod test_util {
     }
 
     /// Probe as ffprobe would report a plain (unrotated) upload; `w == 0` means no video.
-    pub fn fake_probe(w: u32, h: u32, audio: bool) -> super::probe::Probe {
-        use super::probe::{AudioInfo, Probe, VideoInfo};
+    pub fn fake_probe(w: u32, h: u32, audio: bool) -> crate::media::probe::Probe {
+        use crate::media::probe::{AudioInfo, Probe, VideoInfo};
         let video = (w > 0).then(|| VideoInfo {
             codec: "h264".into(),
             width: w,

@@ -10,6 +10,7 @@ mod cli;
 mod consortia;
 mod crash;
 mod health;
+mod import;
 mod jobs;
 mod ladder;
 mod members;

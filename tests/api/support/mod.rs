@@ -40,6 +40,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub database_url: String,
     pub store_dir: PathBuf,
+    /// The server's state, for calling library functions against the same database and store.
+    pub state: caravan::AppState,
     _dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -93,6 +95,7 @@ impl TestApp {
             .await
             .expect("application builds");
         let addr = app.local_addr();
+        let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -107,6 +110,7 @@ impl TestApp {
             http,
             database_url,
             store_dir,
+            state,
             _dir: dir,
             shutdown: Some(tx),
             server: Some(server),
