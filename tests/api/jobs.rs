@@ -223,13 +223,13 @@ async fn media_jobs_wait_while_ffmpeg_is_missing(backend: Backend) {
                 .fetch_one(&db.pool)
                 .await
                 .unwrap();
-        if row.2.is_some() {
+        if let Some(error) = &row.2 {
             assert_eq!(
                 (row.0.as_str(), row.1),
                 ("queued", 0),
                 "waiting spends no attempt"
             );
-            assert!(row.2.unwrap().contains("ffmpeg"));
+            assert!(error.contains("ffmpeg"));
             break;
         }
         assert!(
