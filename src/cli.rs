@@ -44,6 +44,17 @@ pub enum Command {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// Transcode a local file with Caravan's pipeline (ladder, fMP4, HLS) into a folder.
+    Transcode {
+        input: std::path::PathBuf,
+        out_dir: std::path::PathBuf,
+        /// Only print the single ffmpeg command Caravan would run.
+        #[arg(long)]
+        print_ffmpeg_args: bool,
+        /// Only print one ffmpeg command per rung, as a per-rung pipeline would run them.
+        #[arg(long, conflicts_with = "print_ffmpeg_args")]
+        print_per_rung_args: bool,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -94,6 +105,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             course,
             as_user,
         } => import(&settings, &path, &course, as_user.as_deref()).await,
+        Command::Transcode {
+            input,
+            out_dir,
+            print_ffmpeg_args,
+            print_per_rung_args,
+        } => {
+            use crate::media::{ladder::LadderConfig, local};
+            let mode = if print_ffmpeg_args {
+                local::Mode::PrintArgs
+            } else if print_per_rung_args {
+                local::Mode::PrintPerRungArgs
+            } else {
+                local::Mode::Run
+            };
+            let cfg = LadderConfig {
+                preset: settings.ffmpeg_preset.clone(),
+                ffmpeg: settings.ffmpeg.clone(),
+                ..LadderConfig::default()
+            };
+            local::transcode(&input, &out_dir, &cfg, &settings.ffprobe, mode).await
+        }
         Command::User {
             command:
                 UserCommand::Create {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio::sync::watch;
 
@@ -38,10 +38,9 @@ pub(super) struct ToolOutput {
     pub(super) stderr_tail: String,
 }
 
-/// How stdout is consumed: collected (ffprobe JSON) or streamed per line (ffmpeg `-progress`).
-pub(super) enum StdoutMode<'a> {
+/// How much of stdout to keep (ffprobe's JSON); the rest is drained so the child never blocks.
+pub(super) enum StdoutMode {
     Collect { limit: usize },
-    Lines(&'a mut (dyn FnMut(&str) + Send)),
 }
 
 /// Resolves once `cancel` flips to true; never resolves if the sender is gone, because a
@@ -55,6 +54,49 @@ pub(super) async fn cancelled(cancel: Option<watch::Receiver<bool>>) {
         }
         None => std::future::pending::<()>().await,
     }
+}
+
+/// Reads ffmpeg's `level+info` log with ffmpeg-sidecar's parser: progress lines report the
+/// encoded time; warnings and errors are kept (the last `STDERR_TAIL_BYTES`) for the error detail.
+fn parse_log(stderr: std::fs::File, progress: &watch::Sender<f64>) -> String {
+    use ffmpeg_sidecar::{
+        event::{FfmpegEvent, LogLevel},
+        log_parser::FfmpegLogParser,
+    };
+    let mut parser = FfmpegLogParser::new(std::io::BufReader::new(stderr));
+    let mut tail = String::new();
+    loop {
+        match parser.parse_next_event() {
+            Ok(FfmpegEvent::Progress(p)) => {
+                if let Some(secs) = clock_seconds(&p.time) {
+                    progress.send_replace(secs);
+                }
+            }
+            Ok(FfmpegEvent::Log(LogLevel::Warning | LogLevel::Error | LogLevel::Fatal, line)) => {
+                tail.push_str(line.trim());
+                tail.push('\n');
+                if tail.len() > STDERR_TAIL_BYTES * 2 {
+                    let cut = tail.len() - STDERR_TAIL_BYTES;
+                    let cut = (cut..tail.len())
+                        .find(|&i| tail.is_char_boundary(i))
+                        .unwrap_or(tail.len());
+                    tail.drain(..cut);
+                }
+            }
+            Ok(FfmpegEvent::LogEOF) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    tail.trim().to_owned()
+}
+
+/// `HH:MM:SS.ss` (ffmpeg's progress clock) in seconds.
+fn clock_seconds(t: &str) -> Option<f64> {
+    let mut secs = 0.0;
+    for part in t.trim().split(':') {
+        secs = secs * 60.0 + part.parse::<f64>().ok()?;
+    }
+    Some(secs).filter(|s| s.is_finite() && *s >= 0.0)
 }
 
 /// Keeps only the last `STDERR_TAIL_BYTES` so the error detail shows the final complaint.
@@ -78,17 +120,33 @@ pub(super) async fn read_tail(mut r: impl AsyncRead + Unpin) -> String {
     String::from_utf8_lossy(&tail).trim().to_string()
 }
 
-/// Runs `bin args…` with a hard timeout and optional cancellation. The child is killed (and
-/// reaped) on every non-success path; `kill_on_drop` covers the caller's future being dropped.
+/// Runs `bin args…` with a hard timeout and optional cancellation.
 pub(super) async fn run_tool(
     bin: &OsStr,
     args: &[String],
     timeout: Duration,
     cancel: Option<watch::Receiver<bool>>,
-    mut stdout_mode: StdoutMode<'_>,
+    stdout_mode: StdoutMode,
 ) -> Result<ToolOutput, FfmpegError> {
-    let mut child = match Command::new(bin)
-        .args(args)
+    let mut command = std::process::Command::new(bin);
+    command.args(args);
+    run_command(command, timeout, cancel, stdout_mode, None).await
+}
+
+/// Runs a prepared command with a hard timeout and optional cancellation. The child is killed
+/// (and reaped) on every non-success path; `kill_on_drop` covers the caller's future being
+/// dropped. With `progress`, stderr is ffmpeg's `level+info` log, parsed by ffmpeg-sidecar:
+/// the seconds encoded so far go to `progress`, and error lines make the tail.
+pub(super) async fn run_command(
+    command: std::process::Command,
+    timeout: Duration,
+    cancel: Option<watch::Receiver<bool>>,
+    stdout_mode: StdoutMode,
+    progress: Option<watch::Sender<f64>>,
+) -> Result<ToolOutput, FfmpegError> {
+    let bin = command.get_program().to_owned();
+    let mut command = Command::from(command);
+    let mut child = match command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -97,13 +155,20 @@ pub(super) async fn run_tool(
     {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(FfmpegError::NotFound(bin.to_string_lossy().into_owned()))
+            return Err(FfmpegError::NotFound(bin.to_string_lossy().into_owned()));
         }
         Err(e) => return Err(e.into()),
     };
     let stderr = child.stderr.take().expect("stderr piped");
     let stdout = child.stdout.take().expect("stdout piped");
-    let stderr_task = tokio::spawn(read_tail(stderr));
+    let stderr_task = match progress {
+        None => tokio::spawn(read_tail(stderr)),
+        Some(tx) => {
+            let stderr = std::fs::File::from(stderr.into_owned_fd()?);
+            let parse = tokio::task::spawn_blocking(move || parse_log(stderr, &tx));
+            tokio::spawn(async move { parse.await.unwrap_or_default() })
+        }
+    };
 
     enum Outcome {
         Exited(std::io::Result<ExitStatus>, Vec<u8>),
@@ -113,27 +178,16 @@ pub(super) async fn run_tool(
     let outcome = {
         let work = async {
             let mut collected = Vec::new();
-            match &mut stdout_mode {
-                StdoutMode::Collect { limit } => {
-                    // Cap the read so a hostile file cannot make ffprobe balloon our memory;
-                    // keep draining so the child never blocks on a full pipe.
-                    let mut rd = stdout;
-                    let mut buf = [0u8; 8192];
-                    loop {
-                        match rd.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) if collected.len() < *limit => {
-                                collected.extend_from_slice(&buf[..n])
-                            }
-                            Ok(_) => {}
-                        }
-                    }
-                }
-                StdoutMode::Lines(f) => {
-                    let mut lines = BufReader::new(stdout).lines();
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        f(&line);
-                    }
+            let StdoutMode::Collect { limit } = stdout_mode;
+            // Cap the read so a hostile file cannot make ffprobe balloon our memory; keep
+            // draining so the child never blocks on a full pipe.
+            let mut rd = stdout;
+            let mut buf = [0u8; 8192];
+            loop {
+                match rd.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) if collected.len() < limit => collected.extend_from_slice(&buf[..n]),
+                    Ok(_) => {}
                 }
             }
             (child.wait().await, collected)

@@ -1,18 +1,17 @@
 //! ABR ladder: plan the rungs from a probe, then encode all of them in ONE ffmpeg run that
 //! decodes the upload once and writes one fragmented MP4 per rung.
 //!
-//! Why tokio::process + `-progress pipe:1` instead of ffmpeg-sidecar: sidecar's iterator is
-//! blocking and owns a std::process::Child, so timeout/cancel would need a second thread to
-//! kill a child shared behind a mutex, and it would bypass the `run_tool` path (kill_on_drop,
-//! stderr tail, typed errors) that probe and stills already use. `-progress` gives
-//! machine-readable key=value lines on stdout, which is all sidecar would parse for us.
+//! ffmpeg-sidecar builds the command (with the `-loglevel level+info` its parser expects) and
+//! parses ffmpeg's progress and log lines from stderr. The process itself is spawned through
+//! tokio from the sidecar's `Command`, so the shared runner can kill it on timeout,
+//! cancellation or shutdown; the sidecar's own blocking iterator owns its child and could not.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::ffmpeg::{run_tool, Cleanup, FfmpegError, StdoutMode};
+use super::ffmpeg::{run_command, Cleanup, FfmpegError, StdoutMode};
 use super::probe::Probe;
 use super::{fmp4, hls};
 
@@ -151,7 +150,7 @@ pub fn ladder_args(
 ) -> Vec<String> {
     // Option templates are split on spaces; only paths (pushed whole) may contain spaces.
     let words = |t: String| t.split_whitespace().map(String::from).collect::<Vec<_>>();
-    let mut a = words("-hide_banner -nostdin -y -v error -nostats -progress pipe:1 -i".into());
+    let mut a = words("-hide_banner -nostdin -y -i".into());
     a.push(format!("file:{}", input.display()));
     let video: Vec<&Rung> = rungs.iter().filter(|r| r.role == "video").collect();
     if !video.is_empty() {
@@ -233,22 +232,35 @@ pub async fn transcode(
     let paths: Vec<PathBuf> = rungs.iter().map(|r| output_path(out_dir, r)).collect();
     let cleanup = Cleanup::new(paths.clone());
     let args = ladder_args(input, out_dir, rungs, cfg);
-    let total_us = (duration_secs * 1e6).max(1.0);
-    let mut last = 0u8;
+    let total = duration_secs.max(0.001);
+    let (progress_tx, mut progress_rx) = watch::channel(0.0f64);
     // Capped at 99 until the outputs are verified, so 100 always means "usable".
-    let mut on_line = |line: &str| {
-        let us = line
-            .strip_prefix("out_time_us=")
-            .and_then(|v| v.trim().parse::<f64>().ok());
-        let pct = us.map_or(0, |us| (us / total_us * 100.0).clamp(0.0, 99.0) as u8);
-        if pct > last {
-            last = pct;
-            on_progress(pct);
+    let reporter = tokio::spawn(async move {
+        let mut last = 0u8;
+        while progress_rx.changed().await.is_ok() {
+            let secs = *progress_rx.borrow_and_update();
+            let pct = (secs / total * 100.0).clamp(0.0, 99.0) as u8;
+            if pct > last {
+                last = pct;
+                on_progress(pct);
+            }
         }
-    };
-    let bin = cfg.ffmpeg.as_os_str();
-    let lines = StdoutMode::Lines(&mut on_line);
-    let out = run_tool(bin, &args, timeout, Some(cancel), lines).await?;
+        on_progress
+    });
+    let mut command = ffmpeg_sidecar::command::FfmpegCommand::new_with_path(&cfg.ffmpeg);
+    command.args(&args);
+    let out = run_command(
+        command.into(),
+        timeout,
+        Some(cancel),
+        StdoutMode::Collect { limit: 0 },
+        Some(progress_tx),
+    )
+    .await;
+    let mut on_progress = reporter
+        .await
+        .map_err(|e| FfmpegError::BadOutput(e.to_string()))?;
+    let out = out?;
     if !out.status.success() {
         return Err(super::ffmpeg::failed(out));
     }

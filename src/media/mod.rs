@@ -7,6 +7,7 @@ pub mod fmp4;
 pub mod gltf;
 pub mod hls;
 pub mod ladder;
+pub mod local;
 pub mod pipeline;
 pub mod probe;
 pub mod process;
