@@ -18,6 +18,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Wakes this node's workers when it enqueues a job (other nodes poll).
     pub jobs_notify: Arc<Notify>,
+    pub delivery: Arc<crate::delivery::Delivery>,
 }
 
 pub struct Application {
@@ -43,11 +44,13 @@ impl Application {
                 .await
                 .context("seeding the demo catalogue")?;
         }
+        let delivery = Arc::new(crate::delivery::Delivery::new(&db, store.clone()).await?);
         let state = AppState {
             db,
             store,
             settings: Arc::new(settings),
             jobs_notify: Arc::new(Notify::new()),
+            delivery,
         };
         Ok(Self { listener, state })
     }

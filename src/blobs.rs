@@ -46,18 +46,41 @@ pub async fn exists(db: &Db, sha: &Sha256Hex) -> sqlx::Result<bool> {
     Ok(n > 0)
 }
 
-pub async fn record(db: &Db, sha: &Sha256Hex, bytes: u64, mime: &str) -> sqlx::Result<()> {
+pub async fn record(
+    db: &Db,
+    sha: &Sha256Hex,
+    bytes: u64,
+    mime: &str,
+    crc32: u32,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO blobs (sha256, bytes, mime, created_at) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO blobs (sha256, bytes, mime, created_at, crc32) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (sha256) DO NOTHING",
     )
     .bind(sha.as_str())
     .bind(bytes as i64)
     .bind(mime)
     .bind(now_ms())
+    .bind(i64::from(crc32))
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+/// What delivery needs to know of a blob; immutable, so it may be cached forever.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BlobMeta {
+    pub mime: String,
+    pub bytes: i64,
+    pub created_at: i64,
+    pub crc32: Option<i64>,
+}
+
+pub async fn meta(db: &Db, sha: &Sha256Hex) -> sqlx::Result<Option<BlobMeta>> {
+    sqlx::query_as("SELECT mime, bytes, created_at, crc32 FROM blobs WHERE sha256 = $1")
+        .bind(sha.as_str())
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn mime_of(db: &Db, sha: &Sha256Hex) -> sqlx::Result<Option<(String, i64)>> {
@@ -69,10 +92,11 @@ pub async fn mime_of(db: &Db, sha: &Sha256Hex) -> sqlx::Result<Option<(String, i
 
 const CHUNK: usize = 1 << 20;
 
-/// Hashes a local file without loading it.
-pub async fn hash_file(path: &FsPath) -> std::io::Result<(Sha256Hex, u64)> {
+/// SHA-256 and CRC-32 (for ZIP bundles) of a local file, without loading it.
+pub async fn hash_file(path: &FsPath) -> std::io::Result<(Sha256Hex, u64, u32)> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut hasher = Sha256::new();
+    let mut crc = crc32fast::Hasher::new();
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
@@ -81,9 +105,10 @@ pub async fn hash_file(path: &FsPath) -> std::io::Result<(Sha256Hex, u64)> {
             break;
         }
         hasher.update(&buf[..n]);
+        crc.update(&buf[..n]);
         total += n as u64;
     }
-    Ok((Sha256Hex::from_digest(hasher), total))
+    Ok((Sha256Hex::from_digest(hasher), total, crc.finalize()))
 }
 
 /// Stores a local file as a blob (once: an existing blob is not uploaded again).
@@ -93,7 +118,7 @@ pub async fn put_file(
     path: &FsPath,
     mime: &str,
 ) -> anyhow::Result<(Sha256Hex, u64)> {
-    let (sha, bytes) = hash_file(path).await?;
+    let (sha, bytes, crc) = hash_file(path).await?;
     if !exists(db, &sha).await? {
         let upload = store.object_store().put_multipart(&key(&sha)).await?;
         let mut writer = WriteMultipart::new(upload);
@@ -108,7 +133,7 @@ pub async fn put_file(
             writer.write(&buf[..n]);
         }
         writer.finish().await?;
-        record(db, &sha, bytes, mime).await?;
+        record(db, &sha, bytes, mime, crc).await?;
     }
     Ok((sha, bytes))
 }

@@ -180,6 +180,12 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
 impl From<object_store::Error> for AppError {
     fn from(e: object_store::Error) -> Self {
         match e {

@@ -328,8 +328,8 @@ pub async fn finish(state: &AppState, upload: &Upload) -> AppResult<String> {
         });
     };
 
-    let (sha, bytes) = assemble(state, upload, &parts).await?;
-    blobs::record(&state.db, &sha, bytes, sniffed.mime()).await?;
+    let (sha, bytes, crc) = assemble(state, upload, &parts).await?;
+    blobs::record(&state.db, &sha, bytes, sniffed.mime(), crc).await?;
     let asset_id = media::assets::create(
         &state.db,
         media::assets::NewAsset {
@@ -354,10 +354,11 @@ async fn assemble(
     state: &AppState,
     upload: &Upload,
     parts: &[Part],
-) -> AppResult<(Sha256Hex, u64)> {
+) -> AppResult<(Sha256Hex, u64, u32)> {
     let store = state.store.object_store();
     let staging = Path::from(format!("uploads/{}/assembled", upload.id));
     let mut hasher = Sha256::new();
+    let mut crc = crc32fast::Hasher::new();
     let mut total = 0u64;
     if let [only] = parts {
         // One part (the common case: the whole file in one PATCH) is renamed, not copied.
@@ -365,11 +366,12 @@ async fn assemble(
         let mut stream = store.get(&key).await?.into_stream();
         while let Some(chunk) = stream.try_next().await? {
             hasher.update(&chunk);
+            crc.update(&chunk);
             total += chunk.len() as u64;
         }
         let sha = Sha256Hex::from_digest(hasher);
         place(state, &key, &sha).await?;
-        return Ok((sha, total));
+        return Ok((sha, total, crc.finalize()));
     }
     let mut writer = WriteMultipart::new(store.put_multipart(&staging).await?);
     for part in parts {
@@ -379,6 +381,7 @@ async fn assemble(
             .into_stream();
         while let Some(chunk) = stream.try_next().await? {
             hasher.update(&chunk);
+            crc.update(&chunk);
             total += chunk.len() as u64;
             writer.wait_for_capacity(2).await?;
             writer.write(&chunk);
@@ -387,7 +390,7 @@ async fn assemble(
     writer.finish().await?;
     let sha = Sha256Hex::from_digest(hasher);
     place(state, &staging, &sha).await?;
-    Ok((sha, total))
+    Ok((sha, total, crc.finalize()))
 }
 
 /// Moves a finished object to its blob key, or drops it when the blob is already stored.

@@ -6,7 +6,6 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Json, Path};
-use crate::media::pipeline::{PlaylistInfo, URI_PLACEHOLDER};
 use crate::{
     app::AppState,
     authz,
@@ -19,7 +18,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_asset))
         .routes(routes!(cancel_asset))
-        .routes(routes!(hls_playlist))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,27 +57,27 @@ pub struct AssetView {
     poster: Option<String>,
 }
 
-pub fn media_url(sha: &str) -> String {
-    format!("/media/{sha}")
-}
-
+/// The asset as its viewer may use it: URLs are plain when a public course uses the asset, and
+/// signed (valid for hours) otherwise, so players and downloads need no cookies.
 async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> {
     let renditions = assets::renditions(&state.db, &a.id).await?;
+    let public = crate::delivery::access::asset_is_public(&state.db, &a.id).await?;
+    let url = |sha: &str| state.delivery.media_url(sha, public);
     let poster = renditions
         .iter()
         .find(|r| r.role == "poster")
-        .map(|r| media_url(&r.sha256));
+        .map(|r| url(&r.sha256));
     let has_ladder = renditions
         .iter()
         .any(|r| r.role == "video" || r.role == "audio");
     Ok(AssetView {
         hls: (has_ladder && a.status == "ready")
-            .then(|| format!("/api/v1/assets/{}/hls/master.m3u8", a.id)),
+            .then(|| super::playlists::playlist_url(state, &a.id, "master", public)),
         poster,
         renditions: renditions
             .into_iter()
             .map(|r| RenditionView {
-                url: media_url(&r.sha256),
+                url: url(&r.sha256),
                 row: r,
             })
             .collect(),
@@ -144,96 +142,4 @@ async fn cancel_asset(
     Ok(Json(
         view(&state, assets::get(&state.db, &id).await?).await?,
     ))
-}
-
-const MPEGURL: &str = "application/vnd.apple.mpegurl";
-
-/// HLS playlists of a ready asset: `master.m3u8`, one per rung (`video-360.m3u8`, `audio.m3u8`)
-/// and one per captions track (`captions-zh-CN.m3u8`). Rungs are single fMP4 files addressed by
-/// byte ranges, so the same file also plays progressively and downloads whole.
-#[utoipa::path(get, path = "/api/v1/assets/{asset_id}/hls/{playlist}", tag = "assets",
-    responses((status = 200, content_type = "application/vnd.apple.mpegurl"),
-              (status = 404, body = crate::error::Problem)))]
-async fn hls_playlist(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, playlist)): Path<(String, String)>,
-) -> AppResult<axum::response::Response> {
-    use axum::{http::header, response::IntoResponse};
-    let asset = assets::get(&state.db, &id).await?;
-    if asset.status != "ready" || !assets::visible_to(&state.db, caller.0.as_ref(), &asset).await? {
-        return Err(AppError::NotFound);
-    }
-    let name = playlist.strip_suffix(".m3u8").ok_or(AppError::NotFound)?;
-    let renditions = assets::renditions(&state.db, &id).await?;
-    let body = if name == "master" {
-        master(&id, &renditions)
-    } else {
-        let r = renditions
-            .iter()
-            .find(|r| r.name == name)
-            .ok_or(AppError::NotFound)?;
-        media_playlist(r, asset.duration_ms).ok_or(AppError::NotFound)?
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, MPEGURL),
-            (header::CACHE_CONTROL, "private, max-age=60"),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-fn master(asset_id: &str, renditions: &[RenditionRow]) -> String {
-    use crate::media::hls::{master_playlist, SubtitleTrack, Variant};
-    let variant = |r: &RenditionRow| -> Option<Variant> {
-        let info: PlaylistInfo = serde_json::from_str(r.fragments.as_deref()?).ok()?;
-        Some(Variant {
-            uri: format!("{}.m3u8", r.name),
-            bandwidth: info.bandwidth,
-            average_bandwidth: info.average_bandwidth,
-            resolution: r.width.zip(r.height).map(|(w, h)| (w as u32, h as u32)),
-            codecs: r.codecs.clone().unwrap_or_default(),
-        })
-    };
-    let mut videos: Vec<Variant> = renditions
-        .iter()
-        .filter(|r| r.role == "video")
-        .filter_map(variant)
-        .collect();
-    videos.sort_by_key(|v| v.bandwidth);
-    let audio = renditions
-        .iter()
-        .find(|r| r.role == "audio")
-        .and_then(variant);
-    let subtitles: Vec<SubtitleTrack> = renditions
-        .iter()
-        .filter(|r| r.role == "captions")
-        .map(|r| {
-            let language = r.language.clone().unwrap_or_else(|| "und".into());
-            SubtitleTrack {
-                name: r.label.clone().unwrap_or_else(|| language.clone()),
-                default: false,
-                uri: format!("{}.m3u8", r.name),
-                language,
-            }
-        })
-        .collect();
-    let _ = asset_id;
-    master_playlist(&videos, audio.as_ref(), &subtitles)
-}
-
-fn media_playlist(r: &RenditionRow, duration_ms: Option<i64>) -> Option<String> {
-    let url = media_url(&r.sha256);
-    if r.role == "captions" {
-        // A WebVTT track is one segment lasting the whole video.
-        let secs = duration_ms.unwrap_or(0) as f64 / 1000.0;
-        return Some(format!(
-            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:{}\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:{secs:.3},\n{url}\n#EXT-X-ENDLIST\n",
-            secs.ceil().max(1.0) as u64
-        ));
-    }
-    let info: PlaylistInfo = serde_json::from_str(r.fragments.as_deref()?).ok()?;
-    Some(info.media_playlist.replace(URI_PLACEHOLDER, &url))
 }

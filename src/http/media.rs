@@ -1,25 +1,73 @@
-//! `/media/{sha256}`: content-addressed bytes with ranges, validators and immutable caching.
+//! `/media/{sha256}`: content-addressed bytes with ranges, validators, immutable caching, and
+//! access by session/token or signed URL.
 
 use axum::{
-    body::Body,
     extract::State,
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures::TryStreamExt;
-use object_store::{GetOptions, GetRange, ObjectStore};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::Path;
+use super::extract::{Caller, Path, Query};
 use crate::{
     app::AppState,
-    blobs::{self, Sha256Hex},
-    delivery::range::{self, RangeRequest},
+    blobs::Sha256Hex,
+    db::time::now_ms,
+    delivery::{
+        access::Access,
+        range::{self, RangeRequest},
+        signing::SignatureError,
+    },
     error::{AppError, AppResult},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_media))
+}
+
+/// A signed URL's parameters; all three or none.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct Signature {
+    pub exp: Option<String>,
+    pub kid: Option<String>,
+    pub sig: Option<String>,
+}
+
+pub fn signature_error(e: SignatureError) -> AppError {
+    let (status, code, detail) = match e {
+        SignatureError::Invalid => (
+            403,
+            "signature-invalid",
+            "This link's signature is not valid.",
+        ),
+        SignatureError::Expired => (
+            403,
+            "signature-expired",
+            "This link has expired; reload the page for a new one.",
+        ),
+    };
+    AppError::Status {
+        status,
+        code,
+        detail: detail.into(),
+    }
+}
+
+/// Checks a signed request for `path`; `Ok(None)` when the request carries no signature.
+pub fn verify_signature(state: &AppState, path: &str, s: &Signature) -> AppResult<Option<i64>> {
+    match (&s.exp, &s.kid, &s.sig) {
+        (None, None, None) => Ok(None),
+        (Some(exp), Some(kid), Some(sig)) => state
+            .delivery
+            .signer
+            .verify(path, exp, kid, sig)
+            .map(Some)
+            .map_err(signature_error),
+        _ => Err(signature_error(SignatureError::Invalid)),
+    }
 }
 
 fn etag_matches(list: &str, etag: &str) -> bool {
@@ -28,56 +76,99 @@ fn etag_matches(list: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
-/// Bytes of a stored blob; `Range` (one range), `If-None-Match`, `If-Range` and HEAD.
-#[utoipa::path(get, path = "/media/{sha256}", tag = "delivery",
-    responses((status = 200), (status = 206), (status = 304), (status = 404, body = crate::error::Problem),
+fn hv(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Bytes of a rendition. GET and HEAD; one range (`a-b`, `a-`, `-n`) → 206, several → the
+/// whole file (200); `If-None-Match` / `If-Modified-Since` → 304; `If-Range` with a stale
+/// validator → 200. Public content is `public, immutable`; protected content needs a session,
+/// a bearer token or a signed URL (`exp`, `kid`, `sig`).
+#[utoipa::path(get, path = "/media/{sha256}", tag = "delivery", params(Signature),
+    responses((status = 200), (status = 206), (status = 304),
+              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
               (status = 416, body = crate::error::Problem)))]
 async fn get_media(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
+    caller: Caller,
     Path(sha): Path<String>,
+    Query(signature): Query<Signature>,
 ) -> AppResult<Response> {
     let sha = Sha256Hex::parse(&sha).ok_or(AppError::NotFound)?;
-    let (mime, len) = blobs::mime_of(&state.db, &sha)
+    let signed = verify_signature(&state, &format!("/media/{}", sha.as_str()), &signature)?;
+    let access = match signed {
+        Some(_) => Access::Public,
+        None => {
+            state
+                .delivery
+                .access
+                .check(&state.db, caller.0.as_ref(), &sha)
+                .await?
+        }
+    };
+    if access == Access::Denied {
+        return Err(AppError::NotFound);
+    }
+    let meta = state
+        .delivery
+        .source
+        .meta(&state.db, &sha)
         .await?
         .ok_or(AppError::NotFound)?;
-    let len = len as u64;
+    let len = meta.bytes as u64;
     let etag = format!("\"{}\"", sha.as_str());
-    let mut common = HeaderMap::new();
-    common.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("hex is a valid header"),
+    let modified =
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(meta.created_at.max(0) as u64);
+    let mut out = HeaderMap::new();
+    out.insert(header::ETAG, hv(&etag));
+    out.insert(
+        header::LAST_MODIFIED,
+        hv(&httpdate::fmt_http_date(modified)),
     );
-    common.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    common.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    if let Some(inm) = headers
+    out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let cache = match (signed, access) {
+        (Some(exp), _) => format!(
+            "public, max-age={}, immutable",
+            (exp - now_ms() / 1000).clamp(0, 31_536_000)
+        ),
+        (None, Access::Public) => "public, max-age=31536000, immutable".to_owned(),
+        _ => "private, max-age=31536000, immutable".to_owned(),
+    };
+    out.insert(header::CACHE_CONTROL, hv(&cache));
+
+    let not_modified = match headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
     {
-        if etag_matches(inm, &etag) {
-            return Ok((StatusCode::NOT_MODIFIED, common).into_response());
-        }
+        Some(inm) => etag_matches(inm, &etag),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .is_some_and(|since| {
+                modified
+                    .duration_since(since)
+                    .map_or(true, |d| d.as_secs() == 0)
+            }),
+    };
+    if not_modified {
+        return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    // If-Range only ever names our strong ETag; a date or another tag means "changed": send all.
     let if_range_ok = headers
         .get(header::IF_RANGE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.trim() == etag);
+    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let request = if if_range_ok {
         range::parse(range_header, len)
     } else {
         RangeRequest::Full
     };
-    common.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&mime)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let (status, get_range, length) = match request {
+    out.insert(header::CONTENT_TYPE, hv(&meta.mime));
+    let (status, start, length) = match request {
         RangeRequest::Unsatisfiable => {
             let mut r = AppError::Status {
                 status: 416,
@@ -85,41 +176,23 @@ async fn get_media(
                 detail: format!("This file has {len} bytes."),
             }
             .into_response();
-            r.headers_mut().insert(
-                header::CONTENT_RANGE,
-                HeaderValue::from_str(&format!("bytes */{len}")).expect("ascii"),
-            );
+            r.headers_mut()
+                .insert(header::CONTENT_RANGE, hv(&format!("bytes */{len}")));
             return Ok(r);
         }
-        RangeRequest::Full => (StatusCode::OK, None, len),
+        RangeRequest::Full => (StatusCode::OK, 0, len),
         RangeRequest::Partial(r) => {
-            common.insert(
+            out.insert(
                 header::CONTENT_RANGE,
-                HeaderValue::from_str(&format!("bytes {}-{}/{len}", r.start, r.end))
-                    .expect("ascii"),
+                hv(&format!("bytes {}-{}/{len}", r.start, r.end)),
             );
-            (
-                StatusCode::PARTIAL_CONTENT,
-                Some(GetRange::Bounded(r.start..r.end + 1)),
-                r.len(),
-            )
+            (StatusCode::PARTIAL_CONTENT, r.start, r.len())
         }
     };
-    common.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    out.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     if method == Method::HEAD || length == 0 {
-        return Ok((status, common).into_response());
+        return Ok((status, out).into_response());
     }
-    let result = state
-        .store
-        .object_store()
-        .get_opts(
-            &blobs::key(&sha),
-            GetOptions {
-                range: get_range,
-                ..Default::default()
-            },
-        )
-        .await?;
-    let stream = result.into_stream().map_err(std::io::Error::other);
-    Ok((status, common, Body::from_stream(stream)).into_response())
+    let body = state.delivery.source.body(&sha, len, start, length).await?;
+    Ok((status, out, body).into_response())
 }

@@ -11,6 +11,7 @@ mod media;
 mod members;
 mod orgs;
 mod pages;
+mod playlists;
 mod uploads;
 mod vocab;
 
@@ -71,6 +72,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(health::routes())
         .merge(assets::routes())
         .merge(media::routes())
+        .merge(playlists::routes())
         .merge(auth::routes())
         .merge(orgs::routes())
         .merge(members::routes())

@@ -391,13 +391,26 @@ fn rows() -> Vec<Row> {
             none,
             [404, 200, 200, 404, 200, 200],
         ),
-        // Content-addressed bytes are open until delivery access control lands (issue 4).
         r(
             Method::GET,
             "/media/{sha256}",
-            Asset,
+            ReadyAsset,
             none,
-            [200, 200, 200, 200, 200, 200],
+            [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/me/preferences",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/me/preferences",
+            Nothing,
+            |_| Some(json!({"max_height": 360})),
+            [401, 200, 200, 200, 200, 200],
         ),
     ]
 }
@@ -564,21 +577,17 @@ async fn prepare(
             v.insert("sha256", crate::support::media::sha256_hex(&bytes));
         }
         Fresh::ReadyAsset => {
-            let db = caravan::db::Db::connect(&app.database_url).await.unwrap();
-            let asset = format!("ready-{n}");
-            let now = caravan::db::time::now_ms();
-            sqlx::query(
-                "INSERT INTO assets (id, org_id, user_id, source_sha256, filename, kind, mime, status, progress, \
-                 duration_ms, created_at, updated_at) SELECT $1, $2, id, $3, 'talk.m4a', 'audio', 'audio/mp4', \
-                 'ready', 100, 4000, $4, $4 FROM users LIMIT 1",
-            )
-            .bind(&asset)
-            .bind(&w.org)
-            .bind("0".repeat(64))
-            .bind(now)
-            .execute(&db.pool)
-            .await
-            .unwrap();
+            // A real stored blob made into a ready rung of a ready asset of the organisation.
+            let bytes = crate::support::media::pdf(3_000 + n);
+            let meta = [("filename", "m.pdf"), ("org_id", w.org.as_str())];
+            let asset = app.upload(&w.teacher, &bytes, &meta).await;
+            let sha = crate::support::media::sha256_hex(&bytes);
+            let db = &app.state.db;
+            sqlx::query("UPDATE assets SET status = 'ready', kind = 'audio', duration_ms = 4000 WHERE id = $1")
+                .bind(&asset)
+                .execute(&db.pool)
+                .await
+                .unwrap();
             let info = json!({"media_playlist": "#EXTM3U\n#EXT-X-ENDLIST\n", "bandwidth": 64000,
                 "average_bandwidth": 64000, "duration_secs": 4.0})
             .to_string();
@@ -587,13 +596,13 @@ async fn prepare(
                  VALUES ($1, 'audio', 'audio', $2, 100, 'audio/mp4', 'mp4a.40.2', $3)",
             )
             .bind(&asset)
-            .bind("0".repeat(64))
+            .bind(&sha)
             .bind(info)
             .execute(&db.pool)
             .await
             .unwrap();
-            db.pool.close().await;
             v.insert("asset_id", asset);
+            v.insert("sha256", sha);
             v.insert("playlist", "master.m3u8".to_owned());
         }
         Fresh::Session => {

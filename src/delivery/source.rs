@@ -1,0 +1,146 @@
+//! Where served bytes come from. Small blobs are kept in memory; on the local store files are
+//! kept open and read with positional reads on the runtime worker, which measured fastest for
+//! page-cached data (../shared/PERFORMANCE.md); any other store streams ranged reads.
+
+use std::{os::unix::fs::FileExt, path::PathBuf, sync::Arc};
+
+use axum::body::Body;
+use bytes::Bytes;
+use futures::TryStreamExt;
+use moka::sync::Cache;
+use object_store::{GetOptions, GetRange, ObjectStore};
+
+use crate::{
+    blobs::{self, BlobMeta, Sha256Hex},
+    config::StoreLocation,
+    db::Db,
+    error::AppResult,
+    storage::Store,
+};
+
+/// Blobs up to this size are served from memory once read.
+const SMALL: u64 = 64 << 10;
+/// Ranges up to this size are read in one positional read; larger ones stream.
+const INLINE: u64 = 1 << 20;
+/// Chunk of a streamed response: what one slow reader can pin in memory.
+const CHUNK: u64 = 128 << 10;
+
+pub struct Source {
+    store: Store,
+    local_root: Option<PathBuf>,
+    meta: Cache<String, Arc<BlobMeta>>,
+    small: Cache<String, Bytes>,
+    files: Cache<String, Arc<std::fs::File>>,
+}
+
+impl Source {
+    pub fn new(store: Store) -> Self {
+        let local_root = match store.location() {
+            StoreLocation::Local(dir) => Some(dir.clone()),
+            StoreLocation::S3 { .. } => None,
+        };
+        Self {
+            store,
+            local_root,
+            meta: Cache::new(200_000),
+            small: Cache::builder()
+                .weigher(|_, v: &Bytes| v.len() as u32)
+                .max_capacity(64 << 20)
+                .build(),
+            files: Cache::new(512),
+        }
+    }
+
+    /// A blob's metadata (immutable, so cached without expiry).
+    pub async fn meta(&self, db: &Db, sha: &Sha256Hex) -> AppResult<Option<Arc<BlobMeta>>> {
+        if let Some(m) = self.meta.get(sha.as_str()) {
+            return Ok(Some(m));
+        }
+        let Some(m) = blobs::meta(db, sha).await? else {
+            return Ok(None);
+        };
+        let m = Arc::new(m);
+        self.meta.insert(sha.as_str().to_owned(), m.clone());
+        Ok(Some(m))
+    }
+
+    fn file(&self, sha: &Sha256Hex) -> std::io::Result<Option<Arc<std::fs::File>>> {
+        let Some(root) = &self.local_root else {
+            return Ok(None);
+        };
+        if let Some(f) = self.files.get(sha.as_str()) {
+            return Ok(Some(f));
+        }
+        let f = Arc::new(std::fs::File::open(root.join(blobs::key(sha).as_ref()))?);
+        self.files.insert(sha.as_str().to_owned(), f.clone());
+        Ok(Some(f))
+    }
+
+    /// The bytes `start..start + len` of a blob of `total` bytes.
+    pub async fn body(&self, sha: &Sha256Hex, total: u64, start: u64, len: u64) -> AppResult<Body> {
+        if total <= SMALL {
+            let all = match self.small.get(sha.as_str()) {
+                Some(b) => b,
+                None => {
+                    let b = self.read(sha, 0, total).await?;
+                    self.small.insert(sha.as_str().to_owned(), b.clone());
+                    b
+                }
+            };
+            return Ok(Body::from(
+                all.slice(start as usize..(start + len) as usize),
+            ));
+        }
+        if len <= INLINE {
+            return Ok(Body::from(self.read(sha, start, len).await?));
+        }
+        if let Some(file) = self.file(sha)? {
+            // Large ranges stream chunk by chunk, so a slow reader holds one chunk at a time.
+            let stream = futures::stream::try_unfold(start, move |pos| {
+                let file = file.clone();
+                async move {
+                    let end = start + len;
+                    if pos >= end {
+                        return Ok(None);
+                    }
+                    let n = CHUNK.min(end - pos);
+                    let chunk = tokio::task::spawn_blocking(move || read_at(&file, pos, n))
+                        .await
+                        .map_err(std::io::Error::other)??;
+                    Ok::<_, std::io::Error>(Some((chunk, pos + n)))
+                }
+            });
+            return Ok(Body::from_stream(stream));
+        }
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(start..start + len)),
+            ..Default::default()
+        };
+        let result = self
+            .store
+            .object_store()
+            .get_opts(&blobs::key(sha), options)
+            .await?;
+        Ok(Body::from_stream(
+            result.into_stream().map_err(std::io::Error::other),
+        ))
+    }
+
+    /// One contiguous read into memory.
+    pub async fn read(&self, sha: &Sha256Hex, start: u64, len: u64) -> AppResult<Bytes> {
+        if let Some(file) = self.file(sha)? {
+            return Ok(read_at(&file, start, len)?);
+        }
+        Ok(self
+            .store
+            .object_store()
+            .get_range(&blobs::key(sha), start..start + len)
+            .await?)
+    }
+}
+
+fn read_at(file: &std::fs::File, pos: u64, len: u64) -> std::io::Result<Bytes> {
+    let mut buf = vec![0u8; len as usize];
+    file.read_exact_at(&mut buf, pos)?;
+    Ok(Bytes::from(buf))
+}
