@@ -9,6 +9,7 @@ mod catalogue;
 mod cli;
 mod consortia;
 mod crash;
+mod delivery;
 mod health;
 mod import;
 mod jobs;
