@@ -230,6 +230,11 @@ pub async fn get(db: &Db, viewer: Option<&User>, id: &str) -> AppResult<CourseVi
     if !is_visible(db, viewer, id).await? {
         return Err(AppError::NotFound);
     }
+    view(db, id).await
+}
+
+/// One course with its units, for a caller already allowed to see it.
+pub async fn view(db: &Db, id: &str) -> AppResult<CourseView> {
     let row = row(db, id).await?;
     let mut view = views(db, vec![row])
         .await?

@@ -2,9 +2,11 @@
 //! any store.
 
 pub mod access;
+pub mod offline;
 pub mod range;
 pub mod signing;
 pub mod source;
+pub mod zip;
 
 use crate::{db::Db, storage::Store};
 

@@ -9,6 +9,7 @@ pub mod extract;
 mod health;
 mod media;
 mod members;
+mod offline;
 mod orgs;
 mod pages;
 mod playlists;
@@ -73,6 +74,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(assets::routes())
         .merge(media::routes())
         .merge(playlists::routes())
+        .merge(offline::routes())
         .merge(auth::routes())
         .merge(orgs::routes())
         .merge(members::routes())

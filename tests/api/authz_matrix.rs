@@ -412,6 +412,20 @@ fn rows() -> Vec<Row> {
             |_| Some(json!({"max_height": 360})),
             [401, 200, 200, 200, 200, 200],
         ),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course_id}/offline",
+            Course,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course_id}/bundle.zip",
+            Course,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
     ]
 }
 

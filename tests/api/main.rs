@@ -15,6 +15,7 @@ mod import;
 mod jobs;
 mod ladder;
 mod members;
+mod offline;
 mod sessions;
 mod stores;
 mod tus_clients;

@@ -1,0 +1,195 @@
+//! What a phone needs to take a course offline at a chosen quality, and the same as one ZIP.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::zip::{self, Entry, Segment};
+use crate::{
+    app::AppState,
+    blobs::Sha256Hex,
+    error::{AppError, AppResult},
+    media::assets::{self, RenditionRow},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Quality {
+    /// The lowest video rung (240p): smallest downloads.
+    Low,
+    /// Up to 540p.
+    #[default]
+    Medium,
+    /// Up to 720p.
+    High,
+}
+
+impl Quality {
+    fn cap(self) -> i64 {
+        match self {
+            Self::Low => 240,
+            Self::Medium => 540,
+            Self::High => 720,
+        }
+    }
+}
+
+/// One file of an offline course.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfflineFile {
+    pub unit_id: String,
+    pub asset_id: String,
+    /// `video`, `audio`, `poster`, `captions` or `original`.
+    pub role: String,
+    pub mime: String,
+    pub bytes: i64,
+    pub sha256: String,
+    /// Where the file sits inside `bundle.zip`.
+    pub path: String,
+    /// Where to download it (signed when the course is not public).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+fn extension(mime: &str) -> &'static str {
+    match mime {
+        "video/mp4" => "mp4",
+        "audio/mp4" => "m4a",
+        "image/jpeg" => "jpg",
+        "text/vtt" => "vtt",
+        "application/pdf" => "pdf",
+        "model/gltf-binary" => "glb",
+        "model/gltf+json" => "gltf",
+        "application/zip" => "zip",
+        _ => "bin",
+    }
+}
+
+/// The renditions a learner needs for one asset at this quality.
+fn pick(renditions: &[RenditionRow], quality: Quality) -> Vec<&RenditionRow> {
+    let short = |r: &RenditionRow| r.height.unwrap_or(0).min(r.width.unwrap_or(0));
+    let mut video: Vec<&RenditionRow> = renditions.iter().filter(|r| r.role == "video").collect();
+    video.sort_by_key(|r| short(r));
+    let mut out = Vec::new();
+    if !video.is_empty() {
+        let best = video
+            .iter()
+            .rev()
+            .find(|r| short(r) <= quality.cap())
+            .copied()
+            .unwrap_or(video[0]);
+        out.push(best);
+        out.extend(
+            renditions
+                .iter()
+                .filter(|r| r.role == "poster" || r.role == "captions"),
+        );
+    } else if let Some(audio) = renditions.iter().find(|r| r.role == "audio") {
+        out.push(audio);
+    } else {
+        out.extend(renditions.iter().filter(|r| r.role == "original"));
+    }
+    out
+}
+
+/// Every file of the course's ready assets, unit by unit, in course order.
+pub async fn files(
+    state: &AppState,
+    course_id: &str,
+    quality: Quality,
+) -> AppResult<Vec<OfflineFile>> {
+    let units: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.id, u.asset_id FROM units u JOIN assets a ON a.id = u.asset_id \
+         WHERE u.course_id = $1 AND a.status = 'ready' ORDER BY u.position, u.id",
+    )
+    .bind(course_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for (unit_id, asset_id) in units {
+        let renditions = assets::renditions(&state.db, &asset_id).await?;
+        for r in pick(&renditions, quality) {
+            out.push(OfflineFile {
+                unit_id: unit_id.clone(),
+                asset_id: asset_id.clone(),
+                role: r.role.clone(),
+                mime: r.mime.clone(),
+                bytes: r.bytes,
+                sha256: r.sha256.clone(),
+                path: format!("files/{}.{}", r.sha256, extension(&r.mime)),
+                url: None,
+                width: r.width,
+                height: r.height,
+                language: r.language.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// CRC-32 of a blob: recorded at ingest; computed once and recorded for older blobs.
+async fn crc32(state: &AppState, sha: &Sha256Hex) -> AppResult<u32> {
+    let meta = state
+        .delivery
+        .source
+        .meta(&state.db, sha)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(crc) = meta.crc32 {
+        return Ok(crc as u32);
+    }
+    let bytes = state
+        .delivery
+        .source
+        .read(sha, 0, meta.bytes as u64)
+        .await?;
+    let crc = crc32fast::hash(&bytes);
+    sqlx::query("UPDATE blobs SET crc32 = $1 WHERE sha256 = $2")
+        .bind(i64::from(crc))
+        .bind(sha.as_str())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(crc)
+}
+
+/// The bundle: `manifest.json` and `course.json`, then each file once, stored uncompressed.
+pub async fn bundle(
+    state: &AppState,
+    manifest: &[u8],
+    course: &[u8],
+    files: &[OfflineFile],
+) -> AppResult<Vec<Segment>> {
+    let mut entries = vec![
+        Entry {
+            name: "manifest.json".into(),
+            crc32: crc32fast::hash(manifest),
+            data: Segment::Inline(manifest.to_vec().into()),
+        },
+        Entry {
+            name: "course.json".into(),
+            crc32: crc32fast::hash(course),
+            data: Segment::Inline(course.to_vec().into()),
+        },
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for f in files {
+        if !seen.insert(f.path.clone()) {
+            continue;
+        }
+        let sha = Sha256Hex::parse(&f.sha256).ok_or(AppError::NotFound)?;
+        entries.push(Entry {
+            name: f.path.clone(),
+            crc32: crc32(state, &sha).await?,
+            data: Segment::Blob {
+                sha256: f.sha256.clone(),
+                len: f.bytes as u64,
+            },
+        });
+    }
+    Ok(zip::layout(&entries))
+}
