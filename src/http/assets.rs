@@ -1,7 +1,7 @@
 //! Assets: their processing state, renditions and playlists.
 
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -16,7 +16,7 @@ use crate::{
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(get_asset))
+        .routes(routes!(get_asset, update_asset))
         .routes(routes!(cancel_asset))
 }
 
@@ -142,4 +142,39 @@ async fn cancel_asset(
     Ok(Json(
         view(&state, assets::get(&state.db, &id).await?).await?,
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAsset {
+    /// Mark a video as equirectangular 360° (when its file carries no spherical metadata).
+    spherical: Option<bool>,
+}
+
+/// Correct what the file could not say about itself (teachers and admins of its organisation).
+#[utoipa::path(patch, path = "/api/v1/assets/{asset_id}", tag = "assets", request_body = UpdateAsset,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AssetView), (status = 403, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+async fn update_asset(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<UpdateAsset>,
+) -> AppResult<Json<AssetView>> {
+    let user = caller.user()?;
+    let asset = assets::get(&state.db, &id).await?;
+    authz::require_org_role(&state.db, user, &asset.org_id, authz::author).await?;
+    if let Some(spherical) = req.spherical {
+        if asset.kind != "video" {
+            return Err(AppError::field("spherical", "only a video can be a 360° video"));
+        }
+        sqlx::query("UPDATE assets SET spherical = $1, updated_at = $2 WHERE id = $3")
+            .bind(spherical)
+            .bind(crate::db::time::now_ms())
+            .bind(&id)
+            .execute(&state.db.pool)
+            .await?;
+    }
+    Ok(Json(view(&state, assets::get(&state.db, &id).await?).await?))
 }
