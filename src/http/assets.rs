@@ -167,7 +167,10 @@ async fn update_asset(
     authz::require_org_role(&state.db, user, &asset.org_id, authz::author).await?;
     if let Some(spherical) = req.spherical {
         if asset.kind != "video" {
-            return Err(AppError::field("spherical", "only a video can be a 360° video"));
+            return Err(AppError::field(
+                "spherical",
+                "only a video can be a 360° video",
+            ));
         }
         sqlx::query("UPDATE assets SET spherical = $1, updated_at = $2 WHERE id = $3")
             .bind(spherical)
@@ -176,5 +179,7 @@ async fn update_asset(
             .execute(&state.db.pool)
             .await?;
     }
-    Ok(Json(view(&state, assets::get(&state.db, &id).await?).await?))
+    Ok(Json(
+        view(&state, assets::get(&state.db, &id).await?).await?,
+    ))
 }

@@ -1,5 +1,6 @@
 //! Media: type sniffing, validation, the asset records and their processing.
 
+pub mod archive;
 pub mod assets;
 pub mod captions;
 pub mod ffmpeg;

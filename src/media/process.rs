@@ -123,7 +123,23 @@ pub async fn run(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), Job
                     .map_err(anyhow::Error::from)?;
             }
         }
-        AssetKind::Archive => original(state, &asset.id, &sha, source_bytes, &asset.mime).await?,
+        AssetKind::Archive => {
+            let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
+            let path = dir.path().join("archive.zip");
+            blobs::download(&state.store, &blobs::key(&sha), &path).await?;
+            let checked = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::open(&path)?;
+                Ok::<_, std::io::Error>(super::archive::inspect(
+                    file,
+                    &super::archive::Limits::default(),
+                ))
+            })
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(anyhow::Error::from)?;
+            checked.map_err(|r| permanent(r.code, r.detail))?;
+            original(state, &asset.id, &sha, source_bytes, &asset.mime).await?
+        }
     }
     if ctx.is_cancelled() {
         return Err(JobError::Cancelled);

@@ -426,7 +426,13 @@ fn rows() -> Vec<Row> {
             none,
             [404, 200, 200, 404, 200, 200],
         ),
-        r(Method::PATCH, "/api/v1/assets/{asset_id}", ReadyAsset, |_| Some(json!({})), [401, 403, 200, 403, 200, 200]),
+        r(
+            Method::PATCH,
+            "/api/v1/assets/{asset_id}",
+            ReadyAsset,
+            |_| Some(json!({})),
+            [401, 403, 200, 403, 200, 200],
+        ),
     ]
 }
 

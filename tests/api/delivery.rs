@@ -353,11 +353,26 @@ async fn the_data_saver_trims_the_master_playlist_and_is_remembered() {
 
     // A teacher marks a 360° video that carried no spherical metadata; learners cannot.
     assert_eq!(asset["spherical"], false);
-    app.patch(&format!("/api/v1/assets/{id}"), Some(&learner), json!({"spherical": true}))
-        .await
-        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
-    let r = app.patch(&format!("/api/v1/assets/{id}"), Some(&teacher), json!({"spherical": true})).await;
+    app.patch(
+        &format!("/api/v1/assets/{id}"),
+        Some(&learner),
+        json!({"spherical": true}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let r = app
+        .patch(
+            &format!("/api/v1/assets/{id}"),
+            Some(&teacher),
+            json!({"spherical": true}),
+        )
+        .await;
     r.assert(StatusCode::OK);
     assert_eq!(r.body["spherical"], true);
-    assert_eq!(app.get(&format!("/api/v1/assets/{id}"), Some(&learner)).await.body["spherical"], true);
+    assert_eq!(
+        app.get(&format!("/api/v1/assets/{id}"), Some(&learner))
+            .await
+            .body["spherical"],
+        true
+    );
 }

@@ -461,5 +461,66 @@ both_backends!(
     the_same_bytes_are_stored_once,
     files_that_are_not_media_are_rejected_and_leave_nothing,
     broken_files_fail_with_a_clear_code,
-    captions_and_models_are_validated
+    captions_and_models_are_validated,
+    hostile_archives_are_refused
 );
+
+async fn hostile_archives_are_refused(backend: Backend) {
+    use std::io::Write;
+    let app = TestApp::spawn(backend).await;
+    let (token, _) = teacher(&app, "archives").await;
+    let build = |entries: &[(&str, Vec<u8>)], method: zip::CompressionMethod| {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            let options = zip::write::SimpleFileOptions::default().compression_method(method);
+            w.start_file(*name, options).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    };
+    let cases = [
+        (
+            "slip.zip",
+            build(
+                &[("../../../../tmp/evil.sh", b"rm -rf /".to_vec())],
+                zip::CompressionMethod::Stored,
+            ),
+            "archive-unsafe",
+        ),
+        (
+            "bomb.zip",
+            build(
+                &[("zeros.bin", vec![0u8; 8 << 20])],
+                zip::CompressionMethod::Deflated,
+            ),
+            "archive-too-large",
+        ),
+    ];
+    for (name, bytes, code) in cases {
+        let id = app.upload(&token, &bytes, &[("filename", name)]).await;
+        let asset = app
+            .wait_asset(Some(&token), &id, Duration::from_secs(30))
+            .await;
+        assert_eq!(
+            (asset["status"].as_str(), asset["error"]["code"].as_str()),
+            (Some("failed"), Some(code)),
+            "{name}: {asset}"
+        );
+    }
+    assert!(
+        files_under(&app.store_dir.join("blobs")).is_empty(),
+        "refused archives are not kept"
+    );
+    let ok = build(
+        &[("imsmanifest.xml", b"<manifest/>".to_vec())],
+        zip::CompressionMethod::Deflated,
+    );
+    let id = app
+        .upload(&token, &ok, &[("filename", "package.zip")])
+        .await;
+    assert_eq!(
+        app.wait_asset(Some(&token), &id, Duration::from_secs(30))
+            .await["status"],
+        "ready"
+    );
+}
