@@ -92,13 +92,7 @@ impl Application {
             });
         }
         let router = http::router(self.state);
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+        let served = serve(self.listener, router, shutdown).await;
         let _ = stop_tx.send(true);
         for w in workers {
             let _ = w.await;
@@ -106,6 +100,67 @@ impl Application {
         let _ = housekeeping.await;
         served
     }
+}
+
+/// The HTTP server loop. hyper's own builder (rather than `axum::serve`) lets us cap what one
+/// connection may buffer: with 1,000 slow readers, hyper's default (~400 KiB each) would hold
+/// 400 MiB of media in memory that the sockets cannot take yet.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo},
+        server::{conn::auto, graceful::GracefulShutdown},
+        service::TowerToHyperService,
+    };
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .max_buf_size(64 << 10)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_secs(30));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, remote) = match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accepting a connection");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = tower::ServiceBuilder::new()
+                    .layer(tower_http::add_extension::AddExtensionLayer::new(axum::extract::ConnectInfo(remote)))
+                    .service(router.clone());
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+                    .into_owned();
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    // In-flight requests finish; a connection still open after that is cut.
+    if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 30 s; closing them");
+    }
+    Ok(())
 }
 
 /// Periodic chores every node may run at once: expiring abandoned uploads.

@@ -189,7 +189,9 @@ impl Settings {
             bind: ([127, 0, 0, 1], 8080).into(),
             database_url: Secret::new(database_url.into()),
             store,
-            cors_origins: Vec::new(),
+            // Media and the token-authenticated API are safe to read from any origin: `*` never
+            // carries cookies, so another site cannot use a learner's session.
+            cors_origins: vec!["*".to_owned()],
             seed_demo: false,
             log_json: false,
             trust_forwarded_for: false,
@@ -236,11 +238,9 @@ impl Settings {
         if let Some(bind) = args.bind.or(file.bind) {
             settings.bind = bind;
         }
-        settings.cors_origins = args
-            .cors_origins
-            .clone()
-            .or(file.cors_origins)
-            .unwrap_or_default();
+        if let Some(origins) = args.cors_origins.clone().or(file.cors_origins) {
+            settings.cors_origins = origins;
+        }
         settings.seed_demo = args.seed_demo.or(file.seed_demo).unwrap_or(true);
         settings.log_json = args.log_json.or(file.log_json).unwrap_or(false);
         settings.trust_forwarded_for = args

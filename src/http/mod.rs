@@ -27,7 +27,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
     cors::{AllowOrigin, Any, CorsLayer},
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -72,7 +72,6 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())
         .merge(assets::routes())
-        .merge(media::routes())
         .merge(playlists::routes())
         .merge(offline::routes())
         .merge(auth::routes())
@@ -82,6 +81,40 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(vocab::routes())
         .merge(courses::routes())
         .split_for_parts()
+}
+
+/// Media bytes: the hot path, with only the layers it needs (no timeout, nothing to compress).
+fn delivery() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::new()
+        .merge(media::routes())
+        .split_for_parts()
+}
+
+/// Request ids from a per-process prefix and a counter: unique, and free of the random-number
+/// syscall a UUID costs on every request.
+#[derive(Clone)]
+struct CountingRequestId {
+    prefix: std::sync::Arc<str>,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl CountingRequestId {
+    fn new() -> Self {
+        let prefix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        Self {
+            prefix: prefix.into(),
+            next: Default::default(),
+        }
+    }
+}
+
+impl tower_http::request_id::MakeRequestId for CountingRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<tower_http::request_id::RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(Into::into)
+    }
 }
 
 /// Uploads stream for as long as the link needs: no timeout, no body limit.
@@ -99,7 +132,9 @@ fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (api, mut openapi) = api();
     let (streaming, streaming_doc) = streaming();
+    let (delivery, delivery_doc) = delivery();
     openapi.merge(streaming_doc);
+    openapi.merge(delivery_doc);
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let openapi = std::sync::Arc::new(openapi);
     let settings = state.settings.clone();
@@ -118,11 +153,10 @@ pub fn router(state: AppState) -> Router {
             header::AUTHORIZATION,
             header::COOKIE,
         ]))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, CountingRequestId::new()))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(cors::PreflightCorsLayer(cors(&settings.cors_origins)))
-        .layer(CompressionLayer::new().compress_when(compressible()));
+        .layer(cors::PreflightCorsLayer(cors(&settings.cors_origins)));
     let timeout = TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
         settings.request_timeout.max(Duration::from_secs(1)),
@@ -137,7 +171,9 @@ pub fn router(state: AppState) -> Router {
     )
     .merge(pages::routes())
     .layer(timeout)
+    .layer(CompressionLayer::new().compress_when(compressible()))
     .merge(streaming)
+    .merge(delivery)
     .fallback(|| async { AppError::NotFound })
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     .layer(DefaultBodyLimit::max(settings.max_json_bytes))

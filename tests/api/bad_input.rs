@@ -58,7 +58,7 @@ async fn malformed_bodies(backend: Backend) {
         .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
     let big = format!(
         "{{\"name\": \"{}\", \"slug\": \"big\"}}",
-        "x".repeat(2 * 1024 * 1024)
+        "x".repeat(1024 * 1024 + 1024)
     );
     raw(&app, "/api/v1/orgs", &root, Some("application/json"), big)
         .await
