@@ -39,7 +39,6 @@ fn reject(code: &'static str, detail: impl Into<String>) -> Rejection {
 fn safe_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
-        && !name.starts_with('\\')
         && !name.contains('\\')
         && !name.contains('\0')
         && !(name.len() > 1 && name.as_bytes()[1] == b':')
