@@ -37,12 +37,14 @@ fn reject(code: &'static str, detail: impl Into<String>) -> Rejection {
 
 /// A name that stays inside the folder it is extracted to.
 fn safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('/')
-        && !name.contains('\\')
-        && !name.contains('\0')
-        && !(name.len() > 1 && name.as_bytes()[1] == b':')
-        && name.split('/').all(|part| part != "..")
+    let drive_letter = name.len() > 1 && name.as_bytes()[1] == b':';
+    let escapes = name.is_empty()
+        || name.starts_with('/')
+        || name.contains('\\')
+        || name.contains('\0')
+        || drive_letter
+        || name.split('/').any(|part| part == "..");
+    !escapes
 }
 
 /// The archive's entry count and uncompressed size, or why it is refused.
