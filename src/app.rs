@@ -91,8 +91,8 @@ impl Application {
                 }
             });
         }
-        let router = http::router(self.state);
-        let served = serve(self.listener, router, shutdown).await;
+        let router = http::router(self.state.clone());
+        let served = serve(self.listener, router, self.state, shutdown).await;
         let _ = stop_tx.send(true);
         for w in workers {
             let _ = w.await;
@@ -108,12 +108,12 @@ impl Application {
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     use hyper_util::{
         rt::{TokioExecutor, TokioIo},
         server::{conn::auto, graceful::GracefulShutdown},
-        service::TowerToHyperService,
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -136,11 +136,21 @@ async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = tower::ServiceBuilder::new()
-                    .layer(tower_http::add_extension::AddExtensionLayer::new(axum::extract::ConnectInfo(remote)))
-                    .service(router.clone());
+                let (state, router) = (state.clone(), router.clone());
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let (state, router) = (state.clone(), router.clone());
+                    async move {
+                        let fast = http::media::fast_path(&state, req.method(), req.uri(), req.headers()).await;
+                        if let Some(response) = fast {
+                            return Ok::<_, std::convert::Infallible>(response);
+                        }
+                        let mut req = req.map(axum::body::Body::new);
+                        req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                        tower::ServiceExt::oneshot(router, req).await
+                    }
+                });
                 let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
                     .into_owned();
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {

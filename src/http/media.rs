@@ -111,10 +111,23 @@ async fn get_media(
     if access == Access::Denied {
         return Err(AppError::NotFound);
     }
+    serve_blob(&state, &method, &headers, &sha, signed, access).await
+}
+
+/// The response for a blob the caller may read: validators, range, headers and bytes. Shared by
+/// the routed handler and the fast path in front of the router.
+pub async fn serve_blob(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    sha: &Sha256Hex,
+    signed: Option<i64>,
+    access: Access,
+) -> AppResult<Response> {
     let meta = state
         .delivery
         .source
-        .meta(&state.db, &sha)
+        .meta(&state.db, sha)
         .await?
         .ok_or(AppError::NotFound)?;
     let len = meta.bytes as u64;
@@ -193,6 +206,61 @@ async fn get_media(
     if method == Method::HEAD || length == 0 {
         return Ok((status, out).into_response());
     }
-    let body = state.delivery.source.body(&sha, len, start, length).await?;
+    let body = state.delivery.source.body(sha, len, start, length).await?;
     Ok((status, out, body).into_response())
+}
+
+/// The hot path in front of the router: signed or anonymous GET/HEAD of `/media/{sha}` is
+/// answered without the middleware stack, routing and extractors (they cost more than the
+/// bytes for small files). Anything else, including requests with credentials, goes to the
+/// router.
+pub async fn fast_path(
+    state: &AppState,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    if (method != Method::GET && method != Method::HEAD)
+        || headers.contains_key(header::AUTHORIZATION)
+        || headers.contains_key(header::COOKIE)
+        || !state.settings.cors_origins.iter().any(|o| o == "*")
+    {
+        return None;
+    }
+    let sha = Sha256Hex::parse(uri.path().strip_prefix("/media/")?)?;
+    let mut signature = Signature::default();
+    for pair in uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=')?;
+        match k {
+            "exp" => signature.exp = Some(v.to_owned()),
+            "kid" => signature.kid = Some(v.to_owned()),
+            "sig" => signature.sig = Some(v.to_owned()),
+            _ => return None,
+        }
+    }
+    let result = async {
+        let signed = verify_signature(state, uri.path(), &signature)?;
+        let access = match signed {
+            Some(_) => Access::Public,
+            None => state.delivery.access.check(&state.db, None, &sha).await?,
+        };
+        if access == Access::Denied {
+            return Err(AppError::NotFound);
+        }
+        serve_blob(state, method, headers, &sha, signed, access).await
+    }
+    .await;
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    if headers.contains_key(header::ORIGIN) {
+        response.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    Some(response)
 }

@@ -7,7 +7,7 @@ mod cors;
 mod courses;
 pub mod extract;
 mod health;
-mod media;
+pub mod media;
 mod members;
 mod offline;
 mod orgs;
