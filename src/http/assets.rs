@@ -14,8 +14,19 @@ use crate::{
     media::assets::{self, AssetRow, RenditionRow},
 };
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(asset_file))]
+struct FilesDoc;
+
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    use utoipa::OpenApi;
+    // The files route takes a multi-segment path, which axum spells `{*path}`; it is documented
+    // separately with a plain `{path}` parameter.
+    OpenApiRouter::with_openapi(FilesDoc::openapi())
+        .route(
+            "/api/v1/assets/{asset_id}/files/{*path}",
+            axum::routing::get(asset_file),
+        )
         .routes(routes!(get_asset, update_asset))
         .routes(routes!(cancel_asset))
 }
@@ -51,6 +62,9 @@ pub struct AssetView {
     height: Option<i64>,
     /// An equirectangular 360° video: show it in a 360 viewer.
     spherical: bool,
+    /// For models: the file a viewer loads (a GLB, or a package's .gltf whose relative
+    /// references resolve next to it).
+    model: Option<String>,
     renditions: Vec<RenditionView>,
     /// Master playlist for video and audio.
     hls: Option<String>,
@@ -70,6 +84,14 @@ async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> {
     let has_ladder = renditions
         .iter()
         .any(|r| r.role == "video" || r.role == "audio");
+    let model = match renditions.iter().find(|r| r.role == "model") {
+        Some(main) => Some(format!("/api/v1/assets/{}/files/{}", a.id, main.name)),
+        None if a.kind == "model" => renditions
+            .iter()
+            .find(|r| r.role == "original")
+            .map(|r| url(&r.sha256)),
+        None => None,
+    };
     Ok(AssetView {
         hls: (has_ladder && a.status == "ready")
             .then(|| super::playlists::playlist_url(state, &a.id, "master", public)),
@@ -98,6 +120,7 @@ async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> {
         width: a.width,
         height: a.height,
         spherical: a.spherical,
+        model,
     })
 }
 
@@ -182,4 +205,41 @@ async fn update_asset(
     Ok(Json(
         view(&state, assets::get(&state.db, &id).await?).await?,
     ))
+}
+
+/// A file of a model package by its path in the package (`scene.gltf`, `textures/wood.png`), so
+/// a glTF's relative references resolve. Readers of the asset, or a signed URL for the path.
+#[utoipa::path(get, path = "/api/v1/assets/{asset_id}/files/{path}", tag = "assets",
+    params(("asset_id" = String, Path), ("path" = String, Path, description = "Path inside the package")),
+    responses((status = 200), (status = 206), (status = 404, body = crate::error::Problem)))]
+async fn asset_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
+    Path((id, path)): Path<(String, String)>,
+    super::extract::Query(signature): super::extract::Query<super::media::Signature>,
+) -> AppResult<axum::response::Response> {
+    use crate::delivery::access::{asset_is_public, Access};
+    let asset = assets::get(&state.db, &id).await?;
+    let signed = super::media::verify_signature(
+        &state,
+        &format!("/api/v1/assets/{id}/files/{path}"),
+        &signature,
+    )?;
+    if signed.is_none() && !assets::visible_to(&state.db, caller.0.as_ref(), &asset).await? {
+        return Err(AppError::NotFound);
+    }
+    let file = assets::renditions(&state.db, &id)
+        .await?
+        .into_iter()
+        .find(|r| r.name == path && (r.role == "model" || r.role == "model-file"))
+        .ok_or(AppError::NotFound)?;
+    let sha = crate::blobs::Sha256Hex::parse(&file.sha256).ok_or(AppError::NotFound)?;
+    let access = if asset_is_public(&state.db, &id).await? {
+        Access::Public
+    } else {
+        Access::Allowed
+    };
+    super::media::serve_blob(&state, &method, &headers, &sha, signed, access).await
 }

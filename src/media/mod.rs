@@ -9,6 +9,7 @@ pub mod gltf;
 pub mod hls;
 pub mod ladder;
 pub mod local;
+pub mod package;
 pub mod pipeline;
 pub mod probe;
 pub mod process;

@@ -127,18 +127,25 @@ pub async fn run(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), Job
             let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
             let path = dir.path().join("archive.zip");
             blobs::download(&state.store, &blobs::key(&sha), &path).await?;
-            let checked = tokio::task::spawn_blocking(move || {
-                let file = std::fs::File::open(&path)?;
-                Ok::<_, std::io::Error>(super::archive::inspect(
-                    file,
-                    &super::archive::Limits::default(),
-                ))
+            let zip = path.clone();
+            let (checked, model) = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::open(&zip)?;
+                let checked = super::archive::inspect(file, &super::archive::Limits::default());
+                let model = match checked {
+                    Ok(_) => super::package::main_gltf(&zip)?,
+                    Err(_) => None,
+                };
+                Ok::<_, std::io::Error>((checked, model))
             })
             .await
             .map_err(anyhow::Error::from)?
             .map_err(anyhow::Error::from)?;
             checked.map_err(|r| permanent(r.code, r.detail))?;
-            original(state, &asset.id, &sha, source_bytes, &asset.mime).await?
+            match model {
+                // A .gltf with its buffers and textures: served file by file.
+                Some(main) => super::package::process(state, &asset.id, &path, &main).await?,
+                None => original(state, &asset.id, &sha, source_bytes, &asset.mime).await?,
+            }
         }
     }
     if ctx.is_cancelled() {

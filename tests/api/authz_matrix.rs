@@ -433,6 +433,13 @@ fn rows() -> Vec<Row> {
             |_| Some(json!({})),
             [401, 403, 200, 403, 200, 200],
         ),
+        r(
+            Method::GET,
+            "/api/v1/assets/{asset_id}/files/{path}",
+            ReadyAsset,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
     ]
 }
 
@@ -622,9 +629,19 @@ async fn prepare(
             .execute(&db.pool)
             .await
             .unwrap();
+            sqlx::query(
+                "INSERT INTO renditions (asset_id, name, role, sha256, bytes, mime) \
+                 VALUES ($1, 'scene.gltf', 'model', $2, 100, 'model/gltf+json')",
+            )
+            .bind(&asset)
+            .bind(&sha)
+            .execute(&db.pool)
+            .await
+            .unwrap();
             v.insert("asset_id", asset);
             v.insert("sha256", sha);
             v.insert("playlist", "master.m3u8".to_owned());
+            v.insert("path", "scene.gltf".to_owned());
         }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {

@@ -462,7 +462,8 @@ both_backends!(
     files_that_are_not_media_are_rejected_and_leave_nothing,
     broken_files_fail_with_a_clear_code,
     captions_and_models_are_validated,
-    hostile_archives_are_refused
+    hostile_archives_are_refused,
+    models_keep_their_types_and_relative_references
 );
 
 async fn hostile_archives_are_refused(backend: Backend) {
@@ -522,5 +523,114 @@ async fn hostile_archives_are_refused(backend: Backend) {
         app.wait_asset(Some(&token), &id, Duration::from_secs(30))
             .await["status"],
         "ready"
+    );
+}
+
+async fn models_keep_their_types_and_relative_references(backend: Backend) {
+    use std::io::Write;
+    let app = TestApp::spawn(backend).await;
+    let (token, _) = teacher(&app, "models").await;
+    let gltf = json!({"asset": {"version": "2.0"},
+        "buffers": [{"uri": "buffers/tri.bin", "byteLength": 12}],
+        "images": [{"uri": "textures/wood.png"}]})
+    .to_string();
+    let bin = vec![7u8; 12];
+    let png = [&b"\x89PNG\r\n\x1a\n"[..], &[1u8; 32]].concat();
+    let package = |files: &[(&str, &[u8])]| {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in files {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    };
+    let complete = package(&[
+        ("room/scene.gltf", gltf.as_bytes()),
+        ("room/buffers/tri.bin", &bin),
+        ("room/textures/wood.png", &png),
+    ]);
+    let id = app
+        .upload(&token, &complete, &[("filename", "room.zip")])
+        .await;
+    let asset = app
+        .wait_asset(Some(&token), &id, Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        (asset["status"].as_str(), asset["kind"].as_str()),
+        (Some("ready"), Some("model")),
+        "{asset}"
+    );
+    let model = asset["model"].as_str().unwrap().to_owned();
+    assert_eq!(model, format!("/api/v1/assets/{id}/files/room/scene.gltf"));
+    let (s, h, body) = app.bytes_as(Some(&token), &model, None).await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "model/gltf+json")
+    );
+    assert_eq!(body, gltf.as_bytes());
+    // The viewer resolves the model's relative references next to it.
+    let base = model.rsplit_once('/').unwrap().0;
+    let (s, h, body) = app
+        .bytes_as(Some(&token), &format!("{base}/buffers/tri.bin"), None)
+        .await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap(), body),
+        (StatusCode::OK, "application/octet-stream", bin.clone())
+    );
+    let (s, h, _) = app
+        .bytes_as(
+            Some(&token),
+            &format!("{base}/textures/wood.png"),
+            Some("bytes=0-7"),
+        )
+        .await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap()),
+        (StatusCode::PARTIAL_CONTENT, "image/png")
+    );
+    assert_eq!(
+        app.bytes(&model, None).await.0,
+        StatusCode::NOT_FOUND,
+        "the organisation's model is not public"
+    );
+
+    let missing = package(&[("scene.gltf", gltf.as_bytes()), ("buffers/tri.bin", &bin)]);
+    let id = app
+        .upload(&token, &missing, &[("filename", "broken.zip")])
+        .await;
+    let asset = app
+        .wait_asset(Some(&token), &id, Duration::from_secs(30))
+        .await;
+    assert_eq!(asset["error"]["code"], "gltf-invalid", "{asset}");
+    assert!(asset["error"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("textures/wood.png"));
+
+    // A GLB is one file, served as model/gltf-binary.
+    let mut json_chunk = br#"{"asset":{"version":"2.0"}}"#.to_vec();
+    while json_chunk.len() % 4 != 0 {
+        json_chunk.push(b' ');
+    }
+    let total = 12 + 8 + json_chunk.len() as u32;
+    let glb = [
+        &b"glTF"[..],
+        &2u32.to_le_bytes(),
+        &total.to_le_bytes(),
+        &(json_chunk.len() as u32).to_le_bytes(),
+        b"JSON",
+        &json_chunk,
+    ]
+    .concat();
+    let id = app.upload(&token, &glb, &[("filename", "chair.glb")]).await;
+    let asset = app
+        .wait_asset(Some(&token), &id, Duration::from_secs(30))
+        .await;
+    assert_eq!(asset["status"], "ready", "{asset}");
+    let (s, h, _) = app.bytes(asset["model"].as_str().unwrap(), None).await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "model/gltf-binary")
     );
 }
