@@ -140,13 +140,13 @@ async fn crc32(state: &AppState, sha: &Sha256Hex) -> AppResult<u32> {
         .meta(&state.db, sha)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(crc) = meta.crc32 {
+    if let Some(crc) = meta.meta.crc32 {
         return Ok(crc as u32);
     }
     let bytes = state
         .delivery
         .source
-        .read(sha, 0, meta.bytes as u64)
+        .read(sha, 0, meta.meta.bytes as u64)
         .await?;
     let crc = crc32fast::hash(&bytes);
     sqlx::query("UPDATE blobs SET crc32 = $1 WHERE sha256 = $2")

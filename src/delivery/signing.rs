@@ -22,8 +22,16 @@ pub enum SignatureError {
 
 struct Key {
     kid: String,
-    secret: Vec<u8>,
+    /// The HMAC already keyed: cloning it skips the key schedule on every request.
+    mac: HmacSha256,
     active: bool,
+}
+
+impl Key {
+    fn new(kid: String, secret: &[u8], active: bool) -> Self {
+        let mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+        Self { kid, mac, active }
+    }
 }
 
 pub struct Signer {
@@ -59,21 +67,15 @@ impl Signer {
         .await?;
         let keys: Vec<Key> = rows
             .into_iter()
-            .filter_map(|r| {
-                Some(Key {
-                    secret: hex::decode(&r.secret).ok()?,
-                    kid: r.kid,
-                    active: r.active,
-                })
-            })
+            .filter_map(|r| Some(Key::new(r.kid, &hex::decode(&r.secret).ok()?, r.active)))
             .collect();
         let n = keys.len();
         *self.keys.write().expect("signing keys lock") = keys;
         Ok(n)
     }
 
-    fn mac(secret: &[u8], path: &str, exp: i64) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+    fn mac(key: &Key, path: &str, exp: i64) -> HmacSha256 {
+        let mut mac = key.mac.clone();
         mac.update(path.as_bytes());
         mac.update(b"\n");
         mac.update(exp.to_string().as_bytes());
@@ -88,7 +90,7 @@ impl Signer {
             .find(|k| k.active)
             .or(keys.first())
             .expect("at least one signing key");
-        let sig = Self::mac(&key.secret, path, exp).finalize().into_bytes();
+        let sig = Self::mac(key, path, exp).finalize().into_bytes();
         format!(
             "exp={exp}&kid={}&sig={}",
             key.kid,
@@ -121,7 +123,7 @@ impl Signer {
             .iter()
             .find(|k| k.kid == kid)
             .ok_or(SignatureError::Invalid)?;
-        Self::mac(&key.secret, path, exp)
+        Self::mac(key, path, exp)
             .verify_slice(&sig)
             .map_err(|_| SignatureError::Invalid)?;
         if exp * 1000 < now_ms() {
@@ -167,16 +169,8 @@ mod tests {
     fn signer() -> Signer {
         Signer {
             keys: RwLock::new(vec![
-                Key {
-                    kid: "new".into(),
-                    secret: b"new secret".to_vec(),
-                    active: true,
-                },
-                Key {
-                    kid: "old".into(),
-                    secret: b"old secret".to_vec(),
-                    active: false,
-                },
+                Key::new("new".into(), b"new secret", true),
+                Key::new("old".into(), b"old secret", false),
             ]),
         }
     }

@@ -4,7 +4,7 @@
 
 use std::{os::unix::fs::FileExt, path::PathBuf, sync::Arc};
 
-use axum::body::Body;
+use axum::{body::Body, http::HeaderValue};
 use bytes::Bytes;
 use futures::TryStreamExt;
 use moka::sync::Cache;
@@ -25,10 +25,38 @@ const INLINE: u64 = 1 << 20;
 /// Chunk of a streamed response: what one slow reader can pin in memory.
 const CHUNK: u64 = 128 << 10;
 
+/// A blob's metadata with its response headers built once (blobs never change).
+pub struct Prepared {
+    pub meta: BlobMeta,
+    pub etag: String,
+    pub etag_header: HeaderValue,
+    pub modified: std::time::SystemTime,
+    pub last_modified: HeaderValue,
+    pub content_type: HeaderValue,
+}
+
+impl Prepared {
+    fn new(sha: &Sha256Hex, meta: BlobMeta) -> Self {
+        let etag = format!("\"{}\"", sha.as_str());
+        let modified =
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(meta.created_at.max(0) as u64);
+        Self {
+            etag_header: HeaderValue::from_str(&etag).expect("a hex ETag is a valid header"),
+            etag,
+            modified,
+            last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(modified))
+                .expect("an HTTP date is a valid header"),
+            content_type: HeaderValue::from_str(&meta.mime)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            meta,
+        }
+    }
+}
+
 pub struct Source {
     store: Store,
     local_root: Option<PathBuf>,
-    meta: Cache<String, Arc<BlobMeta>>,
+    meta: Cache<String, Arc<Prepared>>,
     small: Cache<String, Bytes>,
     files: Cache<String, Arc<std::fs::File>>,
 }
@@ -51,15 +79,15 @@ impl Source {
         }
     }
 
-    /// A blob's metadata (immutable, so cached without expiry).
-    pub async fn meta(&self, db: &Db, sha: &Sha256Hex) -> AppResult<Option<Arc<BlobMeta>>> {
+    /// A blob's metadata and headers (immutable, so cached without expiry).
+    pub async fn meta(&self, db: &Db, sha: &Sha256Hex) -> AppResult<Option<Arc<Prepared>>> {
         if let Some(m) = self.meta.get(sha.as_str()) {
             return Ok(Some(m));
         }
         let Some(m) = blobs::meta(db, sha).await? else {
             return Ok(None);
         };
-        let m = Arc::new(m);
+        let m = Arc::new(Prepared::new(sha, m));
         self.meta.insert(sha.as_str().to_owned(), m.clone());
         Ok(Some(m))
     }

@@ -124,38 +124,33 @@ pub async fn serve_blob(
     signed: Option<i64>,
     access: Access,
 ) -> AppResult<Response> {
-    let meta = state
+    let prepared = state
         .delivery
         .source
         .meta(&state.db, sha)
         .await?
         .ok_or(AppError::NotFound)?;
-    let len = meta.bytes as u64;
-    let etag = format!("\"{}\"", sha.as_str());
-    let modified =
-        std::time::UNIX_EPOCH + std::time::Duration::from_millis(meta.created_at.max(0) as u64);
-    let mut out = HeaderMap::new();
-    out.insert(header::ETAG, hv(&etag));
-    out.insert(
-        header::LAST_MODIFIED,
-        hv(&httpdate::fmt_http_date(modified)),
-    );
+    let len = prepared.meta.bytes as u64;
+    let (etag, modified) = (&prepared.etag, prepared.modified);
+    let mut out = HeaderMap::with_capacity(8);
+    out.insert(header::ETAG, prepared.etag_header.clone());
+    out.insert(header::LAST_MODIFIED, prepared.last_modified.clone());
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     let cache = match (signed, access) {
-        (Some(exp), _) => format!(
+        (Some(exp), _) => hv(&format!(
             "public, max-age={}, immutable",
             (exp - now_ms() / 1000).clamp(0, 31_536_000)
-        ),
-        (None, Access::Public) => "public, max-age=31536000, immutable".to_owned(),
-        _ => "private, max-age=31536000, immutable".to_owned(),
+        )),
+        (None, Access::Public) => HeaderValue::from_static("public, max-age=31536000, immutable"),
+        _ => HeaderValue::from_static("private, max-age=31536000, immutable"),
     };
-    out.insert(header::CACHE_CONTROL, hv(&cache));
+    out.insert(header::CACHE_CONTROL, cache);
 
     let not_modified = match headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
     {
-        Some(inm) => etag_matches(inm, &etag),
+        Some(inm) => etag_matches(inm, etag),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
@@ -173,14 +168,14 @@ pub async fn serve_blob(
     let if_range_ok = headers
         .get(header::IF_RANGE)
         .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.trim() == etag);
+        .is_none_or(|v| v.trim() == etag.as_str());
     let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let request = if if_range_ok {
         range::parse(range_header, len)
     } else {
         RangeRequest::Full
     };
-    out.insert(header::CONTENT_TYPE, hv(&meta.mime));
+    out.insert(header::CONTENT_TYPE, prepared.content_type.clone());
     let (status, start, length) = match request {
         RangeRequest::Unsatisfiable => {
             let mut r = AppError::Status {
