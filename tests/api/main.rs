@@ -4,6 +4,7 @@
 mod support;
 
 mod authz_matrix;
+mod authz_rows;
 mod bad_input;
 mod catalogue;
 mod cli;
