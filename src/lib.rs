@@ -22,6 +22,7 @@ pub mod storage;
 pub mod telemetry;
 pub mod uploads;
 pub mod values;
+pub mod xapi;
 
 pub use app::{AppState, Application};
 pub use config::{Settings, StoreLocation};
