@@ -65,6 +65,9 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A byte range outside a representation of this many bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable(u64),
     /// A status outside the common set (tus's 460 Checksum Mismatch, 412, 410).
     #[error("{code}: {detail}")]
     Status {
@@ -111,6 +114,7 @@ impl AppError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Status { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
             }
@@ -132,6 +136,7 @@ impl AppError {
             Self::UnsupportedMediaType { .. } => "unsupported-media-type",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::MethodNotAllowed => "method-not-allowed",
+            Self::RangeNotSatisfiable(_) => "range-not-satisfiable",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -161,6 +166,7 @@ impl AppError {
                 vec![],
             ),
             Self::Unavailable(detail) => (Some(detail.clone()), vec![]),
+            Self::RangeNotSatisfiable(len) => (Some(format!("This file has {len} bytes.")), vec![]),
             Self::NotFound | Self::MethodNotAllowed | Self::Internal(_) => (None, vec![]),
         };
         Problem {
@@ -207,8 +213,16 @@ impl IntoResponse for AppError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Self::TooManyRequests { retry_after_secs } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        match self {
+            Self::TooManyRequests { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            Self::RangeNotSatisfiable(len) => {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                    headers.insert(header::CONTENT_RANGE, v);
+                }
+            }
+            _ => {}
         }
         response
     }

@@ -164,39 +164,8 @@ pub async fn serve_blob(
     if not_modified {
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    // If-Range only ever names our strong ETag; a date or another tag means "changed": send all.
-    let if_range_ok = headers
-        .get(header::IF_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.trim() == etag.as_str());
-    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let request = if if_range_ok {
-        range::parse(range_header, len)
-    } else {
-        RangeRequest::Full
-    };
     out.insert(header::CONTENT_TYPE, prepared.content_type.clone());
-    let (status, start, length) = match request {
-        RangeRequest::Unsatisfiable => {
-            let mut r = AppError::Status {
-                status: 416,
-                code: "range-not-satisfiable",
-                detail: format!("This file has {len} bytes."),
-            }
-            .into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_RANGE, hv(&format!("bytes */{len}")));
-            return Ok(r);
-        }
-        RangeRequest::Full => (StatusCode::OK, 0, len),
-        RangeRequest::Partial(r) => {
-            out.insert(
-                header::CONTENT_RANGE,
-                hv(&format!("bytes {}-{}/{len}", r.start, r.end)),
-            );
-            (StatusCode::PARTIAL_CONTENT, r.start, r.len())
-        }
-    };
+    let (status, start, length) = select_range(headers, etag, len, &mut out)?;
     out.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     if method == Method::HEAD || length == 0 {
         return Ok((status, out).into_response());
@@ -258,4 +227,38 @@ pub async fn fast_path(
         );
     }
     Some(response)
+}
+
+/// Picks what to send of a representation of `len` bytes: all (200) or one range (206, with
+/// `Content-Range` added to `out`), or a ready 416 response. `If-Range` only ever names our
+/// strong ETag; a date or another tag means "changed", so everything is sent.
+pub fn select_range(
+    headers: &HeaderMap,
+    etag: &str,
+    len: u64,
+    out: &mut HeaderMap,
+) -> AppResult<(StatusCode, u64, u64)> {
+    let if_range_ok = headers
+        .get(header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.trim() == etag);
+    let request = if if_range_ok {
+        range::parse(
+            headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+            len,
+        )
+    } else {
+        RangeRequest::Full
+    };
+    match request {
+        RangeRequest::Unsatisfiable => Err(AppError::RangeNotSatisfiable(len)),
+        RangeRequest::Full => Ok((StatusCode::OK, 0, len)),
+        RangeRequest::Partial(r) => {
+            out.insert(
+                header::CONTENT_RANGE,
+                hv(&format!("bytes {}-{}/{len}", r.start, r.end)),
+            );
+            Ok((StatusCode::PARTIAL_CONTENT, r.start, r.len()))
+        }
+    }
 }

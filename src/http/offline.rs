@@ -24,7 +24,6 @@ use crate::{
     delivery::{
         access::Access,
         offline::{self, OfflineFile, Quality},
-        range::{self, RangeRequest},
         zip::{self, Segment},
         SIGNED_URL_TTL_SECS,
     },
@@ -189,39 +188,7 @@ async fn offline_bundle(
     {
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    let if_range_ok = headers
-        .get(header::IF_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.trim() == etag);
-    let request = if if_range_ok {
-        range::parse(
-            headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
-            len,
-        )
-    } else {
-        RangeRequest::Full
-    };
-    let (status, start, length) = match request {
-        RangeRequest::Unsatisfiable => {
-            let mut r = AppError::Status {
-                status: 416,
-                code: "range-not-satisfiable",
-                detail: format!("This bundle has {len} bytes."),
-            }
-            .into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_RANGE, hv(&format!("bytes */{len}")));
-            return Ok(r);
-        }
-        RangeRequest::Full => (StatusCode::OK, 0, len),
-        RangeRequest::Partial(r) => {
-            out.insert(
-                header::CONTENT_RANGE,
-                hv(&format!("bytes {}-{}/{len}", r.start, r.end)),
-            );
-            (StatusCode::PARTIAL_CONTENT, r.start, r.len())
-        }
-    };
+    let (status, start, length) = super::media::select_range(&headers, &etag, len, &mut out)?;
     out.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     if method == Method::HEAD || length == 0 {
         return Ok((status, out).into_response());
