@@ -102,14 +102,63 @@ impl Application {
     }
 }
 
-/// The HTTP server loop. hyper's own builder (rather than `axum::serve`) lets us cap what one
-/// connection may buffer: with 1,000 slow readers, hyper's default (~400 KiB each) would hold
-/// 400 MiB of media in memory that the sockets cannot take yet.
+/// The HTTP server: one accept loop per core, each on its own single-threaded runtime, so a
+/// connection's requests never hop between threads (cross-thread wake-ups cost more than a small
+/// response). Jobs and other background work stay on the main runtime.
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let listener = listener.into_std()?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut handles = Vec::with_capacity(threads);
+    for i in 0..threads {
+        let (listener, router, state, stop) = (
+            listener.try_clone()?,
+            router.clone(),
+            state.clone(),
+            stop_rx.clone(),
+        );
+        handles.push(
+            std::thread::Builder::new()
+                .name(format!("caravan-http-{i}"))
+                .spawn(move || -> anyhow::Result<()> {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    runtime.block_on(async move {
+                        let listener = TcpListener::from_std(listener)?;
+                        accept_loop(listener, router, state, stop).await
+                    })
+                })?,
+        );
+    }
+    drop(listener);
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    tokio::task::spawn_blocking(move || {
+        for handle in handles {
+            match handle.join() {
+                Ok(result) => result?,
+                Err(_) => anyhow::bail!("an HTTP thread panicked"),
+            }
+        }
+        Ok(())
+    })
+    .await?
+}
+
+/// Accepts and serves connections until `stop` turns true, then lets in-flight requests finish.
+/// hyper's own builder (rather than `axum::serve`) caps what one connection may buffer: with
+/// 1,000 slow readers, hyper's default (~400 KiB each) would hold 400 MiB of media in memory.
+async fn accept_loop(
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     use hyper_util::{
         rt::{TokioExecutor, TokioIo},
@@ -122,7 +171,6 @@ async fn serve(
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(std::time::Duration::from_secs(30));
     let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -159,7 +207,7 @@ async fn serve(
                     }
                 });
             }
-            () = &mut shutdown => break,
+            () = jobs::worker::until_set(&mut stop) => break,
         }
     }
     drop(listener);
