@@ -221,10 +221,20 @@ pub async fn fast_path(
     .await;
     let mut response = result.unwrap_or_else(IntoResponse::into_response);
     if headers.contains_key(header::ORIGIN) {
-        response.headers_mut().insert(
+        // What the routed path's CORS layer would send: any origin, and the headers a player
+        // on another origin needs to read for ranges and caching.
+        let h = response.headers_mut();
+        h.insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         );
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(
+                "content-range,content-length,accept-ranges,etag,last-modified",
+            ),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("origin"));
     }
     Some(response)
 }
