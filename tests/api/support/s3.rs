@@ -10,6 +10,8 @@ use std::{
 pub struct S3Server {
     pub endpoint: String,
     _child: ChildGuard,
+    /// Held open for the life of the test process; its end-of-file stops the server.
+    _lifeline: std::process::ChildStdin,
     _dir: tempfile::TempDir,
 }
 
@@ -40,16 +42,23 @@ impl S3Server {
             .unwrap()
             .port();
         let bin = which_s3s_fs();
-        let child = Command::new(&bin)
+        // The server lives in a static that is never dropped, so a small shell keeps it on a
+        // lifeline: when the test process exits, its stdin closes and the shell stops s3s-fs.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#""$0" "$@" & server=$!; read -r _; kill "$server""#)
+            .arg(&bin)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
             .arg(dir.path())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("starting {bin}: {e}; run scripts/test, which installs s3s-fs")
             });
+        let lifeline = child.stdin.take().expect("piped stdin");
         let guard = ChildGuard(child);
         // Readiness is a successful TCP connect; the retry loop is bounded.
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -60,6 +69,7 @@ impl S3Server {
         Self {
             endpoint: format!("http://127.0.0.1:{port}"),
             _child: guard,
+            _lifeline: lifeline,
             _dir: dir,
         }
     }
