@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Path, Query};
+use super::header_value as hv;
 use crate::{
     app::AppState,
     blobs::Sha256Hex,
@@ -74,10 +75,6 @@ fn etag_matches(list: &str, etag: &str) -> bool {
     list.split(',')
         .map(|t| t.trim().trim_start_matches("W/"))
         .any(|t| t == "*" || t == etag)
-}
-
-fn hv(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Bytes of a rendition. GET and HEAD; one range (`a-b`, `a-`, `-n`) → 206, several → the

@@ -67,6 +67,12 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// A header value from text we built; text that cannot be a header becomes empty rather than
+/// failing the response.
+pub(crate) fn header_value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
 /// Routes answered within the request timeout, with their OpenAPI description.
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::header_value as hv;
 use super::{
     extract::{Caller, Json, Path, Query},
     media::{verify_signature, Signature},
@@ -109,10 +110,6 @@ async fn offline_manifest(
         files,
         bundle_url,
     }))
-}
-
-fn hv(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// The course at a quality as one stored ZIP (ZIP64 when large): `manifest.json`,

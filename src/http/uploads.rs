@@ -11,6 +11,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Path};
+use super::header_value as hv;
 use crate::{
     accounts::User,
     app::AppState,
@@ -39,10 +40,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(options_uploads, create_upload))
         .routes(routes!(head_upload, patch_upload, delete_upload))
-}
-
-fn hv(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Every request but OPTIONS must speak our tus version.

@@ -314,28 +314,8 @@ async fn consortium_members_reuse_units_without_copying(backend: Backend) {
     let ta = app.member(&root, &a, "teacher").await;
     let tb = app.member(&root, &b, "teacher").await;
     let tc = app.member(&root, &outsider, "teacher").await;
-    let c = app
-        .post(
-            "/api/v1/consortia",
-            Some(&admin_a),
-            json!({"name": "Alliance", "slug": "alliance", "org_id": a}),
-        )
-        .await
-        .id();
-    app.post(
-        &format!("/api/v1/consortia/{c}/invitations"),
-        Some(&admin_a),
-        json!({"org_id": b}),
-    )
-    .await
-    .assert(StatusCode::NO_CONTENT);
-    app.post(
-        &format!("/api/v1/consortia/{c}/accept"),
-        Some(&admin_b),
-        json!({"org_id": b}),
-    )
-    .await
-    .assert(StatusCode::NO_CONTENT);
+    app.consortium(&admin_a, &a, "alliance", &[(&admin_b, &b)])
+        .await;
 
     let shared = app.course(&ta, &a, "Shared lectures").await;
     let unit = app

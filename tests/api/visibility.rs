@@ -24,28 +24,7 @@ async fn each_visibility_reaches_exactly_its_audience(backend: Backend) {
     let learner_b = app.member(&root, &b, "learner").await;
     let learner_inv = app.member(&root, &invited, "learner").await;
     let learner_out = app.member(&root, &outsider, "learner").await;
-    let c = app
-        .post(
-            "/api/v1/consortia",
-            Some(&admin_a),
-            json!({"name": "Vis", "slug": "vis", "org_id": a}),
-        )
-        .await
-        .id();
-    app.post(
-        &format!("/api/v1/consortia/{c}/invitations"),
-        Some(&admin_a),
-        json!({"org_id": b}),
-    )
-    .await
-    .assert(StatusCode::NO_CONTENT);
-    app.post(
-        &format!("/api/v1/consortia/{c}/accept"),
-        Some(&admin_b),
-        json!({"org_id": b}),
-    )
-    .await
-    .assert(StatusCode::NO_CONTENT);
+    let c = app.consortium(&admin_a, &a, "vis", &[(&admin_b, &b)]).await;
     app.post(
         &format!("/api/v1/consortia/{c}/invitations"),
         Some(&admin_a),

@@ -238,6 +238,39 @@ impl TestApp {
         r.id()
     }
 
+    /// A consortium founded by `founder` (admin of `org`), with each `(admin, org)` invited and
+    /// accepted; returns its id.
+    pub async fn consortium(
+        &self,
+        founder: &str,
+        org: &str,
+        slug: &str,
+        members: &[(&str, &str)],
+    ) -> String {
+        let body = json!({"name": format!("Consortium {slug}"), "slug": slug, "org_id": org});
+        let id = self
+            .post("/api/v1/consortia", Some(founder), body)
+            .await
+            .id();
+        for (admin, member) in members {
+            self.post(
+                &format!("/api/v1/consortia/{id}/invitations"),
+                Some(founder),
+                json!({"org_id": member}),
+            )
+            .await
+            .assert(StatusCode::NO_CONTENT);
+            self.post(
+                &format!("/api/v1/consortia/{id}/accept"),
+                Some(admin),
+                json!({"org_id": member}),
+            )
+            .await
+            .assert(StatusCode::NO_CONTENT);
+        }
+        id
+    }
+
     pub async fn publish(&self, token: &str, course_id: &str, visibility: &str) {
         self.post(
             &format!("/api/v1/courses/{course_id}/publish"),
