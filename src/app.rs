@@ -19,6 +19,8 @@ pub struct AppState {
     /// Wakes this node's workers when it enqueues a job (other nodes poll).
     pub jobs_notify: Arc<Notify>,
     pub delivery: Arc<crate::delivery::Delivery>,
+    /// Recently authenticated LRS clients.
+    pub lrs_clients: crate::lrs::clients::ClientCache,
 }
 
 pub struct Application {
@@ -51,6 +53,7 @@ impl Application {
             settings: Arc::new(settings),
             jobs_notify: Arc::new(Notify::new()),
             delivery,
+            lrs_clients: Default::default(),
         };
         Ok(Self { listener, state })
     }

@@ -126,6 +126,10 @@ pub struct SettingsArgs {
     /// libx264 preset of the ladder (ultrafast … veryslow).
     #[arg(long, global = true, env = "CARAVAN_FFMPEG_PRESET")]
     pub ffmpeg_preset: Option<String>,
+    /// The address learners and other systems reach this server at (identifiers in xAPI
+    /// statements and credentials are built from it, so keep it stable).
+    #[arg(long, global = true, env = "CARAVAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -152,6 +156,7 @@ struct FileSettings {
     job_lease_secs: Option<u64>,
     upload_expiry_hours: Option<u64>,
     max_media_duration_secs: Option<u64>,
+    public_url: Option<String>,
 }
 
 /// Fully resolved settings.
@@ -180,6 +185,8 @@ pub struct Settings {
     pub ffmpeg: PathBuf,
     pub ffprobe: PathBuf,
     pub max_media_duration: Duration,
+    /// Base URL without a trailing slash, e.g. `https://learn.example.edu`.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -210,6 +217,7 @@ impl Settings {
             ffmpeg: PathBuf::from("ffmpeg"),
             ffprobe: PathBuf::from("ffprobe"),
             max_media_duration: Duration::from_secs(4 * 3600),
+            public_url: "http://localhost:8080".to_owned(),
         }
     }
 
@@ -282,6 +290,10 @@ impl Settings {
         if let Some(s) = file.max_media_duration_secs {
             settings.max_media_duration = Duration::from_secs(s);
         }
+        settings.public_url = match args.public_url.clone().or(file.public_url) {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://localhost:{}", settings.bind.port()),
+        };
         Ok(settings)
     }
 }

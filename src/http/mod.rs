@@ -7,6 +7,7 @@ mod cors;
 mod courses;
 pub mod extract;
 mod health;
+mod lrs_clients;
 pub mod media;
 mod members;
 mod offline;
@@ -15,6 +16,7 @@ mod pages;
 mod playlists;
 mod uploads;
 mod vocab;
+mod xapi;
 
 use std::time::Duration;
 
@@ -61,6 +63,10 @@ impl Modify for SecuritySchemes {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
+        components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(extract::SESSION_COOKIE))),
         );
@@ -86,8 +92,19 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(consortia::routes())
         .merge(vocab::routes())
         .merge(courses::routes())
+        .merge(lrs_clients::routes())
         .split_for_parts()
 }
+
+/// The xAPI LRS: its own version negotiation and a body limit that fits batches and attachments.
+fn lrs() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::new().merge(xapi::routes()).split_for_parts();
+    let router = xapi::versioned(router).layer(DefaultBodyLimit::max(LRS_BODY_LIMIT));
+    (router, doc)
+}
+
+/// Largest statements request: a batch of 1,000 statements or a few attachments.
+const LRS_BODY_LIMIT: usize = 32 << 20;
 
 /// Media bytes: the hot path, with only the layers it needs (no timeout, nothing to compress).
 fn delivery() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -139,6 +156,8 @@ pub fn router(state: AppState) -> Router {
     let (api, mut openapi) = api();
     let (streaming, streaming_doc) = streaming();
     let (delivery, delivery_doc) = delivery();
+    let (lrs, lrs_doc) = lrs();
+    openapi.merge(lrs_doc);
     openapi.merge(streaming_doc);
     openapi.merge(delivery_doc);
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
@@ -176,6 +195,7 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .merge(pages::routes())
+    .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))
     .merge(streaming)
@@ -218,6 +238,8 @@ fn cors(origins: &[String]) -> CorsLayer {
                 header::RANGE,
                 header::IF_RANGE,
                 header::IF_NONE_MATCH,
+                header::IF_MATCH,
+                xapi::VERSION_HEADER,
             ]
             .into_iter()
             .chain(tus.clone())
@@ -229,6 +251,9 @@ fn cors(origins: &[String]) -> CorsLayer {
                 header::CONTENT_LENGTH,
                 header::ETAG,
                 header::LOCATION,
+                header::LAST_MODIFIED,
+                xapi::VERSION_HEADER,
+                xapi::CONSISTENT_THROUGH,
                 REQUEST_ID,
             ]
             .into_iter()

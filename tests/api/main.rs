@@ -22,3 +22,4 @@ mod stores;
 mod tus_clients;
 mod uploads;
 mod visibility;
+mod xapi_statements;

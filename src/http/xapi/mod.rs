@@ -1,0 +1,138 @@
+//! The xAPI Learning Record Store at `/xapi/`: version negotiation, authentication of LRS
+//! clients (HTTP Basic) and learners (their session token), and the resources.
+
+mod about;
+mod multipart;
+mod statements;
+
+use axum::{
+    extract::{FromRef, FromRequestParts, Request},
+    http::{header, request::Parts, HeaderName, HeaderValue},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Router,
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    accounts,
+    app::AppState,
+    error::{AppError, AppResult},
+    http::extract::SESSION_COOKIE,
+    lrs::{clients, Principal},
+    xapi::XapiVersion,
+};
+
+pub const VERSION_HEADER: HeaderName = HeaderName::from_static("x-experience-api-version");
+pub const CONSISTENT_THROUGH: HeaderName =
+    HeaderName::from_static("x-experience-api-consistent-through");
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(statements::routes())
+        .merge(about::routes())
+}
+
+/// Wraps the LRS routes: every request but `about` must name a supported xAPI version, and
+/// every response names the version it was made under.
+pub fn versioned(router: Router<AppState>) -> Router<AppState> {
+    router.layer(axum::middleware::from_fn(version_layer))
+}
+
+async fn version_layer(mut req: Request, next: Next) -> Response {
+    let header = req
+        .headers()
+        .get(&VERSION_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let is_about = req.uri().path().trim_end_matches('/') == "/xapi/about";
+    let version = match header.map(XapiVersion::parse_header) {
+        Some(Some(v)) => v,
+        Some(None) if !is_about => {
+            return with_version(
+                AppError::bad_request(
+                    "xapi-version-unsupported",
+                    "X-Experience-API-Version must be 2.0.0 or 1.0.x.",
+                )
+                .into_response(),
+                XapiVersion::V2_0_0,
+            )
+        }
+        None if !is_about && req.method() != axum::http::Method::OPTIONS => {
+            return with_version(
+                AppError::bad_request(
+                    "xapi-version-missing",
+                    "Send the X-Experience-API-Version header (2.0.0 or 1.0.3).",
+                )
+                .into_response(),
+                XapiVersion::V2_0_0,
+            )
+        }
+        _ => XapiVersion::V2_0_0,
+    };
+    req.extensions_mut().insert(version);
+    with_version(next.run(req).await, version)
+}
+
+fn with_version(mut response: Response, version: XapiVersion) -> Response {
+    response
+        .headers_mut()
+        .insert(VERSION_HEADER, HeaderValue::from_static(version.as_str()));
+    response
+}
+
+/// An authenticated LRS caller and the xAPI version of its request.
+pub struct Lrs {
+    pub principal: Principal,
+    pub version: XapiVersion,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lrs
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let version = parts
+            .extensions
+            .get::<XapiVersion>()
+            .copied()
+            .unwrap_or(XapiVersion::V2_0_0);
+        let principal = authenticate(&state, parts).await?;
+        Ok(Lrs { principal, version })
+    }
+}
+
+async fn authenticate(state: &AppState, parts: &Parts) -> AppResult<Principal> {
+    let auth = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Some(auth) = auth {
+        let (scheme, credentials) = auth.split_once(' ').ok_or(AppError::Unauthorized)?;
+        if scheme.eq_ignore_ascii_case("basic") {
+            let decoded = STANDARD
+                .decode(credentials.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or(AppError::Unauthorized)?;
+            let (key, secret) = decoded.split_once(':').ok_or(AppError::Unauthorized)?;
+            let client = clients::authenticate(&state.db, &state.lrs_clients, key, secret).await?;
+            return client.map(Principal::Client).ok_or(AppError::Unauthorized);
+        }
+        if scheme.eq_ignore_ascii_case("bearer") {
+            let user = accounts::user_for_token(&state.db, credentials.trim()).await?;
+            return user.map(Principal::Learner).ok_or(AppError::Unauthorized);
+        }
+        return Err(AppError::Unauthorized);
+    }
+    let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        if let Some(user) = accounts::user_for_token(&state.db, cookie.value()).await? {
+            return Ok(Principal::Learner(user));
+        }
+    }
+    Err(AppError::Unauthorized)
+}

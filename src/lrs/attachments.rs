@@ -1,0 +1,134 @@
+//! Attachments (Data 2.4.11, Communication 1.5.2): every attachment without a `fileUrl` must
+//! arrive as a part whose SHA-2 matches, and signature attachments must carry a JWS whose
+//! payload is the statement that was signed.
+
+use std::collections::HashMap;
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde_json::Value;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::error::{AppError, AppResult};
+
+pub const SIGNATURE: &str = "http://adlnet.gov/expapi/attachments/signature";
+
+/// An attachment's bytes as received, keyed by its verified hash.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub sha2: String,
+    pub content_type: String,
+    pub bytes: bytes::Bytes,
+}
+
+fn bad(detail: impl Into<String>) -> AppError {
+    AppError::bad_request("xapi-attachment-invalid", detail)
+}
+
+/// The SHA-2 of `bytes` with the same length as `claimed` (SHA-256, -384 or -512).
+fn sha2_like(claimed: &str, bytes: &[u8]) -> Option<String> {
+    Some(match claimed.len() {
+        64 => hex::encode(Sha256::digest(bytes)),
+        96 => hex::encode(Sha384::digest(bytes)),
+        128 => hex::encode(Sha512::digest(bytes)),
+        _ => return None,
+    })
+}
+
+/// Checks parts against the attachments the statements declare; returns the parts by hash.
+pub fn check(statements: &[Value], parts: Vec<Received>) -> AppResult<HashMap<String, Received>> {
+    let mut by_hash = HashMap::new();
+    for part in parts {
+        let actual = sha2_like(&part.sha2, &part.bytes).ok_or_else(|| {
+            bad(format!(
+                "X-Experience-API-Hash {} is not a SHA-2 hash.",
+                part.sha2
+            ))
+        })?;
+        if actual != part.sha2 {
+            return Err(bad(format!(
+                "The part named {} does not have that SHA-2 hash.",
+                part.sha2
+            )));
+        }
+        by_hash.insert(part.sha2.clone(), part);
+    }
+    let mut used = std::collections::HashSet::new();
+    for stmt in statements {
+        for att in stmt["attachments"].as_array().into_iter().flatten() {
+            let sha2 = att["sha2"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let part = by_hash.get(&sha2);
+            if part.is_none() && att.get("fileUrl").is_none() {
+                return Err(bad(format!(
+                    "Attachment {sha2} has no fileUrl and no part carrying its bytes."
+                )));
+            }
+            if let Some(part) = part {
+                used.insert(sha2.clone());
+                if att["usageType"].as_str() == Some(SIGNATURE) {
+                    check_signature(stmt, &part.bytes)?;
+                }
+            }
+        }
+    }
+    if let Some(extra) = by_hash.keys().find(|h| !used.contains(*h)) {
+        return Err(bad(format!(
+            "The part {extra} matches no attachment of the statements."
+        )));
+    }
+    Ok(by_hash)
+}
+
+/// Data 2.6: a signature is a JWS (RS256/384/512) whose payload is the statement as signed.
+fn check_signature(stmt: &Value, jws: &[u8]) -> AppResult<()> {
+    let text = std::str::from_utf8(jws).map_err(|_| bad("The signature is not a JWS."))?;
+    let segments: Vec<&str> = text.trim().split('.').collect();
+    if segments.len() != 3 {
+        return Err(bad("The signature is not a compact JWS."));
+    }
+    let decode = |s: &str| -> AppResult<Value> {
+        let raw = URL_SAFE_NO_PAD
+            .decode(s.trim_end_matches('='))
+            .map_err(|_| bad("The signature is not valid base64url."))?;
+        serde_json::from_slice(&raw)
+            .map_err(|_| bad("The signature's header or payload is not JSON."))
+    };
+    let header = decode(segments[0])?;
+    match header["alg"].as_str() {
+        Some("RS256" | "RS384" | "RS512") => {}
+        _ => {
+            return Err(bad(
+                "The signature's algorithm must be RS256, RS384 or RS512.",
+            ))
+        }
+    }
+    if URL_SAFE_NO_PAD
+        .decode(segments[2])
+        .map_or(true, |s| s.is_empty())
+    {
+        return Err(bad("The signature has no signature bytes."));
+    }
+    let payload = decode(segments[1])?;
+    if !same_signed_content(stmt, &payload) {
+        return Err(bad("The signature's payload is not this statement."));
+    }
+    Ok(())
+}
+
+/// The statement minus what signing adds or the LRS sets, compared with the signed payload.
+fn same_signed_content(stmt: &Value, payload: &Value) -> bool {
+    fn strip(v: &Value, keep_id: bool) -> Value {
+        let mut m = v.as_object().cloned().unwrap_or_default();
+        for key in ["attachments", "authority", "stored", "version", "timestamp"] {
+            m.remove(key);
+        }
+        if !keep_id {
+            m.remove("id");
+        }
+        Value::Object(m)
+    }
+    let keep_id = payload.get("id").is_some();
+    payload.is_object() && strip(stmt, keep_id) == strip(payload, keep_id)
+}

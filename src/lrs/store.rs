@@ -1,0 +1,474 @@
+//! Writing statements: completing them with what the LRS sets, extracting the indexed columns,
+//! and storing a batch in one transaction with multi-row inserts.
+//!
+//! A statement id is stored once. Resending the same statement is a no-op and a different
+//! statement under a known id is a conflict (Data 2.3.1), which makes offline batches safe to
+//! resend.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::{attachments::Received, identity};
+use crate::{
+    db::{time::to_rfc3339, Db, Placeholders},
+    error::{AppError, AppResult},
+    xapi::{normalise_agent_ifi, XapiVersion},
+};
+
+pub const VOIDED: &str = "http://adlnet.gov/expapi/verbs/voided";
+
+/// Who writes a batch and when: what the LRS adds to every statement.
+pub struct WriteContext<'a> {
+    pub stored_ms: i64,
+    pub authority: Value,
+    pub authority_id: String,
+    pub org_id: Option<&'a str>,
+    pub version: XapiVersion,
+    pub public_url: &'a str,
+}
+
+/// A validated statement, completed and ready to insert.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub id: String,
+    pub body: Value,
+    pub stored_ms: i64,
+    /// Whether the client sent a timestamp (else the LRS filled in `stored`).
+    pub timestamp_given: bool,
+    pub authority_id: String,
+    pub org_id: Option<String>,
+    pub user_id: Option<String>,
+    pub actor: String,
+    pub verb: String,
+    pub activity: Option<String>,
+    pub registration: Option<String>,
+    pub object_ref: Option<String>,
+    pub voids: Option<String>,
+    /// (value, kind) rows of `xapi_statement_refs`.
+    pub refs: Vec<(String, &'static str)>,
+}
+
+/// Completes a validated statement: id, timestamp, stored, authority and version (Data 2.4).
+pub fn prepare(mut stmt: Value, cx: &WriteContext<'_>) -> Prepared {
+    let obj = stmt
+        .as_object_mut()
+        .expect("validated statements are objects");
+    let id = match obj.get("id").and_then(Value::as_str) {
+        Some(id) => id.to_ascii_lowercase(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    obj.insert("id".into(), Value::String(id.clone()));
+    let timestamp_given = obj.contains_key("timestamp");
+    let stored = Value::String(to_rfc3339(cx.stored_ms));
+    obj.entry("timestamp").or_insert_with(|| stored.clone());
+    obj.insert("stored".into(), stored);
+    obj.insert("authority".into(), cx.authority.clone());
+    obj.entry("version").or_insert_with(|| {
+        Value::String(match cx.version {
+            XapiVersion::V1_0_3 => "1.0.0".into(),
+            XapiVersion::V2_0_0 => "2.0.0".into(),
+        })
+    });
+    let columns = Columns::of(&stmt, cx.public_url);
+    Prepared {
+        id,
+        stored_ms: cx.stored_ms,
+        timestamp_given,
+        authority_id: cx.authority_id.clone(),
+        org_id: cx.org_id.map(str::to_owned),
+        user_id: columns.user_id,
+        actor: columns.actor,
+        verb: columns.verb,
+        activity: columns.activity,
+        registration: columns.registration,
+        object_ref: columns.object_ref,
+        voids: columns.voids,
+        refs: columns.refs,
+        body: stmt,
+    }
+}
+
+struct Columns {
+    user_id: Option<String>,
+    actor: String,
+    verb: String,
+    activity: Option<String>,
+    registration: Option<String>,
+    object_ref: Option<String>,
+    voids: Option<String>,
+    refs: Vec<(String, &'static str)>,
+}
+
+impl Columns {
+    fn of(stmt: &Value, public_url: &str) -> Self {
+        let actor = &stmt["actor"];
+        let object = &stmt["object"];
+        let verb = stmt["verb"]["id"].as_str().unwrap_or_default().to_owned();
+        let object_type = object.get("objectType").and_then(Value::as_str);
+        let activity = match object_type {
+            None | Some("Activity") => object["id"].as_str().map(str::to_owned),
+            _ => None,
+        };
+        let object_ref = (object_type == Some("StatementRef"))
+            .then(|| object["id"].as_str().map(str::to_ascii_lowercase))
+            .flatten();
+        let voids = (verb == VOIDED).then(|| object_ref.clone()).flatten();
+        let mut refs = Refs::default();
+        refs.direct_agent(actor);
+        if matches!(object_type, Some("Agent") | Some("Group")) {
+            refs.direct_agent(object);
+        }
+        refs.related_parts(stmt);
+        if let Some(authority) = stmt.get("authority") {
+            refs.agent(authority, "g");
+        }
+        Self {
+            user_id: identity::local_user_id(actor, public_url).map(str::to_owned),
+            actor: normalise_agent_ifi(actor).unwrap_or_default(),
+            verb,
+            activity,
+            registration: stmt["context"]["registration"]
+                .as_str()
+                .map(str::to_ascii_lowercase),
+            object_ref,
+            voids,
+            refs: refs.0.into_iter().collect(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Refs(HashSet<(String, &'static str)>);
+
+impl Refs {
+    /// An agent or group and, for a group, its members.
+    fn agent(&mut self, agent: &Value, kind: &'static str) {
+        if let Some(ifi) = normalise_agent_ifi(agent) {
+            self.0.insert((ifi, kind));
+        }
+        for member in agent["member"].as_array().into_iter().flatten() {
+            if let Some(ifi) = normalise_agent_ifi(member) {
+                self.0.insert((ifi, kind));
+            }
+        }
+    }
+
+    fn direct_agent(&mut self, agent: &Value) {
+        self.agent(agent, "a");
+        self.agent(agent, "g");
+    }
+
+    fn activity(&mut self, activity: &Value) {
+        if let Some(id) = activity["id"].as_str() {
+            self.0.insert((id.to_owned(), "c"));
+        }
+    }
+
+    /// Everything a statement (or sub-statement) relates to besides its authority.
+    fn related_parts(&mut self, stmt: &Value) {
+        self.agent(&stmt["actor"], "g");
+        let object = &stmt["object"];
+        match object.get("objectType").and_then(Value::as_str) {
+            None | Some("Activity") => self.activity(object),
+            Some("Agent") | Some("Group") => self.agent(object, "g"),
+            Some("SubStatement") => self.related_parts(object),
+            _ => {}
+        }
+        let context = &stmt["context"];
+        for key in ["instructor", "team"] {
+            self.agent(&context[key], "g");
+        }
+        if let Some(activities) = context["contextActivities"].as_object() {
+            for list in activities.values() {
+                match list {
+                    Value::Array(items) => items.iter().for_each(|a| self.activity(a)),
+                    single => self.activity(single),
+                }
+            }
+        }
+    }
+}
+
+/// What happened to each statement of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Stored,
+    /// The same statement was already stored under this id.
+    AlreadyStored,
+}
+
+/// Stores a batch atomically: all statements are accepted (new or unchanged resends) or none.
+pub async fn insert(
+    db: &Db,
+    batch: &[Prepared],
+    attachments: &[Received],
+) -> AppResult<Vec<Outcome>> {
+    for attempt in 0.. {
+        match try_insert(db, batch, attachments).await {
+            // Another request stored one of these ids between our check and our insert: check
+            // again, now that it is visible.
+            Err(AppError::Internal(e)) if attempt < 2 && is_unique(&e) => continue,
+            other => return other,
+        }
+    }
+    unreachable!()
+}
+
+fn is_unique(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<sqlx::Error>()
+        .is_some_and(crate::db::is_unique_violation)
+}
+
+async fn try_insert(
+    db: &Db,
+    batch: &[Prepared],
+    attachments: &[Received],
+) -> AppResult<Vec<Outcome>> {
+    let ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
+    let existing = existing_bodies(db, &ids).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for p in batch {
+        match existing.get(&p.id) {
+            Some(old) if equivalent(old, &p.body, p.timestamp_given) => {
+                outcomes.push(Outcome::AlreadyStored)
+            }
+            Some(_) => {
+                return Err(AppError::conflict(
+                    "statementId",
+                    format!(
+                        "Statement {} is already stored with different content.",
+                        p.id
+                    ),
+                ))
+            }
+            None => outcomes.push(Outcome::Stored),
+        }
+    }
+    let new: Vec<&Prepared> = batch
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| **o == Outcome::Stored)
+        .map(|(p, _)| p)
+        .collect();
+    if new.is_empty() {
+        return Ok(outcomes);
+    }
+    check_voiding_targets(db, &new).await?;
+    let new_ids: Vec<&str> = new.iter().map(|p| p.id.as_str()).collect();
+    let already_voided = voided_by_existing(db, &new_ids).await?;
+
+    let mut tx = db.pool.begin().await?;
+    for att in attachments {
+        sqlx::query(
+            "INSERT INTO xapi_attachments (sha2, content_type, length, content, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha2) DO NOTHING",
+        )
+        .bind(&att.sha2)
+        .bind(&att.content_type)
+        .bind(att.bytes.len() as i64)
+        .bind(att.bytes.to_vec())
+        .bind(crate::db::time::now_ms())
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mut seqs: HashMap<String, i64> = HashMap::with_capacity(new.len());
+    for chunk in new.chunks(500) {
+        let sql = insert_sql(chunk.len());
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for p in chunk {
+            query = query
+                .bind(&p.id)
+                .bind(p.org_id.as_deref())
+                .bind(p.user_id.as_deref())
+                .bind(&p.authority_id)
+                .bind(p.stored_ms)
+                .bind(&p.actor)
+                .bind(&p.verb)
+                .bind(p.activity.as_deref())
+                .bind(p.registration.as_deref())
+                .bind(p.object_ref.as_deref())
+                .bind(p.voids.as_deref())
+                .bind(already_voided.contains(&p.id))
+                .bind(p.body.to_string());
+        }
+        for (seq, id) in query.fetch_all(&mut *tx).await? {
+            seqs.insert(id, seq);
+        }
+    }
+    let refs: Vec<(&str, &str, i64)> = new
+        .iter()
+        .flat_map(|p| {
+            let seq = seqs[&p.id];
+            p.refs.iter().map(move |(v, k)| (v.as_str(), *k, seq))
+        })
+        .collect();
+    for chunk in refs.chunks(2000) {
+        let mut ph = Placeholders::default();
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|_| format!("({}, {}, {})", ph.take(), ph.take(), ph.take()))
+            .collect();
+        let sql = format!(
+            "INSERT INTO xapi_statement_refs (value, kind, seq) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (value, kind, seq) in chunk {
+            query = query.bind(*value).bind(*kind).bind(*seq);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let targets: Vec<&str> = new.iter().filter_map(|p| p.voids.as_deref()).collect();
+    for chunk in targets.chunks(500) {
+        let mut ph = Placeholders::default();
+        let list: Vec<String> = chunk.iter().map(|_| ph.take()).collect();
+        let sql = format!(
+            "UPDATE xapi_statements SET voided = TRUE WHERE voids IS NULL AND id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+fn insert_sql(rows: usize) -> String {
+    let mut ph = Placeholders::default();
+    let values: Vec<String> = (0..rows)
+        .map(|_| {
+            format!(
+                "({})",
+                (0..13).map(|_| ph.take()).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO xapi_statements (id, org_id, user_id, authority_id, stored, actor, verb, \
+         activity, registration, object_ref, voids, voided, body) VALUES {} RETURNING seq, id",
+        values.join(", ")
+    )
+}
+
+fn in_list(ph: &mut Placeholders, n: usize) -> String {
+    (0..n).map(|_| ph.take()).collect::<Vec<_>>().join(", ")
+}
+
+/// The stored bodies of those of `ids` that exist.
+async fn existing_bodies(db: &Db, ids: &[&str]) -> AppResult<HashMap<String, Value>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT id, body FROM xapi_statements WHERE id IN ({})",
+            in_list(&mut Placeholders::default(), chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for (id, body) in query.fetch_all(&db.pool).await? {
+            found.insert(id, serde_json::from_str(&body).unwrap_or(Value::Null));
+        }
+    }
+    Ok(found)
+}
+
+/// Those of `ids` that an already stored voiding statement targets.
+async fn voided_by_existing(db: &Db, ids: &[&str]) -> AppResult<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT voids FROM xapi_statements WHERE voids IN ({})",
+            in_list(&mut Placeholders::default(), chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        found.extend(query.fetch_all(&db.pool).await?);
+    }
+    Ok(found)
+}
+
+/// Data 2.3.2: a voiding statement cannot target another voiding statement.
+async fn check_voiding_targets(db: &Db, new: &[&Prepared]) -> AppResult<()> {
+    let targets: Vec<&str> = new.iter().filter_map(|p| p.voids.as_deref()).collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let in_batch: HashSet<&str> = new
+        .iter()
+        .filter(|p| p.voids.is_some())
+        .map(|p| p.id.as_str())
+        .collect();
+    let mut voiding: Vec<String> = targets
+        .iter()
+        .filter(|t| in_batch.contains(**t))
+        .map(|t| (*t).to_owned())
+        .collect();
+    for chunk in targets.chunks(500) {
+        let sql = format!(
+            "SELECT id FROM xapi_statements WHERE voids IS NOT NULL AND id IN ({})",
+            in_list(&mut Placeholders::default(), chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        voiding.extend(query.fetch_all(&db.pool).await?);
+    }
+    match voiding.first() {
+        None => Ok(()),
+        Some(id) => Err(AppError::bad_request(
+            "xapi-voids-voiding",
+            format!("Statement {id} is itself a voiding statement and cannot be voided."),
+        )),
+    }
+}
+
+/// Same statement, ignoring what the LRS sets or may change (Data 2.3.1 immutability
+/// exceptions): authority, stored, version, and a timestamp the LRS filled in.
+pub fn equivalent(stored: &Value, new: &Value, compare_timestamp: bool) -> bool {
+    fn strip(v: &Value) -> Map<String, Value> {
+        let mut m = v.as_object().cloned().unwrap_or_default();
+        for key in ["authority", "stored", "version", "timestamp"] {
+            m.remove(key);
+        }
+        m
+    }
+    let same_time = match (stored.get("timestamp"), new.get("timestamp")) {
+        (Some(a), Some(b)) if compare_timestamp => {
+            a == b
+                || match (a.as_str(), b.as_str()) {
+                    (Some(a), Some(b)) => {
+                        crate::db::time::parse_rfc3339(a).is_some()
+                            && crate::db::time::parse_rfc3339(a)
+                                == crate::db::time::parse_rfc3339(b)
+                    }
+                    _ => false,
+                }
+        }
+        _ => true,
+    };
+    same_time && strip(stored) == strip(new)
+}
+
+/// Stored attachments by hash (those that exist).
+pub async fn attachments(db: &Db, hashes: &[String]) -> AppResult<Vec<(String, String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for hash in hashes {
+        let row: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT content_type, content FROM xapi_attachments WHERE sha2 = $1")
+                .bind(hash)
+                .fetch_optional(&db.pool)
+                .await?;
+        if let Some((content_type, bytes)) = row {
+            out.push((hash.clone(), content_type, bytes));
+        }
+    }
+    Ok(out)
+}
