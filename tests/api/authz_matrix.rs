@@ -97,6 +97,9 @@ async fn prepare(
     v.insert("unique", format!("matrix-{n}"));
     v.insert("login_email", w.callers[4].as_ref().unwrap().0.clone());
     let mut token = w.callers[role].as_ref().map(|c| c.1.clone());
+    if let Some((email, _)) = &w.callers[role] {
+        v.insert("caller_email", email.clone());
+    }
     match fresh {
         Fresh::Nothing => {}
         Fresh::Course => {
@@ -223,6 +226,16 @@ async fn prepare(
             v.insert("playlist", "master.m3u8".to_owned());
             v.insert("path", "scene.gltf".to_owned());
         }
+        Fresh::LrsClient => {
+            let r = app
+                .post(
+                    &format!("/api/v1/orgs/{}/lrs-clients", w.org),
+                    Some(&w.admin),
+                    json!({"name": "Fresh"}),
+                )
+                .await;
+            v.insert("client_id", r.id());
+        }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
                 let password = if role == 5 {
@@ -283,8 +296,14 @@ async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
         for (role, expected) in row.expect.iter().enumerate() {
             n += 1;
             let (values, token) = prepare(&app, &w, row.fresh, role, n).await;
-            let path = fill(row.path, &values);
+            let mut path = fill(row.path, &values);
+            if row.path == "/xapi/statements" && row.method == Method::PUT {
+                path = format!("{path}?statementId={}", uuid::Uuid::new_v4());
+            }
             let mut req = app.http.request(row.method.clone(), app.url(&path));
+            if row.path.starts_with("/xapi/") {
+                req = req.header("X-Experience-API-Version", "2.0.0");
+            }
             if let Some(t) = &token {
                 req = req.bearer_auth(t);
             }

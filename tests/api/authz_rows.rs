@@ -24,6 +24,8 @@ pub enum Fresh {
     Asset,
     /// A ready audio asset with its ladder, used by a published org course.
     ReadyAsset,
+    /// An LRS client of the organisation.
+    LrsClient,
 }
 
 pub struct Row {
@@ -424,5 +426,64 @@ pub fn rows() -> Vec<Row> {
             none,
             [404, 200, 200, 404, 200, 200],
         ),
+        r(
+            Method::GET,
+            "/xapi/about",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        // Every user may record and read their own statements; LRS clients are tested with
+        // their scopes in xapi_statements.rs.
+        r(
+            Method::POST,
+            "/xapi/statements",
+            Nothing,
+            own_statement,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::PUT,
+            "/xapi/statements",
+            Nothing,
+            own_statement,
+            [401, 204, 204, 204, 204, 204],
+        ),
+        r(
+            Method::GET,
+            "/xapi/statements",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/orgs/{org_id}/lrs-clients",
+            Nothing,
+            |_| Some(json!({"name": "LMS", "scopes": ["all"]})),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/lrs-clients",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/orgs/{org_id}/lrs-clients/{client_id}",
+            LrsClient,
+            none,
+            [401, 403, 403, 403, 204, 204],
+        ),
     ]
+}
+
+/// A statement whose actor is the caller (an anonymous caller names nobody in particular).
+fn own_statement(v: &HashMap<&'static str, String>) -> Option<Value> {
+    let email = v.get("caller_email").map_or("nobody@example.org", String::as_str);
+    Some(json!({"actor": {"mbox": format!("mailto:{email}")},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+        "object": {"id": "http://example.org/matrix"}}))
 }
