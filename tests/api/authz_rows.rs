@@ -482,7 +482,9 @@ pub fn rows() -> Vec<Row> {
 
 /// A statement whose actor is the caller (an anonymous caller names nobody in particular).
 fn own_statement(v: &HashMap<&'static str, String>) -> Option<Value> {
-    let email = v.get("caller_email").map_or("nobody@example.org", String::as_str);
+    let email = v
+        .get("caller_email")
+        .map_or("nobody@example.org", String::as_str);
     Some(json!({"actor": {"mbox": format!("mailto:{email}")},
         "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
         "object": {"id": "http://example.org/matrix"}}))

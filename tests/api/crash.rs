@@ -11,14 +11,19 @@ use serde_json::json;
 
 use crate::support::media::{av_clip, metadata, pdf, sha256_hex};
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Server {
     /// Starts `caravan serve` on `dir`'s database and store and waits until it answers.
-    async fn start(dir: &Path) -> Self {
+    pub async fn start(dir: &Path) -> Self {
+        Self::start_on(dir, &sqlite_url(dir)).await
+    }
+
+    /// The same on another database (e.g. PostgreSQL).
+    pub async fn start_on(dir: &Path, database_url: &str) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -38,10 +43,7 @@ impl Server {
                 &format!("127.0.0.1:{port}"),
                 "serve",
             ])
-            .env(
-                "CARAVAN_DATABASE_URL",
-                format!("sqlite://{}", dir.join("caravan.db").display()),
-            )
+            .env("CARAVAN_DATABASE_URL", database_url)
             .env("CARAVAN_STORE", dir.join("media"))
             .env("CARAVAN_SEED_DEMO", "false")
             .env("RUST_LOG", "warn")
@@ -63,7 +65,7 @@ impl Server {
         Self { child, base }
     }
 
-    fn kill9(mut self) {
+    pub fn kill9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
@@ -76,7 +78,15 @@ impl Drop for Server {
     }
 }
 
-fn superadmin(dir: &Path) {
+pub(crate) fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("caravan.db").display())
+}
+
+pub(crate) fn superadmin(dir: &Path) {
+    superadmin_on(dir, &sqlite_url(dir));
+}
+
+pub(crate) fn superadmin_on(dir: &Path, database_url: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_caravan"))
         .current_dir(dir)
         .args([
@@ -88,10 +98,7 @@ fn superadmin(dir: &Path) {
             "superadmin",
             "--password-stdin",
         ])
-        .env(
-            "CARAVAN_DATABASE_URL",
-            format!("sqlite://{}", dir.join("caravan.db").display()),
-        )
+        .env("CARAVAN_DATABASE_URL", database_url)
         .env("CARAVAN_STORE", dir.join("media"))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -107,7 +114,7 @@ fn superadmin(dir: &Path) {
     assert!(child.wait().unwrap().success());
 }
 
-async fn login_and_org(base: &str) -> (String, String) {
+pub(crate) async fn login_and_org(base: &str) -> (String, String) {
     let http = reqwest::Client::new();
     let r: serde_json::Value = http
         .post(format!("{base}/api/v1/auth/login"))

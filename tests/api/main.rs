@@ -17,6 +17,7 @@ mod jobs;
 mod ladder;
 mod members;
 mod offline;
+mod offline_sync;
 mod sessions;
 mod stores;
 mod tus_clients;

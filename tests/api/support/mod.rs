@@ -2,7 +2,7 @@
 
 pub mod lrs;
 pub mod media;
-mod postgres;
+pub mod postgres;
 mod s3;
 
 use std::{net::SocketAddr, path::PathBuf};
