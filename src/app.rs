@@ -197,6 +197,12 @@ async fn accept_loop(
                         }
                         let mut req = req.map(axum::body::Body::new);
                         req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                        if http::xapi::alternate::applies(&req) {
+                            req = match http::xapi::alternate::rewrite(req, http::LRS_BODY_LIMIT).await {
+                                Ok(req) => req,
+                                Err(response) => return Ok(response),
+                            };
+                        }
                         tower::ServiceExt::oneshot(router, req).await
                     }
                 });

@@ -16,7 +16,7 @@ mod pages;
 mod playlists;
 mod uploads;
 mod vocab;
-mod xapi;
+pub mod xapi;
 
 use std::time::Duration;
 
@@ -104,7 +104,7 @@ fn lrs() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// Largest statements request: a batch of 1,000 statements or a few attachments.
-const LRS_BODY_LIMIT: usize = 32 << 20;
+pub const LRS_BODY_LIMIT: usize = 32 << 20;
 
 /// Media bytes: the hot path, with only the layers it needs (no timeout, nothing to compress).
 fn delivery() -> (Router<AppState>, utoipa::openapi::OpenApi) {

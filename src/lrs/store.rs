@@ -272,53 +272,7 @@ async fn try_insert(
         .execute(&mut *tx)
         .await?;
     }
-    let mut seqs: HashMap<String, i64> = HashMap::with_capacity(new.len());
-    for chunk in new.chunks(500) {
-        let sql = insert_sql(chunk.len());
-        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-        for p in chunk {
-            query = query
-                .bind(&p.id)
-                .bind(p.org_id.as_deref())
-                .bind(p.user_id.as_deref())
-                .bind(&p.authority_id)
-                .bind(p.stored_ms)
-                .bind(&p.actor)
-                .bind(&p.verb)
-                .bind(p.activity.as_deref())
-                .bind(p.registration.as_deref())
-                .bind(p.object_ref.as_deref())
-                .bind(p.voids.as_deref())
-                .bind(already_voided.contains(&p.id))
-                .bind(p.body.to_string());
-        }
-        for (seq, id) in query.fetch_all(&mut *tx).await? {
-            seqs.insert(id, seq);
-        }
-    }
-    let refs: Vec<(&str, &str, i64)> = new
-        .iter()
-        .flat_map(|p| {
-            let seq = seqs[&p.id];
-            p.refs.iter().map(move |(v, k)| (v.as_str(), *k, seq))
-        })
-        .collect();
-    for chunk in refs.chunks(2000) {
-        let mut ph = Placeholders::default();
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|_| format!("({}, {}, {})", ph.take(), ph.take(), ph.take()))
-            .collect();
-        let sql = format!(
-            "INSERT INTO xapi_statement_refs (value, kind, seq) VALUES {}",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for (value, kind, seq) in chunk {
-            query = query.bind(*value).bind(*kind).bind(*seq);
-        }
-        query.execute(&mut *tx).await?;
-    }
+    write_rows(&mut tx, &new, &already_voided).await?;
     let targets: Vec<&str> = new.iter().filter_map(|p| p.voids.as_deref()).collect();
     for chunk in targets.chunks(500) {
         let mut ph = Placeholders::default();
@@ -471,4 +425,61 @@ pub async fn attachments(db: &Db, hashes: &[String]) -> AppResult<Vec<(String, S
         }
     }
     Ok(out)
+}
+
+/// Inserts statements and their refs rows, nothing else: no checks, no voiding. `voided` names
+/// statements already voided by a stored voiding statement. (Also the benchmark's raw insert.)
+pub async fn write_rows(
+    conn: &mut sqlx::AnyConnection,
+    new: &[&Prepared],
+    already_voided: &HashSet<String>,
+) -> AppResult<()> {
+    let mut seqs: HashMap<String, i64> = HashMap::with_capacity(new.len());
+    for chunk in new.chunks(500) {
+        let sql = insert_sql(chunk.len());
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for p in chunk {
+            query = query
+                .bind(&p.id)
+                .bind(p.org_id.as_deref())
+                .bind(p.user_id.as_deref())
+                .bind(&p.authority_id)
+                .bind(p.stored_ms)
+                .bind(&p.actor)
+                .bind(&p.verb)
+                .bind(p.activity.as_deref())
+                .bind(p.registration.as_deref())
+                .bind(p.object_ref.as_deref())
+                .bind(p.voids.as_deref())
+                .bind(already_voided.contains(&p.id))
+                .bind(p.body.to_string());
+        }
+        for (seq, id) in query.fetch_all(&mut *conn).await? {
+            seqs.insert(id, seq);
+        }
+    }
+    let refs: Vec<(&str, &str, i64)> = new
+        .iter()
+        .flat_map(|p| {
+            let seq = seqs[&p.id];
+            p.refs.iter().map(move |(v, k)| (v.as_str(), *k, seq))
+        })
+        .collect();
+    for chunk in refs.chunks(2000) {
+        let mut ph = Placeholders::default();
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|_| format!("({}, {}, {})", ph.take(), ph.take(), ph.take()))
+            .collect();
+        let sql = format!(
+            "INSERT INTO xapi_statement_refs (value, kind, seq) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (value, kind, seq) in chunk {
+            query = query.bind(*value).bind(*kind).bind(*seq);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

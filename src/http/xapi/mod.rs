@@ -2,6 +2,7 @@
 //! clients (HTTP Basic) and learners (their session token), and the resources.
 
 mod about;
+pub mod alternate;
 mod multipart;
 mod statements;
 
