@@ -60,6 +60,11 @@ pub fn prepare(mut stmt: Value, cx: &WriteContext<'_>) -> Prepared {
     };
     obj.insert("id".into(), Value::String(id.clone()));
     let timestamp_given = obj.contains_key("timestamp");
+    if let Some(Value::String(t)) = obj.get_mut("timestamp") {
+        if let Some(utc) = to_utc(t) {
+            *t = utc;
+        }
+    }
     let stored = Value::String(to_rfc3339(cx.stored_ms));
     obj.entry("timestamp").or_insert_with(|| stored.clone());
     obj.insert("stored".into(), stored);
@@ -482,4 +487,31 @@ pub async fn write_rows(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A timestamp with another offset, in UTC (Data 4.5: the LRS converts rather than rejects);
+/// `None` when it is UTC already or not RFC 3339.
+fn to_utc(timestamp: &str) -> Option<String> {
+    use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
+    if timestamp.ends_with('Z') || timestamp.ends_with('z') {
+        return None;
+    }
+    let parsed = OffsetDateTime::parse(timestamp, &Rfc3339).ok()?;
+    if parsed.offset() == UtcOffset::UTC && timestamp.ends_with("+00:00") {
+        return None;
+    }
+    parsed.to_offset(UtcOffset::UTC).format(&Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_are_kept_in_utc() {
+        assert_eq!(
+            super::to_utc("2026-11-27T16:30:00.250+08:00").as_deref(),
+            Some("2026-11-27T08:30:00.25Z")
+        );
+        assert_eq!(super::to_utc("2026-11-27T08:30:00Z"), None);
+        assert_eq!(super::to_utc("not a time"), None);
+    }
 }
