@@ -192,6 +192,7 @@ async fn raw_rate(b: &Bench, batch: usize, rows: Vec<Prepared>) -> f64 {
     let took = drive(batches, move |batches, i| {
         let db = db.clone();
         async move {
+            let _turn = db.write_turn().await;
             let mut tx = db.pool.begin().await.unwrap();
             let refs: Vec<&Prepared> = batches[i].iter().collect();
             store::write_rows(&mut tx, &refs, &HashSet::new())

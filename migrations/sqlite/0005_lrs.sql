@@ -49,7 +49,7 @@ CREATE TABLE xapi_statement_refs (
     kind  TEXT NOT NULL,
     seq   INTEGER NOT NULL,
     PRIMARY KEY (value, kind, seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE xapi_attachments (
     sha2         TEXT PRIMARY KEY,

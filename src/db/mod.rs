@@ -28,6 +28,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite takes one writer at a time; queueing bulk writers here in the process is far
+    /// cheaper than letting them collide on the file lock and sleep in SQLite's busy handler.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -66,7 +69,20 @@ impl Db {
             .connect_with(options)
             .await
             .context("connecting to the database")?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writer: Default::default(),
+        })
+    }
+
+    /// Hold this across a write transaction of many rows: on SQLite it queues this process's
+    /// bulk writers; on PostgreSQL, which has row locks, it is nothing.
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

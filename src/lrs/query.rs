@@ -6,7 +6,7 @@
 
 use super::ReadScope;
 use crate::{
-    db::{Db, Placeholders},
+    db::{Backend, Db, Placeholders},
     error::AppResult,
 };
 
@@ -79,49 +79,28 @@ pub async fn get(db: &Db, scope: &ReadScope, id: &str, voided: bool) -> AppResul
 }
 
 pub async fn page(db: &Db, scope: &ReadScope, f: &Filter) -> AppResult<Page> {
-    let mut ph = Placeholders::default();
-    let mut binds: Vec<Bind> = Vec::new();
-    let (scope_cond, scope_value) = scope_sql(scope, &mut ph, "s");
-    binds.push(Bind::Text(scope_value));
-    let mut own = vec![scope_cond, "s.voided = FALSE".to_owned()];
-    own.extend(time_conditions(f, &mut ph, &mut binds, "s"));
+    let mut q = Sql {
+        ph: Placeholders::default(),
+        binds: Vec::new(),
+        // SQLite plans without statistics: a unary `+` keeps it from walking a column's index
+        // when a more selective driver exists. PostgreSQL plans from statistics.
+        hint: if db.backend == Backend::Sqlite {
+            "+"
+        } else {
+            ""
+        },
+    };
     let order = if f.ascending { "ASC" } else { "DESC" };
     let fetch = f.limit + 1;
-
-    let direct = {
-        let mut conds = own.clone();
-        conds.extend(target_conditions(f, &mut ph, &mut binds, "s"));
-        format!(
-            "SELECT s.seq, s.stored, s.body FROM xapi_statements s WHERE {} \
-             ORDER BY s.seq {order} LIMIT {fetch}",
-            conds.join(" AND ")
-        )
-    };
+    let direct = q.direct(scope, f, order, fetch);
     let sql = if f.has_target_filters() {
-        // Repeat the statement's own conditions with fresh placeholders for the second query.
-        let mut ph2_binds = Vec::new();
-        let (scope_cond, scope_value) = scope_sql(scope, &mut ph, "s");
-        ph2_binds.push(Bind::Text(scope_value));
-        let mut conds = vec![
-            scope_cond,
-            "s.voided = FALSE".to_owned(),
-            "s.object_ref IS NOT NULL".to_owned(),
-        ];
-        conds.extend(time_conditions(f, &mut ph, &mut ph2_binds, "s"));
-        conds.extend(target_conditions(f, &mut ph, &mut ph2_binds, "t"));
-        binds.extend(ph2_binds);
-        let targeting = format!(
-            "SELECT s.seq, s.stored, s.body FROM xapi_statements s \
-             JOIN xapi_statements t ON t.id = s.object_ref WHERE {} \
-             ORDER BY s.seq {order} LIMIT {fetch}",
-            conds.join(" AND ")
-        );
+        let targeting = q.targeting(scope, f, order, fetch);
         format!("SELECT * FROM ({direct}) a UNION ALL SELECT * FROM ({targeting}) b")
     } else {
         direct
     };
     let mut query = sqlx::query_as::<_, Row>(&sql);
-    for bind in binds {
+    for bind in q.binds {
         query = match bind {
             Bind::Text(s) => query.bind(s),
             Bind::Int(i) => query.bind(i),
@@ -144,63 +123,122 @@ enum Bind {
     Int(i64),
 }
 
-fn time_conditions(
-    f: &Filter,
-    ph: &mut Placeholders,
-    binds: &mut Vec<Bind>,
-    alias: &str,
-) -> Vec<String> {
-    let mut conds = Vec::new();
-    if let Some(since) = f.since {
-        conds.push(format!("{alias}.stored > {}", ph.take()));
-        binds.push(Bind::Int(since));
-    }
-    if let Some(until) = f.until {
-        conds.push(format!("{alias}.stored <= {}", ph.take()));
-        binds.push(Bind::Int(until));
-    }
-    if let Some(after) = f.after {
-        let op = if f.ascending { ">" } else { "<" };
-        conds.push(format!("{alias}.seq {op} {}", ph.take()));
-        binds.push(Bind::Int(after));
-    }
-    conds
+struct Sql {
+    ph: Placeholders,
+    binds: Vec<Bind>,
+    hint: &'static str,
 }
 
-/// The filters a targeted statement can satisfy on behalf of the statement targeting it.
-fn target_conditions(
-    f: &Filter,
-    ph: &mut Placeholders,
-    binds: &mut Vec<Bind>,
-    alias: &str,
-) -> Vec<String> {
-    let mut conds = Vec::new();
-    if let Some(agent) = &f.agent {
-        let kind = if f.related_agents { "g" } else { "a" };
-        conds.push(format!(
-            "{alias}.seq IN (SELECT seq FROM xapi_statement_refs WHERE value = {} AND kind = '{kind}')",
-            ph.take()
-        ));
-        binds.push(Bind::Text(agent.clone()));
+impl Sql {
+    fn text(&mut self, value: &str) -> String {
+        self.binds.push(Bind::Text(value.to_owned()));
+        self.ph.take()
     }
-    if let Some(verb) = &f.verb {
-        conds.push(format!("{alias}.verb = {}", ph.take()));
-        binds.push(Bind::Text(verb.clone()));
+
+    fn int(&mut self, value: i64) -> String {
+        self.binds.push(Bind::Int(value));
+        self.ph.take()
     }
-    if let Some(activity) = &f.activity {
-        if f.related_activities {
-            conds.push(format!(
-                "{alias}.seq IN (SELECT seq FROM xapi_statement_refs WHERE value = {} AND kind = 'c')",
-                ph.take()
-            ));
-        } else {
-            conds.push(format!("{alias}.activity = {}", ph.take()));
+
+    /// Conditions on the statement itself: who may read it, not voided, time and cursor.
+    fn own(&mut self, scope: &ReadScope, f: &Filter, hinted: bool) -> Vec<String> {
+        let h = if hinted { self.hint } else { "" };
+        let (column, value) = match scope {
+            ReadScope::Org(org) => ("org_id", org),
+            ReadScope::Authority(a) => ("authority_id", a),
+            ReadScope::User(u) => ("user_id", u),
+        };
+        let mut conds = vec![
+            format!("{h}s.{column} = {}", self.text(value)),
+            "s.voided = FALSE".to_owned(),
+        ];
+        if let Some(since) = f.since {
+            conds.push(format!("{h}s.stored > {}", self.int(since)));
         }
-        binds.push(Bind::Text(activity.clone()));
+        if let Some(until) = f.until {
+            conds.push(format!("{h}s.stored <= {}", self.int(until)));
+        }
+        if let Some(after) = f.after {
+            let op = if f.ascending { ">" } else { "<" };
+            conds.push(format!("s.seq {op} {}", self.int(after)));
+        }
+        conds
     }
-    if let Some(registration) = &f.registration {
-        conds.push(format!("{alias}.registration = {}", ph.take()));
-        binds.push(Bind::Text(registration.to_ascii_lowercase()));
+
+    /// Statements matching the filters themselves. An agent or related-activity filter drives
+    /// the query from the refs index (ordered by seq); otherwise a column index does.
+    fn direct(&mut self, scope: &ReadScope, f: &Filter, order: &str, fetch: usize) -> String {
+        let driver = match (&f.agent, &f.activity) {
+            (Some(agent), _) => Some((agent.clone(), if f.related_agents { "g" } else { "a" })),
+            (None, Some(activity)) if f.related_activities => Some((activity.clone(), "c")),
+            _ => None,
+        };
+        let has_column_filter = f.verb.is_some()
+            || f.registration.is_some()
+            || (f.activity.is_some() && !f.related_activities);
+        let mut conds = self.own(scope, f, driver.is_some() || has_column_filter);
+        let from = match &driver {
+            Some((value, kind)) => {
+                conds.push(format!("r.value = {}", self.text(value)));
+                conds.push(format!("r.kind = '{kind}'"));
+                "xapi_statement_refs r JOIN xapi_statements s ON s.seq = r.seq"
+            }
+            None => "xapi_statements s",
+        };
+        let h = if driver.is_some() { self.hint } else { "" };
+        conds.extend(self.target(f, "s", h, driver.as_ref().map(|d| d.1)));
+        let order_by = if driver.is_some() { "r.seq" } else { "s.seq" };
+        format!(
+            "SELECT s.seq, s.stored, s.body FROM {from} WHERE {} ORDER BY {order_by} {order} LIMIT {fetch}",
+            conds.join(" AND ")
+        )
     }
-    conds
+
+    /// Statements whose StatementRef target matches the filters (Communication 2.1.3). They
+    /// are few (voiding mostly), so the query starts from the partial index of references.
+    fn targeting(&mut self, scope: &ReadScope, f: &Filter, order: &str, fetch: usize) -> String {
+        let mut conds = self.own(scope, f, true);
+        conds.extend(self.target(f, "t", self.hint, None));
+        format!(
+            "SELECT s.seq, s.stored, s.body FROM xapi_statements s \
+             JOIN xapi_statements t ON t.id = s.object_ref \
+             WHERE s.object_ref IS NOT NULL AND {} ORDER BY s.seq {order} LIMIT {fetch}",
+            conds.join(" AND ")
+        )
+    }
+
+    /// The filters a statement (or the target of a targeting statement) must satisfy; the one
+    /// that drives the query (`driven`, a refs kind) is left out.
+    fn target(&mut self, f: &Filter, alias: &str, h: &str, driven: Option<&str>) -> Vec<String> {
+        let mut conds = Vec::new();
+        if let Some(agent) = &f.agent {
+            let kind = if f.related_agents { "g" } else { "a" };
+            if driven != Some(kind) {
+                conds.push(format!(
+                    "{alias}.seq IN (SELECT seq FROM xapi_statement_refs WHERE value = {} AND kind = '{kind}')",
+                    self.text(agent)
+                ));
+            }
+        }
+        if let Some(verb) = &f.verb {
+            conds.push(format!("{h}{alias}.verb = {}", self.text(verb)));
+        }
+        if let Some(activity) = &f.activity {
+            if !f.related_activities {
+                conds.push(format!("{h}{alias}.activity = {}", self.text(activity)));
+            } else if driven != Some("c") {
+                conds.push(format!(
+                    "{alias}.seq IN (SELECT seq FROM xapi_statement_refs WHERE value = {} AND kind = 'c')",
+                    self.text(activity)
+                ));
+            }
+        }
+        if let Some(registration) = &f.registration {
+            conds.push(format!(
+                "{h}{alias}.registration = {}",
+                self.text(&registration.to_ascii_lowercase())
+            ));
+        }
+        conds
+    }
 }

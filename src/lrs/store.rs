@@ -263,6 +263,7 @@ async fn try_insert(
     let new_ids: Vec<&str> = new.iter().map(|p| p.id.as_str()).collect();
     let already_voided = voided_by_existing(db, &new_ids).await?;
 
+    let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
     for att in attachments {
         sqlx::query(
