@@ -17,6 +17,7 @@ mod jobs;
 mod ladder;
 mod members;
 mod offline;
+mod reports;
 mod sessions;
 mod stores;
 mod tus_clients;
