@@ -143,9 +143,10 @@ impl Spec {
                 continue;
             }
             match Dimension::parse(name) {
-                Some(d) if dims.contains(&d) => {
-                    errors.push(FieldError::new("group_by", format!("{name} is listed twice")))
-                }
+                Some(d) if dims.contains(&d) => errors.push(FieldError::new(
+                    "group_by",
+                    format!("{name} is listed twice"),
+                )),
                 Some(d) => dims.push(d),
                 None => errors.push(FieldError::new(
                     "group_by",
@@ -353,7 +354,7 @@ impl Report {
         for row in &self.rows {
             out.write_record(columns.iter().map(|c| row.cell(c)))?;
         }
-        Ok(out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+        out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -364,7 +365,7 @@ pub async fn training(db: &Db, spec: &Spec, scope: &OrgScope) -> AppResult<Repor
         return Err(AppError::Forbidden);
     }
     let mut rows = aggregate(db, spec, scope, &spec.group_by).await?;
-    rows.sort_by(|a, b| sort_key(a, &spec.group_by).cmp(&sort_key(b, &spec.group_by)));
+    rows.sort_by_cached_key(|r| sort_key(r, &spec.group_by));
     let totals = aggregate(db, spec, scope, &[])
         .await?
         .pop()

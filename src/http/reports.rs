@@ -118,7 +118,10 @@ fn csv_response(report: &Report) -> AppResult<Response> {
     let body = report.to_csv()?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8; header=present"),
+            (
+                header::CONTENT_TYPE,
+                "text/csv; charset=utf-8; header=present",
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 "attachment; filename=\"training-report.csv\"",
