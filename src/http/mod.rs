@@ -14,6 +14,7 @@ mod offline;
 mod orgs;
 mod pages;
 mod playlists;
+mod reports;
 mod uploads;
 mod vocab;
 pub mod xapi;
@@ -93,6 +94,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(vocab::routes())
         .merge(courses::routes())
         .merge(lrs_clients::routes())
+        .merge(reports::routes())
         .split_for_parts()
 }
 

@@ -477,6 +477,14 @@ pub fn rows() -> Vec<Row> {
             none,
             [401, 403, 403, 403, 204, 204],
         ),
+        // Without org_id an admin of another organisation gets a report on their own.
+        r(
+            Method::GET,
+            "/api/v1/reports/training",
+            Nothing,
+            none,
+            [401, 403, 403, 200, 200, 200],
+        ),
     ]
 }
 

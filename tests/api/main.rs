@@ -18,6 +18,7 @@ mod ladder;
 mod members;
 mod offline;
 mod offline_sync;
+mod reports;
 mod sessions;
 mod stores;
 mod tus_clients;
