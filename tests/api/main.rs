@@ -22,4 +22,5 @@ mod stores;
 mod tus_clients;
 mod uploads;
 mod visibility;
+mod xapi_documents;
 mod xapi_statements;

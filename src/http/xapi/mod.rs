@@ -2,6 +2,8 @@
 //! clients (HTTP Basic) and learners (their session token), and the resources.
 
 mod about;
+mod agents;
+mod documents;
 mod multipart;
 mod statements;
 
@@ -31,6 +33,8 @@ pub const CONSISTENT_THROUGH: HeaderName =
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(statements::routes())
+        .merge(documents::routes())
+        .merge(agents::routes())
         .merge(about::routes())
 }
 
