@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::{
-    authz_rows::{rows, Fresh},
+    authz_rows::{rows, xapi_query, Fresh},
     both_backends,
     support::{Backend, TestApp},
 };
@@ -96,6 +96,11 @@ async fn prepare(
     v.insert("consortium_id", w.consortium.clone());
     v.insert("unique", format!("matrix-{n}"));
     v.insert("login_email", w.callers[4].as_ref().unwrap().0.clone());
+    let caller_email = w.callers[role].as_ref().map(|c| c.0.clone());
+    v.insert(
+        "caller_email",
+        caller_email.unwrap_or_else(|| "anonymous@example.org".to_owned()),
+    );
     let mut token = w.callers[role].as_ref().map(|c| c.1.clone());
     match fresh {
         Fresh::Nothing => {}
@@ -283,8 +288,15 @@ async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
         for (role, expected) in row.expect.iter().enumerate() {
             n += 1;
             let (values, token) = prepare(&app, &w, row.fresh, role, n).await;
-            let path = fill(row.path, &values);
+            let mut path = fill(row.path, &values);
+            if let Some(query) = xapi_query(&row.method, row.path, &values) {
+                path = format!("{path}?{query}");
+            }
+            let is_xapi = row.path.starts_with("/xapi/");
             let mut req = app.http.request(row.method.clone(), app.url(&path));
+            if is_xapi {
+                req = req.header("X-Experience-API-Version", "2.0.0");
+            }
             if let Some(t) = &token {
                 req = req.bearer_auth(t);
             }
