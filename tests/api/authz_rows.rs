@@ -38,6 +38,15 @@ fn none(_: &HashMap<&'static str, String>) -> Option<Value> {
     None
 }
 
+/// A statement whose actor is the caller.
+fn own_statement(v: &HashMap<&'static str, String>) -> Option<Value> {
+    Some(json!({
+        "actor": {"mbox": format!("mailto:{}", v["caller_email"])},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+        "object": {"id": "http://example.org/matrix/activity"},
+    }))
+}
+
 pub fn rows() -> Vec<Row> {
     use Fresh::*;
     let r = |method: Method,
@@ -424,6 +433,35 @@ pub fn rows() -> Vec<Row> {
             none,
             [404, 200, 200, 404, 200, 200],
         ),
+        // The LRS's statements and about resources (every bearer caller is a learner to the LRS).
+        r(
+            Method::GET,
+            "/xapi/about",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/xapi/statements",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/xapi/statements",
+            Nothing,
+            own_statement,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::PUT,
+            "/xapi/statements",
+            Nothing,
+            own_statement,
+            [401, 204, 204, 204, 204, 204],
+        ),
         // The LRS document and definition resources: every caller is a learner to the LRS and
         // acts on their own agent (see `xapi_query`).
         r(
@@ -539,6 +577,9 @@ pub fn xapi_query(
     let pairs: Vec<(&str, &str)> = match path {
         "/xapi/activities" => vec![("activityId", activity)],
         "/xapi/agents" => vec![("agent", &agent)],
+        "/xapi/statements" if *method == Method::PUT => {
+            return Some(format!("statementId={}", uuid::Uuid::new_v4()))
+        }
         "/xapi/activities/state" => vec![
             ("activityId", activity),
             ("agent", &agent),
