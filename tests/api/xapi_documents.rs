@@ -668,6 +668,14 @@ async fn scopes_limit_clients(backend: Backend) {
     )
     .await
     .assert(StatusCode::FORBIDDEN);
+    app.xapi(
+        Method::GET,
+        &state_path(&agent, None),
+        &Auth::Anonymous,
+        None,
+    )
+    .await
+    .assert(StatusCode::UNAUTHORIZED);
     let define = app.lrs_client(&admin, &org, &["define"]).await;
     for path in [&agents, &activities] {
         app.xapi(Method::GET, path, &define, None)
