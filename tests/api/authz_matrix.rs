@@ -228,6 +228,16 @@ async fn prepare(
             v.insert("playlist", "master.m3u8".to_owned());
             v.insert("path", "scene.gltf".to_owned());
         }
+        Fresh::LrsClient => {
+            let r = app
+                .post(
+                    &format!("/api/v1/orgs/{}/lrs-clients", w.org),
+                    Some(&w.admin),
+                    json!({"name": "Matrix LMS", "scopes": ["all"]}),
+                )
+                .await;
+            v.insert("client_id", r.body["id"].as_str().unwrap().to_owned());
+        }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
                 let password = if role == 5 {

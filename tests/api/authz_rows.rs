@@ -24,6 +24,8 @@ pub enum Fresh {
     Asset,
     /// A ready audio asset with its ladder, used by a published org course.
     ReadyAsset,
+    /// An LRS client of the organisation, made by its admin.
+    LrsClient,
 }
 
 pub struct Row {
@@ -432,6 +434,27 @@ pub fn rows() -> Vec<Row> {
             ReadyAsset,
             none,
             [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/lrs-clients",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/orgs/{org_id}/lrs-clients",
+            Nothing,
+            |_| Some(json!({"name": "Matrix LMS", "scopes": ["all"]})),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/orgs/{org_id}/lrs-clients/{client_id}",
+            LrsClient,
+            none,
+            [401, 403, 403, 403, 204, 204],
         ),
         // The LRS's statements and about resources (every bearer caller is a learner to the LRS).
         r(
