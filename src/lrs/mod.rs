@@ -6,6 +6,8 @@
 
 pub mod attachments;
 pub mod clients;
+pub mod definitions;
+pub mod documents;
 pub mod format;
 pub mod identity;
 pub mod query;
@@ -97,6 +99,24 @@ impl Principal {
         match self {
             Principal::Client(c) => c.scopes.contains(scope),
             Principal::Learner(_) => true,
+        }
+    }
+
+    /// The tenant whose documents (state, profiles) this caller reads and writes: an
+    /// organisation's clients share theirs; each learner has their own.
+    pub fn tenant(&self) -> String {
+        match self {
+            Principal::Client(c) => format!("org:{}", c.org_id),
+            Principal::Learner(u) => format!("user:{}", u.id),
+        }
+    }
+
+    /// Whose statements define activities and agents for this caller: its organisation's for a
+    /// client (whose `define` or read scope was checked), a learner's own for a learner.
+    pub fn definition_scope(&self) -> ReadScope {
+        match self {
+            Principal::Client(c) => ReadScope::Org(c.org_id.clone()),
+            Principal::Learner(u) => ReadScope::User(u.id.clone()),
         }
     }
 }

@@ -51,7 +51,7 @@ pub struct Page {
     pub more: Option<i64>,
 }
 
-fn scope_sql(scope: &ReadScope, ph: &mut Placeholders, alias: &str) -> (String, String) {
+pub(super) fn scope_sql(scope: &ReadScope, ph: &mut Placeholders, alias: &str) -> (String, String) {
     let (column, value) = match scope {
         ReadScope::Org(org) => ("org_id", org),
         ReadScope::Authority(a) => ("authority_id", a),

@@ -49,6 +49,17 @@ pub(crate) fn validate_actor(v: &Value, path: &str) -> VResult {
     }
 }
 
+/// Validates the `agent` parameter of the document, Agents and Activities resources
+/// (Communication 2.3, 2.4, 2.6): an Agent, or with `allow_group` also a Group. Whether it has
+/// the single identifier a document key needs is `normalise_agent_ifi`'s question.
+pub fn validate_agent_param(v: &Value, allow_group: bool) -> Result<(), StatementError> {
+    if allow_group {
+        validate_actor(v, "")
+    } else {
+        validate_agent(v, "")
+    }
+}
+
 /// Data 2.4.2.1: an Agent has exactly one IFI; `name` is a string.
 pub(crate) fn validate_agent(v: &Value, path: &str) -> VResult {
     let obj = as_object(v, path)?;

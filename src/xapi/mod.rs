@@ -24,7 +24,7 @@ pub mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use agent::normalise_agent_ifi;
+pub use agent::{normalise_agent_ifi, validate_agent_param};
 pub use duration::parse_duration;
 pub use error::StatementError;
 pub use formats::{is_absolute_iri, is_valid_uuid};

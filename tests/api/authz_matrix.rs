@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::{
-    authz_rows::{rows, Fresh},
+    authz_rows::{rows, xapi_query, Fresh},
     both_backends,
     support::{Backend, TestApp},
 };
@@ -96,10 +96,12 @@ async fn prepare(
     v.insert("consortium_id", w.consortium.clone());
     v.insert("unique", format!("matrix-{n}"));
     v.insert("login_email", w.callers[4].as_ref().unwrap().0.clone());
+    let caller_email = w.callers[role].as_ref().map(|c| c.0.clone());
+    v.insert(
+        "caller_email",
+        caller_email.unwrap_or_else(|| "anonymous@example.org".to_owned()),
+    );
     let mut token = w.callers[role].as_ref().map(|c| c.1.clone());
-    if let Some((email, _)) = &w.callers[role] {
-        v.insert("caller_email", email.clone());
-    }
     match fresh {
         Fresh::Nothing => {}
         Fresh::Course => {
@@ -231,10 +233,10 @@ async fn prepare(
                 .post(
                     &format!("/api/v1/orgs/{}/lrs-clients", w.org),
                     Some(&w.admin),
-                    json!({"name": "Fresh"}),
+                    json!({"name": "Matrix LMS", "scopes": ["all"]}),
                 )
                 .await;
-            v.insert("client_id", r.id());
+            v.insert("client_id", r.body["id"].as_str().unwrap().to_owned());
         }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
@@ -297,11 +299,12 @@ async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
             n += 1;
             let (values, token) = prepare(&app, &w, row.fresh, role, n).await;
             let mut path = fill(row.path, &values);
-            if row.path == "/xapi/statements" && row.method == Method::PUT {
-                path = format!("{path}?statementId={}", uuid::Uuid::new_v4());
+            if let Some(query) = xapi_query(&row.method, row.path, &values) {
+                path = format!("{path}?{query}");
             }
+            let is_xapi = row.path.starts_with("/xapi/");
             let mut req = app.http.request(row.method.clone(), app.url(&path));
-            if row.path.starts_with("/xapi/") {
+            if is_xapi {
                 req = req.header("X-Experience-API-Version", "2.0.0");
             }
             if let Some(t) = &token {

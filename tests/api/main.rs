@@ -24,5 +24,8 @@ mod stores;
 mod tus_clients;
 mod uploads;
 mod visibility;
+mod xapi_definitions;
+mod xapi_document_access;
+mod xapi_documents;
 mod xapi_queries;
 mod xapi_statements;

@@ -2,7 +2,9 @@
 //! clients (HTTP Basic) and learners (their session token), and the resources.
 
 mod about;
+mod agents;
 pub mod alternate;
+mod documents;
 mod multipart;
 mod statements;
 
@@ -32,6 +34,8 @@ pub const CONSISTENT_THROUGH: HeaderName =
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(statements::routes())
+        .merge(documents::routes())
+        .merge(agents::routes())
         .merge(about::routes())
 }
 
