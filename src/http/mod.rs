@@ -14,6 +14,8 @@ mod offline;
 mod orgs;
 mod pages;
 mod playlists;
+mod progress;
+mod quizzes;
 mod uploads;
 mod vocab;
 mod xapi;
@@ -93,6 +95,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(vocab::routes())
         .merge(courses::routes())
         .merge(lrs_clients::routes())
+        .merge(quizzes::routes())
+        .merge(progress::routes())
         .split_for_parts()
 }
 

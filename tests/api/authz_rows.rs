@@ -24,6 +24,8 @@ pub enum Fresh {
     Asset,
     /// A ready audio asset with its ladder, used by a published org course.
     ReadyAsset,
+    /// A published org course whose quiz unit has questions.
+    Quiz,
 }
 
 pub struct Row {
@@ -423,6 +425,44 @@ pub fn rows() -> Vec<Row> {
             ReadyAsset,
             none,
             [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/me/progress",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course_id}/progress",
+            Course,
+            none,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/courses/{course_id}/units/{unit_id}/quiz",
+            Course,
+            |_| {
+                Some(json!({"pass_mark": 50, "questions": [
+                    {"kind": "true_false", "prompt": "?", "answer": true}]}))
+            },
+            [401, 403, 200, 404, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course_id}/units/{unit_id}/quiz",
+            Quiz,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/courses/{course_id}/units/{unit_id}/quiz/attempts",
+            Quiz,
+            |_| Some(json!({"answers": [true]})),
+            [401, 201, 201, 404, 201, 201],
         ),
     ]
 }

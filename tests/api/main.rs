@@ -17,6 +17,8 @@ mod jobs;
 mod ladder;
 mod members;
 mod offline;
+mod progress;
+mod quizzes;
 mod sessions;
 mod stores;
 mod tus_clients;
