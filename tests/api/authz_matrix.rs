@@ -234,6 +234,16 @@ async fn prepare(
             v.insert("playlist", "master.m3u8".to_owned());
             v.insert("path", "scene.gltf".to_owned());
         }
+        Fresh::LrsClient => {
+            let r = app
+                .post(
+                    &format!("/api/v1/orgs/{}/lrs-clients", w.org),
+                    Some(&w.admin),
+                    json!({"name": "Matrix LMS", "scopes": ["all"]}),
+                )
+                .await;
+            v.insert("client_id", r.id());
+        }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
                 let password = if role == 5 {
@@ -315,6 +325,9 @@ async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
                         .header("content-type", "application/offset+octet-stream")
                         .body("%PDF-");
                 }
+            }
+            if row.path.starts_with("/xapi/") {
+                req = req.header("x-experience-api-version", "2.0.0");
             }
             if row.path.ends_with("members:import") {
                 req = req.header("content-type", "text/csv").body(format!(

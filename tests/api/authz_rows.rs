@@ -26,6 +26,8 @@ pub enum Fresh {
     ReadyAsset,
     /// A published org course whose quiz unit has questions.
     Quiz,
+    /// An LRS client of the organisation.
+    LrsClient,
 }
 
 pub struct Row {
@@ -463,6 +465,61 @@ pub fn rows() -> Vec<Row> {
             Quiz,
             |_| Some(json!({"answers": [true]})),
             [401, 201, 201, 404, 201, 201],
+        ),
+        r(
+            Method::GET,
+            "/xapi/about",
+            Nothing,
+            none,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/xapi/statements",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/xapi/statements",
+            Nothing,
+            // Someone else's statement: users may only write their own.
+            |_| {
+                Some(json!({"actor": {"mbox": "mailto:someone@example.org"},
+                    "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+                    "object": {"id": "http://example.org/a"}}))
+            },
+            [401, 403, 403, 403, 403, 403],
+        ),
+        r(
+            Method::PUT,
+            "/xapi/statements",
+            Nothing,
+            // Without statementId: authenticated callers get as far as the parameter check.
+            |_| Some(json!({})),
+            [401, 400, 400, 400, 400, 400],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/orgs/{org_id}/lrs-clients",
+            Nothing,
+            |_| Some(json!({"name": "LMS", "scopes": ["all"]})),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/lrs-clients",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/orgs/{org_id}/lrs-clients/{client_id}",
+            LrsClient,
+            none,
+            [401, 403, 403, 403, 204, 204],
         ),
     ]
 }
