@@ -24,7 +24,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/me/progress", tag = "progress",
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = ProgressList), (status = 401, body = crate::error::Problem)))]
-async fn my_progress(State(state): State<AppState>, caller: Caller) -> AppResult<Json<ProgressList>> {
+async fn my_progress(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<ProgressList>> {
     let user = caller.user()?;
     Ok(Json(view::all(&state.db, &user.id).await?))
 }

@@ -26,8 +26,9 @@ pub fn learner_actor(public_url: &str, user_id: &str) -> Value {
 
 /// Validates and stores one statement with the organisation as authority.
 pub async fn record_for_org(state: &AppState, org_id: &str, stmt: Value) -> AppResult<Prepared> {
-    xapi::validate_statement(&stmt, XapiVersion::V2_0_0)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("Caravan built an invalid statement: {e}")))?;
+    xapi::validate_statement(&stmt, XapiVersion::V2_0_0).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("Caravan built an invalid statement: {e}"))
+    })?;
     let public_url = &state.settings.public_url;
     let cx = WriteContext {
         stored_ms: now_ms(),

@@ -98,7 +98,9 @@ fn observe(unit: &UnitInfo, p: &Prepared) -> Observation {
             } else {
                 ext::TIME
             };
-            o.position = extensions[key].as_f64().filter(|t| t.is_finite() && *t >= 0.0);
+            o.position = extensions[key]
+                .as_f64()
+                .filter(|t| t.is_finite() && *t >= 0.0);
             o.completes = verb == verbs::COMPLETED && unit.duration_secs().is_none();
         }
         "quiz" => {

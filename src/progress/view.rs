@@ -131,9 +131,7 @@ pub async fn course(db: &Db, user_id: &str, course_id: &str) -> AppResult<Course
         started_at: started_at.map(to_rfc3339),
         completed_at: completed_at.map(to_rfc3339),
         required_units: required.clone().count(),
-        completed_required_units: required
-            .filter(|u| u.state == UnitState::Completed)
-            .count(),
+        completed_required_units: required.filter(|u| u.state == UnitState::Completed).count(),
         units,
     })
 }

@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-pub use model::{Question, Quiz, QuizInput, Score};
 use crate::{
     accounts::User,
     app::AppState,
@@ -19,6 +18,7 @@ use crate::{
     lrs::identity,
     progress::{statements, units::verbs},
 };
+pub use model::{Question, Quiz, QuizInput, Score};
 
 /// A question as the API shows it; `answer` only for the course's authors.
 #[derive(Debug, Serialize, ToSchema)]
@@ -262,4 +262,3 @@ pub async fn attempt(
         statement_id,
     })
 }
-

@@ -27,9 +27,15 @@ pub enum Question {
         choices: Vec<String>,
         answer: Vec<usize>,
     },
-    TrueFalse { prompt: String, answer: bool },
+    TrueFalse {
+        prompt: String,
+        answer: bool,
+    },
     /// Any of the accepted texts, ignoring case and surrounding or repeated spaces.
-    FillIn { prompt: String, answer: Vec<String> },
+    FillIn {
+        prompt: String,
+        answer: Vec<String>,
+    },
 }
 
 /// A quiz as a teacher sends it.
@@ -71,7 +77,10 @@ fn text(field: String, s: &str, errors: &mut Vec<FieldError>) -> String {
     if t.is_empty() {
         errors.push(FieldError::new(field, "must not be empty"));
     } else if t.chars().count() > MAX_TEXT {
-        errors.push(FieldError::new(field, format!("at most {MAX_TEXT} characters")));
+        errors.push(FieldError::new(
+            field,
+            format!("at most {MAX_TEXT} characters"),
+        ));
     }
     t.to_owned()
 }
@@ -89,7 +98,10 @@ impl QuizInput {
         }
         if let Some(n) = self.max_attempts {
             if !(1..=1000).contains(&n) {
-                errors.push(FieldError::new("max_attempts", "must be between 1 and 1000"));
+                errors.push(FieldError::new(
+                    "max_attempts",
+                    "must be between 1 and 1000",
+                ));
             }
         }
         if self.questions.is_empty() || self.questions.len() > MAX_QUESTIONS {
@@ -147,7 +159,10 @@ impl QuestionInput {
                 let choices = choices(errors);
                 let answer = index(&self.answer, choices.len());
                 if answer.is_none() {
-                    errors.push(FieldError::new(f("answer"), "must be the index of a choice"));
+                    errors.push(FieldError::new(
+                        f("answer"),
+                        "must be the index of a choice",
+                    ));
                 }
                 Question::Single {
                     prompt,
@@ -263,12 +278,16 @@ impl Question {
         let wrong_shape = |what: &str| FieldError::new(field.clone(), format!("must be {what}"));
         match self {
             Self::Single {
-                choices, answer: key, ..
+                choices,
+                answer: key,
+                ..
             } => index(answer, choices.len())
                 .map(|i| i == *key)
                 .ok_or_else(|| wrong_shape("the index of a choice")),
             Self::Multiple {
-                choices, answer: key, ..
+                choices,
+                answer: key,
+                ..
             } => {
                 let mut picked: Vec<usize> = answer
                     .as_array()
@@ -305,7 +324,10 @@ impl Quiz {
         if answers.len() != self.questions.len() {
             return Err(AppError::field(
                 "answers",
-                format!("must hold one answer per question ({})", self.questions.len()),
+                format!(
+                    "must hold one answer per question ({})",
+                    self.questions.len()
+                ),
             ));
         }
         let mut errors = Vec::new();

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::{
     both_backends,
-    support::{course::Classroom, Backend},
+    support::{course::Classroom, lrs::Auth, Backend},
 };
 
 const PLAYED: &str = "https://w3id.org/xapi/video/verbs/played";
@@ -82,7 +82,10 @@ async fn video_counts_played_time_not_skipped_time(backend: Backend) {
     old["timestamp"] = json!("2020-01-01T00:00:00Z");
     c.send(old).await;
     let u = c.unit_progress(&unit).await;
-    assert_eq!(u["resume_position_secs"], 70.0, "an old statement does not move it back");
+    assert_eq!(
+        u["resume_position_secs"], 70.0,
+        "an old statement does not move it back"
+    );
     assert_eq!(u["completed_at"], completed_at);
     assert_eq!(u["percent_watched"], 90.0);
 }
@@ -95,7 +98,10 @@ async fn documents_complete_when_viewed(backend: Backend) {
         .await;
     assert_eq!(c.unit_progress(&doc).await["state"], "in_progress");
     let p = c.progress(&c.learner).await;
-    assert!(p["started_at"].is_string(), "enrolled at the first statement");
+    assert!(
+        p["started_at"].is_string(),
+        "enrolled at the first statement"
+    );
     assert!(p["completed_at"].is_null());
 
     c.send(c.statement(VIEWED, &doc, json!({}))).await;
@@ -109,8 +115,12 @@ async fn documents_complete_when_viewed(backend: Backend) {
     assert_eq!(p["required_units"], 1);
     assert_eq!(p["completed_required_units"], 1);
 
-    c.send(c.statement("http://adlnet.gov/expapi/verbs/experienced", &extra, json!({})))
-        .await;
+    c.send(c.statement(
+        "http://adlnet.gov/expapi/verbs/experienced",
+        &extra,
+        json!({}),
+    ))
+    .await;
     assert_eq!(c.unit_progress(&extra).await["state"], "completed");
 
     let mine = c.app.get("/api/v1/me/progress", Some(&c.learner)).await;
@@ -167,7 +177,12 @@ async fn course_completion_is_recorded_once(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["authority"]["account"]["homePage"].as_str().unwrap().ends_with("/orgs"))
+        .filter(|s| {
+            s["authority"]["account"]["homePage"]
+                .as_str()
+                .unwrap()
+                .ends_with("/orgs")
+        })
         .collect();
     assert_eq!(completed.len(), 1, "{}", r.text);
     let s = completed[0];
@@ -178,10 +193,23 @@ async fn course_completion_is_recorded_once(backend: Backend) {
     // Later statements complete nothing again.
     c.send(c.statement(VIEWED, &a, json!({}))).await;
     let db = &c.app.state.db;
-    assert_eq!(caravan::progress::pending_completions(db, 100).await.unwrap().len(), 1);
-    assert!(caravan::progress::mark_consumed(db, &events[0].id).await.unwrap());
-    assert!(!caravan::progress::mark_consumed(db, &events[0].id).await.unwrap());
-    assert!(caravan::progress::pending_completions(db, 100).await.unwrap().is_empty());
+    assert_eq!(
+        caravan::progress::pending_completions(db, 100)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(caravan::progress::mark_consumed(db, &events[0].id)
+        .await
+        .unwrap());
+    assert!(!caravan::progress::mark_consumed(db, &events[0].id)
+        .await
+        .unwrap());
+    assert!(caravan::progress::pending_completions(db, 100)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 fn urlencode(s: &str) -> String {
@@ -196,6 +224,16 @@ async fn progress_is_private_to_the_learner_and_the_course_staff(backend: Backen
     let path = format!("/api/v1/courses/{}/progress", c.course);
     let as_learner = format!("{path}?user_id={}", c.learner_id);
 
+    // Nobody records progress anonymously.
+    let stmt = c.statement(VIEWED, &doc, json!({}));
+    app.xapi(
+        Method::POST,
+        "/xapi/statements",
+        &Auth::Anonymous,
+        Some(stmt),
+    )
+    .await
+    .assert(StatusCode::UNAUTHORIZED);
     app.get(&path, None).await.assert(StatusCode::UNAUTHORIZED);
     app.get("/api/v1/me/progress", None)
         .await

@@ -29,7 +29,12 @@ async fn quiz_unit(c: &Classroom, max_attempts: Option<i64>) -> (String, String)
     let unit = c.unit("quiz", "Check", true).await;
     let path = format!("/api/v1/courses/{}/units/{unit}/quiz", c.course);
     c.app
-        .request(Method::PUT, &path, Some(&c.teacher), Some(quiz(max_attempts)))
+        .request(
+            Method::PUT,
+            &path,
+            Some(&c.teacher),
+            Some(quiz(max_attempts)),
+        )
         .await
         .assert(StatusCode::OK);
     (unit, path)
@@ -43,11 +48,19 @@ async fn teachers_set_quizzes_and_learners_never_see_the_key(backend: Backend) {
     let put = |token: &String, body: Value| {
         let token = token.clone();
         let path = path.clone();
-        async move { app.request(Method::PUT, &path, Some(&token), Some(body)).await }
+        async move {
+            app.request(Method::PUT, &path, Some(&token), Some(body))
+                .await
+        }
     };
 
-    c.app.get(&path, Some(&c.learner)).await.assert(StatusCode::NOT_FOUND);
-    put(&c.learner, quiz(None)).await.assert(StatusCode::FORBIDDEN);
+    c.app
+        .get(&path, Some(&c.learner))
+        .await
+        .assert(StatusCode::NOT_FOUND);
+    put(&c.learner, quiz(None))
+        .await
+        .assert(StatusCode::FORBIDDEN);
     let bad = json!({"pass_mark": 150, "max_attempts": 0, "questions": [
         {"kind": "single", "prompt": "?", "choices": ["a", "b"], "answer": 2},
         {"kind": "essay", "prompt": "?", "answer": "x"},
@@ -69,7 +82,10 @@ async fn teachers_set_quizzes_and_learners_never_see_the_key(backend: Backend) {
         "questions[4].choices",
         "questions[4].answer",
     ] {
-        assert!(fields.contains(&f.to_owned()), "{f} missing from {fields:?}");
+        assert!(
+            fields.contains(&f.to_owned()),
+            "{f} missing from {fields:?}"
+        );
     }
     put(&c.teacher, json!({"pass_mark": 50, "questions": []}))
         .await
@@ -90,13 +106,19 @@ async fn teachers_set_quizzes_and_learners_never_see_the_key(backend: Backend) {
     let r = put(&c.teacher, quiz(Some(2))).await;
     r.assert(StatusCode::OK);
     assert_eq!(r.body["questions"][1]["answer"], json!([0, 2]));
-    assert_eq!(r.body["questions"][3]["answer"], json!(["blood pressure", "bp"]));
+    assert_eq!(
+        r.body["questions"][3]["answer"],
+        json!(["blood pressure", "bp"])
+    );
 
     let learner = c.app.get(&path, Some(&c.learner)).await;
     learner.assert(StatusCode::OK);
     assert!(!learner.text.contains("answer"), "{}", learner.text);
     assert_eq!(learner.body["questions"].as_array().unwrap().len(), 4);
-    assert_eq!(learner.body["questions"][0]["choices"], json!(["30", "70", "150"]));
+    assert_eq!(
+        learner.body["questions"][0]["choices"],
+        json!(["30", "70", "150"])
+    );
     assert_eq!(learner.body["attempts_left"], 2);
     for token in [&c.teacher, &c.admin, &c.root] {
         let r = c.app.get(&path, Some(token)).await;
@@ -105,7 +127,11 @@ async fn teachers_set_quizzes_and_learners_never_see_the_key(backend: Backend) {
     // Nor does an attempt's reply reveal it.
     let r = c
         .app
-        .post(&format!("{path}/attempts"), Some(&c.learner), json!({"answers": [0, [1], true, "x"]}))
+        .post(
+            &format!("{path}/attempts"),
+            Some(&c.learner),
+            json!({"answers": [0, [1], true, "x"]}),
+        )
         .await;
     r.assert(StatusCode::CREATED);
     assert!(!r.text.contains("answer"), "{}", r.text);
@@ -115,7 +141,10 @@ async fn attempts_are_scored_limited_and_complete_the_unit(backend: Backend) {
     let c = Classroom::new(backend).await;
     let (unit, path) = quiz_unit(&c, Some(3)).await;
     let attempts = format!("{path}/attempts");
-    let attempt = |answers: Value| c.app.post(&attempts, Some(&c.learner), json!({"answers": answers}));
+    let attempt = |answers: Value| {
+        c.app
+            .post(&attempts, Some(&c.learner), json!({"answers": answers}))
+    };
 
     // Wrong shapes are rejected without using an attempt.
     let r = attempt(json!([1, [0, 2], false])).await;
@@ -132,7 +161,10 @@ async fn attempts_are_scored_limited_and_complete_the_unit(backend: Backend) {
     // and spacing: 2 of 4 fails.
     let r = attempt(json!([0, [2, 0], true, "  blood   PRESSURE "])).await;
     r.assert(StatusCode::CREATED);
-    assert_eq!((r.body["raw"].clone(), r.body["max"].clone()), (json!(2), json!(4)));
+    assert_eq!(
+        (r.body["raw"].clone(), r.body["max"].clone()),
+        (json!(2), json!(4))
+    );
     assert_eq!(r.body["score"], 50.0);
     assert_eq!(r.body["passed"], false);
     assert_eq!(r.body["attempt"], 1);
@@ -173,7 +205,12 @@ async fn attempts_are_scored_limited_and_complete_the_unit(backend: Backend) {
     for (verb, n) in [(PASSED, 1), (FAILED, 2)] {
         let r = c
             .app
-            .xapi(Method::GET, &format!("/xapi/statements?verb={verb}"), &client, None)
+            .xapi(
+                Method::GET,
+                &format!("/xapi/statements?verb={verb}"),
+                &client,
+                None,
+            )
             .await;
         let list = r.body["statements"].as_array().unwrap();
         assert_eq!(list.len(), n, "{}", r.text);
@@ -187,7 +224,12 @@ async fn attempts_are_scored_limited_and_complete_the_unit(backend: Backend) {
     }
     let r = c
         .app
-        .xapi(Method::GET, &format!("/xapi/statements?verb={PASSED}"), &client, None)
+        .xapi(
+            Method::GET,
+            &format!("/xapi/statements?verb={PASSED}"),
+            &client,
+            None,
+        )
         .await;
     assert_eq!(r.body["statements"][0]["result"]["score"]["scaled"], 0.75);
     assert_eq!(r.body["statements"][0]["result"]["success"], true);
@@ -213,8 +255,14 @@ async fn the_attempts_limit_holds_under_concurrent_submissions(backend: Backend)
         .map(|_| c.app.post(&attempts, Some(&c.learner), body.clone()))
         .collect();
     let replies = futures::future::join_all(sends).await;
-    let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
-    let refused = replies.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CONFLICT)
+        .count();
     assert_eq!((created, refused), (2, 3));
     let events = caravan::progress::pending_completions(&c.app.state.db, 10)
         .await

@@ -58,7 +58,11 @@ impl Classroom {
         let bytes = super::media::pdf(1_000);
         let asset = self
             .app
-            .upload(&self.teacher, &bytes, &[("filename", "l.pdf"), ("unit_id", &unit)])
+            .upload(
+                &self.teacher,
+                &bytes,
+                &[("filename", "l.pdf"), ("unit_id", &unit)],
+            )
             .await;
         sqlx::query(
             "UPDATE assets SET status = 'ready', kind = 'video', duration_ms = $1 WHERE id = $2",
@@ -72,7 +76,10 @@ impl Classroom {
     }
 
     pub fn unit_iri(&self, unit: &str) -> String {
-        format!("{}/xapi/activities/units/{unit}", self.app.state.settings.public_url)
+        format!(
+            "{}/xapi/activities/units/{unit}",
+            self.app.state.settings.public_url
+        )
     }
 
     pub fn course_iri(&self) -> String {
@@ -110,7 +117,10 @@ impl Classroom {
     pub async fn progress(&self, token: &str) -> Value {
         let r = self
             .app
-            .get(&format!("/api/v1/courses/{}/progress", self.course), Some(token))
+            .get(
+                &format!("/api/v1/courses/{}/progress", self.course),
+                Some(token),
+            )
             .await;
         r.assert(StatusCode::OK);
         r.body.clone()
