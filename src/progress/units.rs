@@ -2,6 +2,8 @@
 
 use super::segments::Segments;
 use crate::{
+    accounts::User,
+    catalogue::courses,
     db::{time::parse_rfc3339, Backend, Db},
     error::AppResult,
     lrs::store::Prepared,
@@ -134,7 +136,7 @@ pub struct Applied {
 
 /// Merges statements about one unit into the learner's progress in one transaction (the row
 /// is locked, so concurrent batches for the same learner and unit cannot lose segments).
-/// `None` when the unit no longer exists.
+/// `None` when the unit no longer exists or the learner may not see its course.
 pub async fn apply(
     db: &Db,
     user_id: &str,
@@ -144,6 +146,17 @@ pub async fn apply(
     let Some(unit) = UnitInfo::load(db, unit_id).await? else {
         return Ok(None);
     };
+    // Progress only in courses the learner may see: a unit id alone enrols nobody.
+    let user: Option<User> = sqlx::query_as(
+        "SELECT id, email, display_name, is_superadmin, created_at FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(user) = user else { return Ok(None) };
+    if !courses::is_visible(db, Some(&user), &unit.course_id).await? {
+        return Ok(None);
+    }
     let now = crate::db::time::now_ms();
     let mut tx = db.pool.begin().await?;
     // Writing first takes SQLite's write lock before anything is read.

@@ -259,6 +259,20 @@ async fn progress_is_private_to_the_learner_and_the_course_staff(backend: Backen
     app.get(&as_learner, Some(&outsider))
         .await
         .assert(StatusCode::NOT_FOUND);
+    // Statements about a course they cannot see record no progress for them.
+    let outsider_id = app.user_id(&outsider).await;
+    let mut stmt = c.statement(VIEWED, &doc, json!({}));
+    stmt["actor"] = app.learner_agent(&outsider_id);
+    app.xapi(
+        Method::POST,
+        "/xapi/statements",
+        &Auth::Bearer(outsider.clone()),
+        Some(stmt),
+    )
+    .await
+    .assert(StatusCode::OK);
+    let r = app.get("/api/v1/me/progress", Some(&outsider)).await;
+    assert_eq!(r.body["items"], json!([]), "{}", r.text);
     app.get("/api/v1/courses/no-such-course/progress", Some(&c.learner))
         .await
         .assert(StatusCode::NOT_FOUND);
