@@ -19,6 +19,7 @@ pub mod lrs;
 pub mod media;
 pub mod orgs;
 pub mod progress;
+pub mod quizzes;
 pub mod reports;
 pub mod seed;
 pub mod storage;

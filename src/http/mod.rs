@@ -14,6 +14,8 @@ mod offline;
 mod orgs;
 mod pages;
 mod playlists;
+mod progress;
+mod quizzes;
 mod reports;
 mod uploads;
 mod vocab;
@@ -95,6 +97,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(courses::routes())
         .merge(lrs_clients::routes())
         .merge(reports::routes())
+        .merge(quizzes::routes())
+        .merge(progress::routes())
         .split_for_parts()
 }
 

@@ -1,7 +1,71 @@
 //! Progress: from stored xAPI statements to unit and course completion.
+//!
+//! Rules (each unit kind):
+//! - video and audio: complete when the union of played segments (the Video Profile's
+//!   `played-segments` extension) covers at least 90 % of the asset's duration; a seek reports
+//!   no played segment, so skipping ahead counts nothing. The resume position is the `time` (or
+//!   `time-to` after a seek) of the newest statement. Without a known duration the player's
+//!   own `completed` is trusted, since there is nothing to measure against.
+//! - document, vr and package: complete on `viewed`, `experienced` or `completed`.
+//! - quiz: complete on `passed` written by Caravan itself (authority the organisation, after
+//!   scoring an attempt on the server); a learner's own `passed` statement counts for nothing.
+//!
+//! A course is complete when every required unit is; that is recorded once per learner (one
+//! `completed` statement and one outbox event for the credentials feature).
+//!
+//! Everything is a merge (union of segments, newest position, best score, first completion),
+//! so applying a statement twice changes nothing.
 
-use crate::{app::AppState, lrs::store::Prepared};
+pub mod courses;
+pub mod segments;
+pub mod statements;
+pub mod units;
+pub mod view;
+
+use std::collections::BTreeMap;
+
+use crate::{
+    app::AppState,
+    lrs::{identity, store::Prepared},
+};
+pub use courses::{mark_consumed, pending_completions, CompletionEvent};
 
 /// Derives progress from newly stored statements. Statements are already acknowledged when
 /// this runs, so failures are logged, never returned.
-pub async fn record(_state: &AppState, _statements: &[Prepared]) {}
+pub async fn record(state: &AppState, statements: &[Prepared]) {
+    let public_url = &state.settings.public_url;
+    let mut by_unit: BTreeMap<(String, String), Vec<&Prepared>> = BTreeMap::new();
+    for p in statements {
+        let Some(user) = &p.user_id else { continue };
+        if let Some(unit) = unit_of(&p.body, public_url) {
+            by_unit
+                .entry((user.clone(), unit.to_owned()))
+                .or_default()
+                .push(p);
+        }
+    }
+    for ((user, unit), stmts) in by_unit {
+        match units::apply(&state.db, &user, &unit, &stmts).await {
+            Ok(Some(done)) if done.newly_completed => {
+                if let Err(e) = courses::check(state, &user, &done.course_id).await {
+                    tracing::error!(error = ?e, user, course = done.course_id, "course completion failed");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = ?e, user, unit, "unit progress failed"),
+        }
+    }
+}
+
+/// The unit a statement is about: its object, else a parent or grouping activity.
+fn unit_of<'a>(stmt: &'a serde_json::Value, public_url: &str) -> Option<&'a str> {
+    let context = &stmt["context"]["contextActivities"];
+    std::iter::once(&stmt["object"])
+        .chain(context["parent"].as_array().into_iter().flatten())
+        .chain(context["grouping"].as_array().into_iter().flatten())
+        .filter_map(|a| a["id"].as_str())
+        .find_map(|id| match identity::local_activity(id, public_url) {
+            Some(identity::LocalActivity::Unit(unit)) => Some(unit),
+            _ => None,
+        })
+}

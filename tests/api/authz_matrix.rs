@@ -104,7 +104,7 @@ async fn prepare(
     let mut token = w.callers[role].as_ref().map(|c| c.1.clone());
     match fresh {
         Fresh::Nothing => {}
-        Fresh::Course => {
+        Fresh::Course | Fresh::Quiz => {
             let id = app.course(&w.teacher, &w.org, "Matrix course").await;
             app.publish(&w.teacher, &id, "org").await;
             let unit = app
@@ -115,6 +115,17 @@ async fn prepare(
                 )
                 .await
                 .id();
+            if matches!(fresh, Fresh::Quiz) {
+                app.request(
+                    Method::PUT,
+                    &format!("/api/v1/courses/{id}/units/{unit}/quiz"),
+                    Some(&w.teacher),
+                    Some(json!({"pass_mark": 50, "questions": [
+                        {"kind": "true_false", "prompt": "?", "answer": true}]})),
+                )
+                .await
+                .assert(reqwest::StatusCode::OK);
+            }
             v.insert("course_id", id);
             v.insert("unit_id", unit);
         }

@@ -26,6 +26,8 @@ pub enum Fresh {
     ReadyAsset,
     /// An LRS client of the organisation, made by its admin.
     LrsClient,
+    /// A published org course whose quiz unit has questions.
+    Quiz,
 }
 
 pub struct Row {
@@ -592,6 +594,44 @@ pub fn rows() -> Vec<Row> {
             Nothing,
             none,
             [401, 403, 403, 200, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/me/progress",
+            Nothing,
+            none,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course_id}/progress",
+            Course,
+            none,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/courses/{course_id}/units/{unit_id}/quiz",
+            Course,
+            |_| {
+                Some(json!({"pass_mark": 50, "questions": [
+                    {"kind": "true_false", "prompt": "?", "answer": true}]}))
+            },
+            [401, 403, 200, 404, 200, 200],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course_id}/units/{unit_id}/quiz",
+            Quiz,
+            none,
+            [404, 200, 200, 404, 200, 200],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/courses/{course_id}/units/{unit_id}/quiz/attempts",
+            Quiz,
+            |_| Some(json!({"answers": [true]})),
+            [401, 201, 201, 404, 201, 201],
         ),
     ]
 }

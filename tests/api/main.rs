@@ -18,6 +18,8 @@ mod ladder;
 mod members;
 mod offline;
 mod offline_sync;
+mod progress;
+mod quizzes;
 mod reports;
 mod sessions;
 mod stores;

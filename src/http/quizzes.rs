@@ -1,0 +1,132 @@
+//! Quizzes of quiz units: authors set questions and key, learners read the questions without
+//! the key and submit attempts that are scored on the server.
+
+use axum::{extract::State, http::StatusCode};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::{Caller, Json, Path};
+use crate::{
+    accounts::User,
+    app::AppState,
+    authz,
+    catalogue::{
+        courses::{self, CourseRow},
+        units::{self, UnitView},
+    },
+    error::{AppError, AppResult},
+    quizzes::{self, AttemptView, Quiz, QuizInput, QuizView},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_quiz, put_quiz))
+        .routes(routes!(submit_attempt))
+}
+
+/// The course and unit if the viewer may see the course (404 otherwise).
+async fn visible_unit(
+    state: &AppState,
+    viewer: Option<&User>,
+    course_id: &str,
+    unit_id: &str,
+) -> AppResult<(CourseRow, UnitView)> {
+    if !courses::is_visible(&state.db, viewer, course_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let course = courses::row(&state.db, course_id).await?;
+    let unit = units::get(&state.db, course_id, unit_id).await?;
+    Ok((course, unit))
+}
+
+async fn is_author(state: &AppState, user: Option<&User>, org_id: &str) -> AppResult<bool> {
+    let Some(user) = user else { return Ok(false) };
+    match authz::require_org_role(&state.db, user, org_id, authz::author).await {
+        Ok(()) => Ok(true),
+        Err(AppError::Forbidden) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A quiz unit's quiz, or 404 when the unit is not a quiz or has none yet.
+async fn quiz_of(state: &AppState, unit: &UnitView) -> AppResult<Quiz> {
+    if unit.kind != "quiz" {
+        return Err(AppError::NotFound);
+    }
+    quizzes::load(&state.db, unit)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Set a quiz unit's questions, answer key, pass mark and attempts limit (the course's
+/// authors). Replaces any earlier version; attempts already made keep their scores.
+#[utoipa::path(put, path = "/api/v1/courses/{course_id}/units/{unit_id}/quiz", tag = "quizzes",
+    request_body = QuizInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = QuizView), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn put_quiz(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((course_id, unit_id)): Path<(String, String)>,
+    Json(input): Json<QuizInput>,
+) -> AppResult<Json<QuizView>> {
+    let user = caller.user()?;
+    let (course, unit) = visible_unit(&state, Some(user), &course_id, &unit_id).await?;
+    authz::require_org_role(&state.db, user, &course.org_id, authz::author).await?;
+    if unit.kind != "quiz" {
+        return Err(AppError::field("unit_id", "is not a quiz unit"));
+    }
+    let quiz = input.parse()?;
+    quizzes::save(&state.db, &unit.id, &quiz, user).await?;
+    Ok(Json(
+        quizzes::view(&state.db, &unit, &quiz, Some(user), true).await?,
+    ))
+}
+
+/// A quiz unit's questions. Learners get them without the answer key; the course's authors
+/// get the key.
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}/units/{unit_id}/quiz", tag = "quizzes",
+    responses((status = 200, body = QuizView), (status = 404, body = crate::error::Problem)))]
+async fn get_quiz(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((course_id, unit_id)): Path<(String, String)>,
+) -> AppResult<Json<QuizView>> {
+    let viewer = caller.0.as_ref();
+    let (course, unit) = visible_unit(&state, viewer, &course_id, &unit_id).await?;
+    let quiz = quiz_of(&state, &unit).await?;
+    let key = is_author(&state, viewer, &course.org_id).await?;
+    Ok(Json(
+        quizzes::view(&state.db, &unit, &quiz, viewer, key).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptRequest {
+    /// One answer per question, in order: a choice index (`single`), a list of indices
+    /// (`multiple`), a boolean (`true_false`), a text (`fill_in`), or null to leave it blank.
+    #[schema(value_type = Vec<Object>)]
+    answers: Vec<Value>,
+}
+
+/// Submit an attempt: scored on the server, stored, and recorded as a `passed` or `failed`
+/// xAPI statement. 409 once the attempts are used up.
+#[utoipa::path(post, path = "/api/v1/courses/{course_id}/units/{unit_id}/quiz/attempts",
+    tag = "quizzes", request_body = AttemptRequest, security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = AttemptView), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn submit_attempt(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((course_id, unit_id)): Path<(String, String)>,
+    Json(req): Json<AttemptRequest>,
+) -> AppResult<(StatusCode, Json<AttemptView>)> {
+    let user = caller.user()?;
+    let (course, unit) = visible_unit(&state, Some(user), &course_id, &unit_id).await?;
+    let quiz = quiz_of(&state, &unit).await?;
+    let view = quizzes::attempt(&state, user, &course, &unit, &quiz, req.answers).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}

@@ -1,0 +1,247 @@
+//! A learner's state in one unit, merged from the statements about it.
+
+use super::segments::Segments;
+use crate::{
+    accounts::User,
+    catalogue::courses,
+    db::{time::parse_rfc3339, Backend, Db},
+    error::AppResult,
+    lrs::store::Prepared,
+};
+
+/// Share of a video's duration that must have been played.
+pub const WATCHED_THRESHOLD: f64 = 0.9;
+
+pub mod verbs {
+    pub const PLAYED: &str = "https://w3id.org/xapi/video/verbs/played";
+    pub const PAUSED: &str = "https://w3id.org/xapi/video/verbs/paused";
+    pub const SEEKED: &str = "https://w3id.org/xapi/video/verbs/seeked";
+    pub const COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
+    pub const VIEWED: &str = "http://id.tincanapi.com/verb/viewed";
+    pub const EXPERIENCED: &str = "http://adlnet.gov/expapi/verbs/experienced";
+    pub const PASSED: &str = "http://adlnet.gov/expapi/verbs/passed";
+    pub const FAILED: &str = "http://adlnet.gov/expapi/verbs/failed";
+}
+
+mod ext {
+    pub const PLAYED_SEGMENTS: &str = "https://w3id.org/xapi/video/extensions/played-segments";
+    pub const TIME: &str = "https://w3id.org/xapi/video/extensions/time";
+    pub const TIME_TO: &str = "https://w3id.org/xapi/video/extensions/time-to";
+}
+
+/// What completion needs to know about a unit.
+#[derive(Debug, sqlx::FromRow)]
+pub struct UnitInfo {
+    pub id: String,
+    pub course_id: String,
+    pub org_id: String,
+    pub kind: String,
+    pub duration_ms: Option<i64>,
+}
+
+impl UnitInfo {
+    pub async fn load(db: &Db, unit_id: &str) -> AppResult<Option<Self>> {
+        Ok(sqlx::query_as::<_, Self>(
+            "SELECT u.id, u.course_id, c.org_id, u.kind, a.duration_ms FROM units u \
+             JOIN courses c ON c.id = u.course_id LEFT JOIN assets a ON a.id = u.asset_id \
+             WHERE u.id = $1",
+        )
+        .bind(unit_id)
+        .fetch_optional(&db.pool)
+        .await?)
+    }
+
+    fn is_media(&self) -> bool {
+        matches!(self.kind.as_str(), "video" | "audio")
+    }
+
+    fn duration_secs(&self) -> Option<f64> {
+        self.duration_ms
+            .filter(|ms| *ms > 0)
+            .map(|ms| ms as f64 / 1000.0)
+    }
+}
+
+/// What one statement says about a unit.
+#[derive(Debug, Default)]
+struct Observation {
+    at_ms: i64,
+    segments: Segments,
+    position: Option<f64>,
+    completes: bool,
+    /// Percent, from a quiz attempt Caravan scored.
+    score: Option<f64>,
+}
+
+/// Written by Caravan for an organisation (a scored quiz attempt), not by a learner or client.
+pub fn is_caravan_authority(p: &Prepared) -> bool {
+    p.authority_id.starts_with("org:")
+}
+
+fn observe(unit: &UnitInfo, p: &Prepared) -> Observation {
+    let body = &p.body;
+    let at_ms = body["timestamp"]
+        .as_str()
+        .and_then(parse_rfc3339)
+        .unwrap_or(p.stored_ms);
+    let mut o = Observation {
+        at_ms,
+        ..Default::default()
+    };
+    let verb = p.verb.as_str();
+    let extensions = &body["result"]["extensions"];
+    match unit.kind.as_str() {
+        "video" | "audio" => {
+            if let Some(s) = extensions[ext::PLAYED_SEGMENTS].as_str() {
+                o.segments = Segments::parse(s);
+            }
+            let key = if verb == verbs::SEEKED {
+                ext::TIME_TO
+            } else {
+                ext::TIME
+            };
+            o.position = extensions[key]
+                .as_f64()
+                .filter(|t| t.is_finite() && *t >= 0.0);
+            o.completes = verb == verbs::COMPLETED && unit.duration_secs().is_none();
+        }
+        "quiz" => {
+            if is_caravan_authority(p) && matches!(verb, verbs::PASSED | verbs::FAILED) {
+                o.completes = verb == verbs::PASSED;
+                o.score = body["result"]["score"]["scaled"]
+                    .as_f64()
+                    .map(|s| (s * 100.0).clamp(0.0, 100.0));
+            }
+        }
+        _ => {
+            o.completes = matches!(verb, verbs::VIEWED | verbs::EXPERIENCED | verbs::COMPLETED);
+        }
+    }
+    o
+}
+
+#[derive(sqlx::FromRow)]
+struct State {
+    segments: String,
+    position_secs: f64,
+    position_at: i64,
+    score: Option<f64>,
+    completed_at: Option<i64>,
+}
+
+pub struct Applied {
+    pub course_id: String,
+    pub newly_completed: bool,
+}
+
+/// Merges statements about one unit into the learner's progress in one transaction (the row
+/// is locked, so concurrent batches for the same learner and unit cannot lose segments).
+/// `None` when the unit no longer exists or the learner may not see its course.
+pub async fn apply(
+    db: &Db,
+    user_id: &str,
+    unit_id: &str,
+    stmts: &[&Prepared],
+) -> AppResult<Option<Applied>> {
+    let Some(unit) = UnitInfo::load(db, unit_id).await? else {
+        return Ok(None);
+    };
+    // Progress only in courses the learner may see: a unit id alone enrols nobody.
+    let user: Option<User> = sqlx::query_as(
+        "SELECT id, email, display_name, is_superadmin, created_at FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(user) = user else { return Ok(None) };
+    if !courses::is_visible(db, Some(&user), &unit.course_id).await? {
+        return Ok(None);
+    }
+    let now = crate::db::time::now_ms();
+    let mut tx = db.pool.begin().await?;
+    // Writing first takes SQLite's write lock before anything is read.
+    sqlx::query(
+        "INSERT INTO unit_progress (user_id, unit_id, course_id, started_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (user_id, unit_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(&unit.course_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO course_progress (user_id, course_id, org_id, started_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, course_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(&unit.course_id)
+    .bind(&unit.org_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let lock = match db.backend {
+        Backend::Postgres => "FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let mut st = sqlx::query_as::<_, State>(&format!(
+        "SELECT segments, position_secs, position_at, score, completed_at FROM unit_progress \
+         WHERE user_id = $1 AND unit_id = $2 {lock}"
+    ))
+    .bind(user_id)
+    .bind(unit_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let was_complete = st.completed_at.is_some();
+    let mut segments = Segments::parse(&st.segments);
+    let mut completes = false;
+    for p in stmts {
+        let o = observe(&unit, p);
+        segments.union(&o.segments);
+        if let Some(pos) = o.position {
+            if o.at_ms >= st.position_at {
+                st.position_secs = pos;
+                st.position_at = o.at_ms;
+            }
+        }
+        if let Some(score) = o.score {
+            st.score = Some(st.score.map_or(score, |s| s.max(score)));
+        }
+        completes |= o.completes;
+    }
+    if unit.is_media() {
+        if let Some(duration) = unit.duration_secs() {
+            // A millisecond of slack keeps float rounding from denying an exact 90 %.
+            completes |= segments.covered(duration) + 0.001 >= WATCHED_THRESHOLD * duration;
+        }
+    }
+    if completes && !was_complete {
+        st.completed_at = Some(now);
+    }
+    sqlx::query(
+        "UPDATE unit_progress SET segments = $1, position_secs = $2, position_at = $3, \
+         score = $4, completed_at = $5, updated_at = $6 WHERE user_id = $7 AND unit_id = $8",
+    )
+    .bind(segments.to_profile_string())
+    .bind(st.position_secs)
+    .bind(st.position_at)
+    .bind(st.score)
+    .bind(st.completed_at)
+    .bind(now)
+    .bind(user_id)
+    .bind(unit_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Applied {
+        course_id: unit.course_id,
+        newly_completed: st.completed_at.is_some() && !was_complete,
+    }))
+}
+
+/// Percent of a media unit's duration covered by the stored segments.
+pub fn percent_watched(segments: &str, duration_ms: Option<i64>) -> Option<f64> {
+    let duration = duration_ms.filter(|d| *d > 0)? as f64 / 1000.0;
+    let covered = Segments::parse(segments).covered(duration);
+    Some(((covered / duration) * 1000.0).round() / 10.0)
+}

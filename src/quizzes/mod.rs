@@ -1,0 +1,264 @@
+//! Quizzes: questions with an answer key that never leaves the server for learners, attempts
+//! scored on the server and recorded as xAPI statements that drive completion.
+//!
+//! A unit reused from another course uses the original's quiz unless its own course sets one.
+
+pub mod model;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+use crate::{
+    accounts::User,
+    app::AppState,
+    catalogue::{courses::CourseRow, units::UnitView},
+    db::{is_unique_violation, time::now_ms, Db},
+    error::{AppError, AppResult},
+    lrs::identity,
+    progress::{statements, units::verbs},
+};
+pub use model::{Question, Quiz, QuizInput, Score};
+
+/// A question as the API shows it; `answer` only for the course's authors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionView {
+    /// `single`, `multiple`, `true_false` or `fill_in`.
+    pub kind: &'static str,
+    pub prompt: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<String>>,
+    /// The answer key (authors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub answer: Option<Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuizView {
+    pub unit_id: String,
+    pub pass_mark: i64,
+    pub max_attempts: Option<i64>,
+    pub questions: Vec<QuestionView>,
+    /// The caller's own attempts so far.
+    pub attempts_used: i64,
+    /// Null when attempts are unlimited.
+    pub attempts_left: Option<i64>,
+    /// The caller's best score in percent, if they have attempted it.
+    pub best_score: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    /// Questions answered correctly.
+    pub raw: i64,
+    /// Questions in the quiz.
+    pub max: i64,
+    /// `raw / max` in percent.
+    pub score: f64,
+    pub passed: bool,
+    pub pass_mark: i64,
+    pub attempts_left: Option<i64>,
+    pub best_score: f64,
+    /// The `passed` or `failed` statement recorded for this attempt.
+    pub statement_id: String,
+}
+
+/// The quiz of a unit: its own, else that of the unit it reuses.
+pub async fn load(db: &Db, unit: &UnitView) -> AppResult<Option<Quiz>> {
+    let source = unit.source_unit_id.as_deref().unwrap_or(&unit.id);
+    let row: Option<(i64, Option<i64>, String)> = sqlx::query_as(
+        "SELECT pass_mark, max_attempts, questions FROM quizzes WHERE unit_id IN ($1, $2) \
+         ORDER BY CASE WHEN unit_id = $1 THEN 0 ELSE 1 END LIMIT 1",
+    )
+    .bind(&unit.id)
+    .bind(source)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((pass_mark, max_attempts, questions)) = row else {
+        return Ok(None);
+    };
+    let questions: Vec<Question> = serde_json::from_str(&questions)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored quiz unreadable: {e}")))?;
+    Ok(Some(Quiz {
+        pass_mark,
+        max_attempts,
+        questions,
+    }))
+}
+
+pub async fn save(db: &Db, unit_id: &str, quiz: &Quiz, user: &User) -> AppResult<()> {
+    let questions = serde_json::to_string(&quiz.questions)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("quiz not serialisable: {e}")))?;
+    sqlx::query(
+        "INSERT INTO quizzes (unit_id, pass_mark, max_attempts, questions, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (unit_id) DO UPDATE SET \
+         pass_mark = excluded.pass_mark, max_attempts = excluded.max_attempts, \
+         questions = excluded.questions, updated_by = excluded.updated_by, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(unit_id)
+    .bind(quiz.pass_mark)
+    .bind(quiz.max_attempts)
+    .bind(questions)
+    .bind(&user.id)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The caller's attempts so far and best score.
+async fn attempts_of(db: &Db, unit_id: &str, user_id: &str) -> AppResult<(i64, Option<f64>)> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), MAX(percent) FROM quiz_attempts WHERE unit_id = $1 AND user_id = $2",
+    )
+    .bind(unit_id)
+    .bind(user_id)
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+pub async fn view(
+    db: &Db,
+    unit: &UnitView,
+    quiz: &Quiz,
+    viewer: Option<&User>,
+    with_key: bool,
+) -> AppResult<QuizView> {
+    let (used, best) = match viewer {
+        Some(u) => attempts_of(db, &unit.id, &u.id).await?,
+        None => (0, None),
+    };
+    let questions = quiz
+        .questions
+        .iter()
+        .map(|q| {
+            let public = q.public();
+            let answer = with_key.then(|| match q {
+                Question::Single { answer, .. } => json!(answer),
+                Question::Multiple { answer, .. } => json!(answer),
+                Question::TrueFalse { answer, .. } => json!(answer),
+                Question::FillIn { answer, .. } => json!(answer),
+            });
+            QuestionView {
+                kind: public.kind,
+                prompt: public.prompt,
+                choices: public.choices,
+                answer,
+            }
+        })
+        .collect();
+    Ok(QuizView {
+        unit_id: unit.id.clone(),
+        pass_mark: quiz.pass_mark,
+        max_attempts: quiz.max_attempts,
+        questions,
+        attempts_used: used,
+        attempts_left: quiz.max_attempts.map(|m| (m - used).max(0)),
+        best_score: best,
+    })
+}
+
+fn exhausted() -> AppError {
+    AppError::Status {
+        status: 409,
+        code: "quiz-attempts-exhausted",
+        detail: "You have used every attempt this quiz allows.".into(),
+    }
+}
+
+/// Scores an attempt, stores it, records it as a `passed` or `failed` statement with the
+/// organisation as authority, and lets progress derive completion from that statement.
+pub async fn attempt(
+    state: &AppState,
+    user: &User,
+    course: &CourseRow,
+    unit: &UnitView,
+    quiz: &Quiz,
+    answers: Vec<Value>,
+) -> AppResult<AttemptView> {
+    let db = &state.db;
+    let score = quiz.score(&answers)?;
+    let statement_id = uuid::Uuid::new_v4().to_string();
+    let answers_json = Value::Array(answers).to_string();
+    // The unique attempt number settles concurrent submissions: a loser counts again.
+    let mut number = None;
+    for _ in 0..5 {
+        let (used, _) = attempts_of(db, &unit.id, &user.id).await?;
+        if quiz.max_attempts.is_some_and(|m| used >= m) {
+            return Err(exhausted());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO quiz_attempts (id, unit_id, user_id, number, answers, raw, max, percent, \
+             passed, statement_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&unit.id)
+        .bind(&user.id)
+        .bind(used + 1)
+        .bind(&answers_json)
+        .bind(score.raw)
+        .bind(score.max)
+        .bind(score.percent)
+        .bind(score.passed)
+        .bind(&statement_id)
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await;
+        match inserted {
+            Ok(_) => {
+                number = Some(used + 1);
+                break;
+            }
+            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let number = number.ok_or_else(exhausted)?;
+
+    let public_url = &state.settings.public_url;
+    let (verb, display) = if score.passed {
+        (verbs::PASSED, "passed")
+    } else {
+        (verbs::FAILED, "failed")
+    };
+    let stmt = json!({
+        "id": statement_id,
+        "actor": statements::learner_actor(public_url, &user.id),
+        "verb": {"id": verb, "display": {"en-US": display}},
+        "object": {
+            "objectType": "Activity",
+            "id": identity::unit_activity(public_url, &unit.id),
+            "definition": {
+                "type": "http://adlnet.gov/expapi/activities/assessment",
+                "name": {course.language.clone(): unit.title},
+            },
+        },
+        "result": {
+            "score": {"scaled": score.raw as f64 / score.max as f64, "raw": score.raw, "min": 0, "max": score.max},
+            "success": score.passed,
+            "completion": true,
+        },
+        "context": {"contextActivities": {"parent": [
+            {"objectType": "Activity", "id": identity::course_activity(public_url, &course.id)},
+        ]}},
+    });
+    let prepared = statements::record_for_org(state, &course.org_id, stmt).await?;
+    crate::progress::record(state, std::slice::from_ref(&prepared)).await;
+
+    let (_, best) = attempts_of(db, &unit.id, &user.id).await?;
+    Ok(AttemptView {
+        attempt: number,
+        raw: score.raw,
+        max: score.max,
+        score: score.percent,
+        passed: score.passed,
+        pass_mark: quiz.pass_mark,
+        attempts_left: quiz.max_attempts.map(|m| (m - number).max(0)),
+        best_score: best.unwrap_or(score.percent),
+        statement_id,
+    })
+}

@@ -1,0 +1,148 @@
+//! A published course with a learner, for progress and quiz tests.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::{lrs::Auth, Backend, Reply, TestApp};
+
+pub struct Classroom {
+    pub app: TestApp,
+    pub root: String,
+    pub org: String,
+    pub admin: String,
+    pub teacher: String,
+    pub learner: String,
+    pub learner_id: String,
+    pub course: String,
+}
+
+impl Classroom {
+    /// An organisation with an admin, a teacher and a learner, and an org-visible course.
+    /// No workers run, so uploaded assets stay as the test sets them.
+    pub async fn new(backend: Backend) -> Self {
+        let app = TestApp::spawn_with(backend, |s| s.workers = 0).await;
+        let root = app.superadmin().await;
+        let org = app.create_org(&root, "care-school").await;
+        let admin = app.member(&root, &org, "admin").await;
+        let teacher = app.member(&root, &org, "teacher").await;
+        let learner = app.member(&root, &org, "learner").await;
+        let learner_id = app.user_id(&learner).await;
+        let course = app.course(&teacher, &org, "Care basics").await;
+        app.publish(&teacher, &course, "org").await;
+        Self {
+            app,
+            root,
+            org,
+            admin,
+            teacher,
+            learner,
+            learner_id,
+            course,
+        }
+    }
+
+    pub async fn unit(&self, kind: &str, title: &str, required: bool) -> String {
+        self.app
+            .post(
+                &format!("/api/v1/courses/{}/units", self.course),
+                Some(&self.teacher),
+                json!({"kind": kind, "title": title, "required": required}),
+            )
+            .await
+            .id()
+    }
+
+    /// A video unit whose asset is ready with this duration (processing is tested elsewhere).
+    pub async fn video_unit(&self, duration_ms: i64) -> String {
+        let unit = self.unit("video", "Lecture", true).await;
+        let bytes = super::media::pdf(1_000);
+        let asset = self
+            .app
+            .upload(
+                &self.teacher,
+                &bytes,
+                &[("filename", "l.pdf"), ("unit_id", &unit)],
+            )
+            .await;
+        sqlx::query(
+            "UPDATE assets SET status = 'ready', kind = 'video', duration_ms = $1 WHERE id = $2",
+        )
+        .bind(duration_ms)
+        .bind(&asset)
+        .execute(&self.app.state.db.pool)
+        .await
+        .unwrap();
+        unit
+    }
+
+    pub fn unit_iri(&self, unit: &str) -> String {
+        format!(
+            "{}/xapi/activities/units/{unit}",
+            self.app.state.settings.public_url
+        )
+    }
+
+    pub fn course_iri(&self) -> String {
+        format!(
+            "{}/xapi/activities/courses/{}",
+            self.app.state.settings.public_url, self.course
+        )
+    }
+
+    /// A statement by the learner about a unit, with these result extensions.
+    pub fn statement(&self, verb: &str, unit: &str, extensions: Value) -> Value {
+        json!({
+            "actor": self.app.learner_agent(&self.learner_id),
+            "verb": {"id": verb, "display": {"en-US": "did"}},
+            "object": {"objectType": "Activity", "id": self.unit_iri(unit)},
+            "result": {"extensions": extensions},
+        })
+    }
+
+    /// The learner sends statements with their bearer token.
+    pub async fn send(&self, statements: Value) -> Reply {
+        let r = self
+            .app
+            .xapi(
+                Method::POST,
+                "/xapi/statements",
+                &Auth::Bearer(self.learner.clone()),
+                Some(statements),
+            )
+            .await;
+        r.assert(StatusCode::OK);
+        r
+    }
+
+    pub async fn progress(&self, token: &str) -> Value {
+        let r = self
+            .app
+            .get(
+                &format!("/api/v1/courses/{}/progress", self.course),
+                Some(token),
+            )
+            .await;
+        r.assert(StatusCode::OK);
+        r.body.clone()
+    }
+
+    pub async fn unit_progress(&self, unit: &str) -> Value {
+        let p = self.progress(&self.learner).await;
+        p["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit_id"] == unit)
+            .cloned()
+            .unwrap_or_else(|| panic!("no unit {unit} in {p}"))
+    }
+}
+
+impl TestApp {
+    pub async fn user_id(&self, token: &str) -> String {
+        self.get("/api/v1/me", Some(token)).await.body["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
