@@ -53,7 +53,12 @@ pub fn check(statements: &[Value], parts: Vec<Received>) -> AppResult<HashMap<St
         by_hash.insert(part.sha2.clone(), part);
     }
     let mut used = std::collections::HashSet::new();
-    for stmt in statements {
+    // A SubStatement may carry attachments of its own.
+    let carriers = statements
+        .iter()
+        .flat_map(|s| [s, &s["object"]])
+        .filter(|s| s.get("attachments").is_some());
+    for stmt in carriers {
         for att in stmt["attachments"].as_array().into_iter().flatten() {
             let sha2 = att["sha2"]
                 .as_str()
@@ -68,6 +73,9 @@ pub fn check(statements: &[Value], parts: Vec<Received>) -> AppResult<HashMap<St
             if let Some(part) = part {
                 used.insert(sha2.clone());
                 if att["usageType"].as_str() == Some(SIGNATURE) {
+                    if att["contentType"].as_str() != Some("application/octet-stream") {
+                        return Err(bad("A signature attachment's contentType must be application/octet-stream."));
+                    }
                     check_signature(stmt, &part.bytes)?;
                 }
             }
@@ -96,19 +104,36 @@ fn check_signature(stmt: &Value, jws: &[u8]) -> AppResult<()> {
             .map_err(|_| bad("The signature's header or payload is not JSON."))
     };
     let header = decode(segments[0])?;
-    match header["alg"].as_str() {
-        Some("RS256" | "RS384" | "RS512") => {}
+    let algorithm = match header["alg"].as_str() {
+        Some("RS256") => webpki::ring::RSA_PKCS1_2048_8192_SHA256,
+        Some("RS384") => webpki::ring::RSA_PKCS1_2048_8192_SHA384,
+        Some("RS512") => webpki::ring::RSA_PKCS1_2048_8192_SHA512,
         _ => {
             return Err(bad(
                 "The signature's algorithm must be RS256, RS384 or RS512.",
             ))
         }
-    }
-    if URL_SAFE_NO_PAD
-        .decode(segments[2])
-        .map_or(true, |s| s.is_empty())
-    {
-        return Err(bad("The signature has no signature bytes."));
+    };
+    let signature = URL_SAFE_NO_PAD
+        .decode(segments[2].trim_end_matches('='))
+        .ok()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("The signature has no signature bytes."))?;
+    // Data 2.6: with an x5c certificate chain the signature must verify against the first
+    // certificate's key (no chain of trust is asked of the LRS).
+    if let Some(chain) = header.get("x5c") {
+        let first = chain
+            .as_array()
+            .and_then(|c| c.first())
+            .and_then(Value::as_str)
+            .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
+            .ok_or_else(|| bad("The signature's x5c is not a base64 certificate chain."))?;
+        let der = rustls_pki_types::CertificateDer::from(first);
+        let cert = webpki::EndEntityCert::try_from(&der)
+            .map_err(|_| bad("The signature's x5c certificate cannot be read."))?;
+        let signed = &text.trim().as_bytes()[..segments[0].len() + 1 + segments[1].len()];
+        cert.verify_signature(algorithm, signed, &signature)
+            .map_err(|_| bad("The signature does not verify against its x5c certificate."))?;
     }
     let payload = decode(segments[1])?;
     if !same_signed_content(stmt, &payload) {

@@ -60,6 +60,10 @@ pub fn prepare(mut stmt: Value, cx: &WriteContext<'_>) -> Prepared {
     };
     obj.insert("id".into(), Value::String(id.clone()));
     let timestamp_given = obj.contains_key("timestamp");
+    arrays_of_context_activities(obj);
+    if let Some(Value::Object(sub)) = obj.get_mut("object") {
+        arrays_of_context_activities(sub);
+    }
     if let Some(Value::String(t)) = obj.get_mut("timestamp") {
         if let Some(utc) = to_utc(t) {
             *t = utc;
@@ -488,6 +492,19 @@ pub async fn write_rows(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Data 2.4.6.2: a single context Activity is stored (and so returned) as an array of one.
+fn arrays_of_context_activities(stmt: &mut Map<String, Value>) {
+    let activities = stmt
+        .get_mut("context")
+        .and_then(|c| c.get_mut("contextActivities"))
+        .and_then(Value::as_object_mut);
+    for value in activities.into_iter().flat_map(|a| a.values_mut()) {
+        if value.is_object() {
+            *value = Value::Array(vec![value.take()]);
+        }
+    }
 }
 
 /// A timestamp with another offset, in UTC (Data 4.5: the LRS converts rather than rejects);

@@ -179,6 +179,10 @@ pub(crate) fn check_language_tag(v: &Value, path: &str) -> VResult {
 /// Data 4.2 Language Map: keys are RFC 5646 tags (XAPI-00013), values strings.
 pub(crate) fn check_language_map(v: &Value, path: &str) -> VResult {
     let obj = as_object(v, path)?;
+    if obj.is_empty() {
+        // The conformance suite's reading: a language map has at least one entry.
+        return fail(path, "a language map needs at least one entry");
+    }
     for (tag, text) in obj {
         let p = join(path, tag);
         if !is_well_formed_language_tag(tag) {

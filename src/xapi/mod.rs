@@ -45,10 +45,24 @@ impl XapiVersion {
     /// 1.0.x patch versions are one family; anything else (including "1.0",
     /// "0.95" or "2.0.1") is refused so the LRS can answer 400.
     pub fn parse_header(value: &str) -> Option<XapiVersion> {
-        match value.trim() {
-            "1.0.0" | "1.0.1" | "1.0.2" | "1.0.3" => Some(XapiVersion::V1_0_3),
-            "2.0.0" => Some(XapiVersion::V2_0_0),
-            _ => None,
+        // Communication 3.3: "1.0" and every 1.0.x patch are the 1.0.0 data model; likewise
+        // 2.0.x for 2.0.0.
+        let value = value.trim();
+        let family = |prefix: &str| {
+            value == prefix
+                || value
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|patch| {
+                        !patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit())
+                    })
+        };
+        if family("1.0") {
+            Some(XapiVersion::V1_0_3)
+        } else if family("2.0") {
+            Some(XapiVersion::V2_0_0)
+        } else {
+            None
         }
     }
 

@@ -250,13 +250,33 @@ async fn formats_reduce_to_ids_or_one_language(backend: Backend) {
     assert_eq!(body["actor"]["name"], "Ann");
     let exact = get(&app, &c, &format!("statementId={id}")).await;
     assert_eq!(exact.body["verb"]["display"].as_object().unwrap().len(), 2);
+
+    // Data 2.4.6.2: a single context Activity comes back as an array of one.
+    let mut single = statement("ann@example.org", PASSED, "http://example.org/q");
+    single["context"] =
+        json!({"contextActivities": {"category": {"id": "http://example.org/cat"}}});
+    let id = post(&app, &c, single).await.remove(0);
+    let back = get(&app, &c, &format!("statementId={id}")).await;
+    assert_eq!(
+        back.body["context"]["contextActivities"]["category"],
+        json!([{"id": "http://example.org/cat"}])
+    );
 }
 
 fn multipart(boundary: &str, json: &Value, parts: &[(&str, &[u8])]) -> Vec<u8> {
+    multipart_encoded(boundary, json, parts, "binary")
+}
+
+fn multipart_encoded(
+    boundary: &str,
+    json: &Value,
+    parts: &[(&str, &[u8])],
+    encoding: &str,
+) -> Vec<u8> {
     let mut out =
         format!("--{boundary}\r\nContent-Type: application/json\r\n\r\n{json}").into_bytes();
     for (hash, bytes) in parts {
-        out.extend(format!("\r\n--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {hash}\r\n\r\n").as_bytes());
+        out.extend(format!("\r\n--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: {encoding}\r\nX-Experience-API-Hash: {hash}\r\n\r\n").as_bytes());
         out.extend_from_slice(bytes);
     }
     out.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
@@ -338,8 +358,23 @@ async fn attachments_travel_as_multipart_and_are_checked(backend: Backend) {
     app.xapi(Method::POST, "/xapi/statements", &c, Some(by_url))
         .await
         .assert(StatusCode::OK);
+    // Parts travel as binary, never base64.
+    send_multipart(
+        &app,
+        &c,
+        multipart_encoded("xyz", &s, &[(&sha, bytes)], "base64"),
+    )
+    .await
+    .assert(StatusCode::BAD_REQUEST);
+    // A SubStatement's own attachment travels like any other.
+    let mut sub = statement("att@example.org", ATTEMPTED, "http://example.org/a");
+    sub["object"] = json!({"objectType": "SubStatement", "actor": s["actor"], "verb": s["verb"],
+        "object": s["object"], "attachments": s["attachments"]});
+    send_multipart(&app, &c, multipart("xyz", &sub, &[(&sha, bytes)]))
+        .await
+        .assert(StatusCode::OK);
     // Nothing from the rejected requests was stored.
-    assert_eq!(ids(&app, &c, "").await.len(), 2);
+    assert_eq!(ids(&app, &c, "").await.len(), 3);
 }
 
 fn jws(alg: &str, payload: &Value) -> String {
@@ -374,7 +409,74 @@ async fn signed_statements_must_carry_their_own_payload(backend: Backend) {
     send_multipart(&app, &c, try_sign("not a jws".into()))
         .await
         .assert(StatusCode::BAD_REQUEST);
-    assert_eq!(ids(&app, &c, "").await.len(), 1);
+    // With an x5c certificate the signature itself is verified (keys made by openssl).
+    let real = openssl_jws(&signed);
+    send_multipart(&app, &c, try_sign(real.clone()))
+        .await
+        .assert(StatusCode::OK);
+    let mut forged = real.into_bytes();
+    let last = forged.len() - 3;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    send_multipart(&app, &c, try_sign(String::from_utf8(forged).unwrap()))
+        .await
+        .assert(StatusCode::BAD_REQUEST);
+    // A signature is application/octet-stream.
+    let token = jws("RS256", &signed);
+    let sha = hex::encode(Sha256::digest(token.as_bytes()));
+    let mut text = signed.clone();
+    text["attachments"] =
+        with_attachment(&sha, token.len(), SIGNATURE, "text/plain")["attachments"].clone();
+    send_multipart(
+        &app,
+        &c,
+        multipart("xyz", &text, &[(&sha, token.as_bytes())]),
+    )
+    .await
+    .assert(StatusCode::BAD_REQUEST);
+    assert_eq!(ids(&app, &c, "").await.len(), 2);
+}
+
+/// An RS256 JWS of `payload` with an `x5c` self-signed certificate, made with the openssl CLI.
+fn openssl_jws(payload: &Value) -> String {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.der",
+        "-outform",
+        "DER",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Caravan test signer",
+    ]);
+    let cert = std::fs::read(dir.path().join("cert.der")).unwrap();
+    let x5c = base64::engine::general_purpose::STANDARD.encode(cert);
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "RS256", "x5c": [x5c]}).to_string());
+    let body = URL_SAFE_NO_PAD.encode(payload.to_string());
+    std::fs::write(dir.path().join("signing-input"), format!("{header}.{body}")).unwrap();
+    let signature = run(&["dgst", "-sha256", "-sign", "key.pem", "signing-input"]);
+    format!("{header}.{body}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 both_backends!(

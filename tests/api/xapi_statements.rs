@@ -123,10 +123,20 @@ async fn versions_are_negotiated_on_every_request(backend: Backend) {
         }
         req
     };
-    for bad in [None, Some("0.95"), Some("1.1.0"), Some("2.0.1")] {
+    for bad in [
+        None,
+        Some("0.95"),
+        Some("1.1.0"),
+        Some("2.1.0"),
+        Some("1.0.x"),
+    ] {
         let r = Reply::from(send(bad).send().await.unwrap()).await;
         r.assert(StatusCode::BAD_REQUEST);
         assert!(r.headers.contains_key("x-experience-api-version"));
+        // Communication 2.1.3: statement reads carry it whatever the outcome.
+        assert!(r
+            .headers
+            .contains_key("x-experience-api-consistent-through"));
     }
     let old = l
         .client
@@ -146,6 +156,19 @@ async fn versions_are_negotiated_on_every_request(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    // "1.0" is the 1.0.0 family too (Communication 3.3).
+    let r = l
+        .client
+        .apply(l.app.http.get(l.app.url("/xapi/statements?limit=1")))
+        .header("X-Experience-API-Version", "1.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-experience-api-version"], "1.0.3");
+    l.get("statementId=not-a-uuid")
+        .await
+        .assert(StatusCode::BAD_REQUEST);
     // A 1.0.x statement without a version is stored as 1.0.0 (Data 2.4.10).
     let back = l.get(&format!("statementId={id}")).await;
     assert_eq!(back.body["version"], "1.0.0");
@@ -356,6 +379,8 @@ async fn invalid_statements_are_rejected_and_nothing_of_the_batch_is_stored(back
     let mut revision_on_agent = good.clone();
     revision_on_agent["object"] = json!({"objectType": "Agent", "mbox": "mailto:o@example.org"});
     revision_on_agent["context"] = json!({"revision": "2"});
+    let mut empty_map = good.clone();
+    empty_map["verb"]["display"] = json!({});
     let mut bad_uuid = good.clone();
     bad_uuid["id"] = json!("not-a-uuid");
     let cases = [

@@ -58,6 +58,20 @@ pub async fn rewrite(req: Request<Body>, limit: usize) -> Result<Request<Body>, 
         "HEAD" => Method::HEAD,
         _ => return Err(refuse("method must be GET, HEAD, PUT, POST or DELETE.")),
     };
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(refuse(
+            "The alternate request syntax sends a form (application/x-www-form-urlencoded).",
+        ));
+    }
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| refuse("The form could not be read or is too large."))?;

@@ -42,7 +42,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Wraps the LRS routes: every request but `about` must name a supported xAPI version, and
 /// every response names the version it was made under.
 pub fn versioned(router: Router<AppState>) -> Router<AppState> {
-    router.layer(axum::middleware::from_fn(version_layer))
+    router
+        .layer(axum::middleware::from_fn(version_layer))
+        .layer(axum::middleware::from_fn(consistent_through_layer))
 }
 
 async fn version_layer(mut req: Request, next: Next) -> Response {
@@ -80,9 +82,24 @@ async fn version_layer(mut req: Request, next: Next) -> Response {
 }
 
 fn with_version(mut response: Response, version: XapiVersion) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(VERSION_HEADER, HeaderValue::from_static(version.as_str()));
     response
-        .headers_mut()
-        .insert(VERSION_HEADER, HeaderValue::from_static(version.as_str()));
+}
+
+/// Communication 2.1.3: every statements GET answer, an error too, says how current it is.
+async fn consistent_through_layer(req: Request, next: Next) -> Response {
+    let is_statements_read = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) && req.uri().path().trim_end_matches('/') == "/xapi/statements";
+    let mut response = next.run(req).await;
+    if is_statements_read && !response.headers().contains_key(&CONSISTENT_THROUGH) {
+        let now = crate::db::time::to_rfc3339(crate::db::time::now_ms());
+        response
+            .headers_mut()
+            .insert(CONSISTENT_THROUGH, crate::http::header_value(&now));
+    }
     response
 }
 

@@ -41,7 +41,11 @@ fn invalid(detail: impl Into<String>) -> AppError {
 }
 
 /// The statements and attachment parts of a write request.
-fn read_body(headers: &HeaderMap, body: Bytes) -> AppResult<(Value, Vec<Received>)> {
+fn read_body(
+    headers: &HeaderMap,
+    body: Bytes,
+    version: XapiVersion,
+) -> AppResult<(Value, Vec<Received>)> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -52,6 +56,22 @@ fn read_body(headers: &HeaderMap, body: Bytes) -> AppResult<(Value, Vec<Received
             let received = parts
                 .into_iter()
                 .map(|p| {
+                    match p.transfer_encoding.as_deref() {
+                        Some(cte) if !cte.eq_ignore_ascii_case("binary") => {
+                            return Err(AppError::bad_request(
+                                "xapi-attachment-invalid",
+                                "Attachment parts must use Content-Transfer-Encoding: binary.",
+                            ))
+                        }
+                        None if version == XapiVersion::V1_0_3 => {
+                            return Err(AppError::bad_request(
+                                "xapi-attachment-invalid",
+                                "Under xAPI 1.0.x every attachment part needs \
+                                 Content-Transfer-Encoding: binary.",
+                            ))
+                        }
+                        _ => {}
+                    }
                     if p.hash.is_empty() {
                         return Err(AppError::bad_request(
                             "xapi-attachment-invalid",
@@ -193,7 +213,7 @@ async fn put_statement(
     if !xapi::is_valid_uuid(&id) {
         return Err(invalid("statementId must be a UUID."));
     }
-    let (mut value, parts) = read_body(&headers, body)?;
+    let (mut value, parts) = read_body(&headers, body, lrs.version)?;
     let obj = value
         .as_object_mut()
         .ok_or_else(|| invalid("PUT takes a single statement object."))?;
@@ -226,7 +246,7 @@ async fn post_statements(
     if let Some((k, _)) = params.first() {
         return Err(invalid(format!("POST takes no parameters, not {k}.")));
     }
-    let (value, parts) = read_body(&headers, body)?;
+    let (value, parts) = read_body(&headers, body, lrs.version)?;
     let statements = match value {
         Value::Array(items) => items,
         obj @ Value::Object(_) => vec![obj],
@@ -336,6 +356,9 @@ async fn get_statements(
             return Err(invalid(format!(
                 "{k} cannot be combined with a statement id."
             )));
+        }
+        if !xapi::is_valid_uuid(id) {
+            return Err(invalid("A statement id must be a UUID."));
         }
         let row = query::get(&state.db, &scope, id, voided)
             .await?

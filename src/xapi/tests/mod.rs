@@ -86,18 +86,25 @@ pub(super) fn assert_invalid_at_v(stmt: &Value, v: XapiVersion, path: &str) {
 
 #[test]
 fn header_versions() {
-    for h in ["1.0.0", "1.0.1", "1.0.2", "1.0.3", " 1.0.3 "] {
+    for h in [
+        "1.0", "1.0.0", "1.0.1", "1.0.2", "1.0.3", " 1.0.3 ", "1.0.9",
+    ] {
         assert_eq!(
             XapiVersion::parse_header(h),
             Some(XapiVersion::V1_0_3),
             "{h}"
         );
     }
-    assert_eq!(
-        XapiVersion::parse_header("2.0.0"),
-        Some(XapiVersion::V2_0_0)
-    );
-    for h in ["1.0", "1.0.4", "0.95", "2.0", "2.0.1", "1.1.0", ""] {
+    for h in ["2.0", "2.0.0", "2.0.1"] {
+        assert_eq!(
+            XapiVersion::parse_header(h),
+            Some(XapiVersion::V2_0_0),
+            "{h}"
+        );
+    }
+    for h in [
+        "1", "1.0.", "1.0.x", "1.01", "0.95", "2.1.0", "1.1.0", "3.0.0", "",
+    ] {
         assert_eq!(XapiVersion::parse_header(h), None, "{h}");
     }
     assert_eq!(XapiVersion::V2_0_0.as_str(), "2.0.0");
