@@ -26,6 +26,7 @@ mod stores;
 mod tus_clients;
 mod uploads;
 mod visibility;
+mod xapi_alternate;
 mod xapi_definitions;
 mod xapi_document_access;
 mod xapi_documents;
