@@ -13,7 +13,6 @@
 //! XAPI_BENCH_STATEMENTS, CARAVAN_TEST_DATABASE_URL.
 
 use std::{
-    collections::HashSet,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,
@@ -195,9 +194,7 @@ async fn raw_rate(b: &Bench, batch: usize, rows: Vec<Prepared>) -> f64 {
             let _turn = db.write_turn().await;
             let mut tx = db.pool.begin().await.unwrap();
             let refs: Vec<&Prepared> = batches[i].iter().collect();
-            store::write_rows(&mut tx, &refs, &HashSet::new())
-                .await
-                .unwrap();
+            store::write_rows(&mut tx, &refs).await.unwrap();
             tx.commit().await.unwrap();
         }
     })

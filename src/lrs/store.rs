@@ -234,38 +234,8 @@ async fn try_insert(
     batch: &[Prepared],
     attachments: &[Received],
 ) -> AppResult<Vec<Outcome>> {
-    let ids: Vec<&str> = batch.iter().map(|p| p.id.as_str()).collect();
-    let existing = existing_bodies(db, &ids).await?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for p in batch {
-        match existing.get(&p.id) {
-            Some(old) if equivalent(old, &p.body, p.timestamp_given) => {
-                outcomes.push(Outcome::AlreadyStored)
-            }
-            Some(_) => {
-                return Err(AppError::conflict(
-                    "statementId",
-                    format!(
-                        "Statement {} is already stored with different content.",
-                        p.id
-                    ),
-                ))
-            }
-            None => outcomes.push(Outcome::Stored),
-        }
-    }
-    let new: Vec<&Prepared> = batch
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == Outcome::Stored)
-        .map(|(p, _)| p)
-        .collect();
-    if new.is_empty() {
-        return Ok(outcomes);
-    }
-    check_voiding_targets(db, &new).await?;
-    let new_ids: Vec<&str> = new.iter().map(|p| p.id.as_str()).collect();
-    let already_voided = voided_by_existing(db, &new_ids).await?;
+    let all: Vec<&Prepared> = batch.iter().collect();
+    check_voiding_targets(db, &all).await?;
 
     let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
@@ -282,7 +252,37 @@ async fn try_insert(
         .execute(&mut *tx)
         .await?;
     }
-    write_rows(&mut tx, &new, &already_voided).await?;
+    // Insert what is new; ids already stored come back as not inserted and must hold the same
+    // statement (else the whole batch is refused and the transaction rolls back).
+    let inserted = write_rows(&mut tx, &all).await?;
+    let known: Vec<&str> = batch
+        .iter()
+        .filter(|p| !inserted.contains(&p.id))
+        .map(|p| p.id.as_str())
+        .collect();
+    let existing = existing_bodies(&mut tx, &known).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for p in batch {
+        if inserted.contains(&p.id) {
+            outcomes.push(Outcome::Stored);
+            continue;
+        }
+        match existing.get(&p.id) {
+            Some(old) if equivalent(old, &p.body, p.timestamp_given) => {
+                outcomes.push(Outcome::AlreadyStored)
+            }
+            _ => {
+                return Err(AppError::conflict(
+                    "statementId",
+                    format!(
+                        "Statement {} is already stored with different content.",
+                        p.id
+                    ),
+                ))
+            }
+        }
+    }
+    let new: Vec<&Prepared> = batch.iter().filter(|p| inserted.contains(&p.id)).collect();
     let targets: Vec<&str> = new.iter().filter_map(|p| p.voids.as_deref()).collect();
     for chunk in targets.chunks(500) {
         let mut ph = Placeholders::default();
@@ -305,15 +305,20 @@ fn insert_sql(rows: usize) -> String {
     let mut ph = Placeholders::default();
     let values: Vec<String> = (0..rows)
         .map(|_| {
+            let id = ph.take();
+            let rest: Vec<String> = (0..11).map(|_| ph.take()).collect();
+            let (middle, body) = rest.split_at(10);
             format!(
-                "({})",
-                (0..13).map(|_| ph.take()).collect::<Vec<_>>().join(", ")
+                "({id}, {}, EXISTS (SELECT 1 FROM xapi_statements v WHERE v.voids = {id}), {})",
+                middle.join(", "),
+                body[0]
             )
         })
         .collect();
     format!(
         "INSERT INTO xapi_statements (id, org_id, user_id, authority_id, stored, actor, verb, \
-         activity, registration, object_ref, voids, voided, body) VALUES {} RETURNING seq, id",
+         activity, registration, object_ref, voids, voided, body) VALUES {} \
+         ON CONFLICT (id) DO NOTHING RETURNING seq, id",
         values.join(", ")
     )
 }
@@ -323,7 +328,10 @@ fn in_list(ph: &mut Placeholders, n: usize) -> String {
 }
 
 /// The stored bodies of those of `ids` that exist.
-async fn existing_bodies(db: &Db, ids: &[&str]) -> AppResult<HashMap<String, Value>> {
+async fn existing_bodies(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[&str],
+) -> AppResult<HashMap<String, Value>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(500) {
         let sql = format!(
@@ -334,26 +342,9 @@ async fn existing_bodies(db: &Db, ids: &[&str]) -> AppResult<HashMap<String, Val
         for id in chunk {
             query = query.bind(*id);
         }
-        for (id, body) in query.fetch_all(&db.pool).await? {
+        for (id, body) in query.fetch_all(&mut *conn).await? {
             found.insert(id, serde_json::from_str(&body).unwrap_or(Value::Null));
         }
-    }
-    Ok(found)
-}
-
-/// Those of `ids` that an already stored voiding statement targets.
-async fn voided_by_existing(db: &Db, ids: &[&str]) -> AppResult<HashSet<String>> {
-    let mut found = HashSet::new();
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT voids FROM xapi_statements WHERE voids IN ({})",
-            in_list(&mut Placeholders::default(), chunk.len())
-        );
-        let mut query = sqlx::query_scalar::<_, String>(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        found.extend(query.fetch_all(&db.pool).await?);
     }
     Ok(found)
 }
@@ -437,13 +428,13 @@ pub async fn attachments(db: &Db, hashes: &[String]) -> AppResult<Vec<(String, S
     Ok(out)
 }
 
-/// Inserts statements and their refs rows, nothing else: no checks, no voiding. `voided` names
-/// statements already voided by a stored voiding statement. (Also the benchmark's raw insert.)
+/// Inserts statements not stored yet and their refs rows, and returns the ids it inserted. A
+/// statement arriving after the statement voiding it is stored voided. Nothing else: no
+/// validation, no comparison (the benchmark's raw insert is this function).
 pub async fn write_rows(
     conn: &mut sqlx::AnyConnection,
     new: &[&Prepared],
-    already_voided: &HashSet<String>,
-) -> AppResult<()> {
+) -> AppResult<HashSet<String>> {
     let mut seqs: HashMap<String, i64> = HashMap::with_capacity(new.len());
     for chunk in new.chunks(500) {
         let sql = insert_sql(chunk.len());
@@ -461,7 +452,6 @@ pub async fn write_rows(
                 .bind(p.registration.as_deref())
                 .bind(p.object_ref.as_deref())
                 .bind(p.voids.as_deref())
-                .bind(already_voided.contains(&p.id))
                 .bind(p.body.to_string());
         }
         for (seq, id) in query.fetch_all(&mut *conn).await? {
@@ -470,10 +460,8 @@ pub async fn write_rows(
     }
     let refs: Vec<(&str, &str, i64)> = new
         .iter()
-        .flat_map(|p| {
-            let seq = seqs[&p.id];
-            p.refs.iter().map(move |(v, k)| (v.as_str(), *k, seq))
-        })
+        .filter_map(|p| seqs.get(&p.id).map(|seq| (p, *seq)))
+        .flat_map(|(p, seq)| p.refs.iter().map(move |(v, k)| (v.as_str(), *k, seq)))
         .collect();
     for chunk in refs.chunks(2000) {
         let mut ph = Placeholders::default();
@@ -491,7 +479,7 @@ pub async fn write_rows(
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
+    Ok(seqs.into_keys().collect())
 }
 
 /// Data 2.4.6.2: a single context Activity is stored (and so returned) as an array of one.
