@@ -7,10 +7,15 @@ pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// Always three fractional digits (`2026-11-27T08:30:00.080Z`): the precision stored, and
+/// text that sorts like the instants it names.
 pub fn to_rfc3339(ms: i64) -> String {
+    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .and_then(|t| t.format(FORMAT).ok())
         .unwrap_or_default()
 }
 
@@ -40,5 +45,13 @@ mod tests {
         let s = super::to_rfc3339(1_764_227_716_123);
         assert_eq!(s, "2025-11-27T07:15:16.123Z");
         assert_eq!(super::parse_rfc3339(&s), Some(1_764_227_716_123));
+        assert_eq!(
+            super::to_rfc3339(1_764_227_716_080),
+            "2025-11-27T07:15:16.080Z"
+        );
+        assert_eq!(
+            super::to_rfc3339(1_764_227_716_000),
+            "2025-11-27T07:15:16.000Z"
+        );
     }
 }
