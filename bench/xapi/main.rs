@@ -194,7 +194,7 @@ async fn raw_rate(b: &Bench, batch: usize, rows: Vec<Prepared>) -> f64 {
             let _turn = db.write_turn().await;
             let mut tx = db.pool.begin().await.unwrap();
             let refs: Vec<&Prepared> = batches[i].iter().collect();
-            store::write_rows(&mut tx, &refs).await.unwrap();
+            store::write_rows(&mut tx, db.backend, &refs).await.unwrap();
             tx.commit().await.unwrap();
         }
     })

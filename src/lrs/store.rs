@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::{attachments::Received, identity};
 use crate::{
-    db::{time::to_rfc3339, Db, Placeholders},
+    db::{time::to_rfc3339, Backend, Db, Placeholders},
     error::{AppError, AppResult},
     xapi::{normalise_agent_ifi, XapiVersion},
 };
@@ -254,7 +254,7 @@ async fn try_insert(
     }
     // Insert what is new; ids already stored come back as not inserted and must hold the same
     // statement (else the whole batch is refused and the transaction rolls back).
-    let inserted = write_rows(&mut tx, &all).await?;
+    let inserted = write_rows(&mut tx, db.backend, &all).await?;
     let known: Vec<&str> = batch
         .iter()
         .filter(|p| !inserted.contains(&p.id))
@@ -301,17 +301,26 @@ async fn try_insert(
     Ok(outcomes)
 }
 
-fn insert_sql(rows: usize) -> String {
+/// Bulk-insert placeholders: plain `?` on SQLite, whose per-parameter name lookup makes
+/// numbered ones cost O(n²) in a statement of thousands of parameters; `$n` on PostgreSQL.
+/// Either way each is bound once, in the order written.
+fn bulk_placeholders(backend: Backend) -> impl FnMut() -> String {
     let mut ph = Placeholders::default();
+    move || match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => ph.take(),
+    }
+}
+
+fn insert_sql(backend: Backend, rows: usize) -> String {
+    let mut ph = bulk_placeholders(backend);
     let values: Vec<String> = (0..rows)
         .map(|_| {
-            let id = ph.take();
-            let rest: Vec<String> = (0..11).map(|_| ph.take()).collect();
-            let (middle, body) = rest.split_at(10);
+            let columns: Vec<String> = (0..11).map(|_| ph()).collect();
+            let (id_again, body) = (ph(), ph());
             format!(
-                "({id}, {}, EXISTS (SELECT 1 FROM xapi_statements v WHERE v.voids = {id}), {})",
-                middle.join(", "),
-                body[0]
+                "({}, EXISTS (SELECT 1 FROM xapi_statements v WHERE v.voids = {id_again}), {body})",
+                columns.join(", ")
             )
         })
         .collect();
@@ -433,11 +442,12 @@ pub async fn attachments(db: &Db, hashes: &[String]) -> AppResult<Vec<(String, S
 /// validation, no comparison (the benchmark's raw insert is this function).
 pub async fn write_rows(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     new: &[&Prepared],
 ) -> AppResult<HashSet<String>> {
     let mut seqs: HashMap<String, i64> = HashMap::with_capacity(new.len());
     for chunk in new.chunks(500) {
-        let sql = insert_sql(chunk.len());
+        let sql = insert_sql(backend, chunk.len());
         let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
         for p in chunk {
             query = query
@@ -452,6 +462,7 @@ pub async fn write_rows(
                 .bind(p.registration.as_deref())
                 .bind(p.object_ref.as_deref())
                 .bind(p.voids.as_deref())
+                .bind(&p.id)
                 .bind(p.body.to_string());
         }
         for (seq, id) in query.fetch_all(&mut *conn).await? {
@@ -464,10 +475,10 @@ pub async fn write_rows(
         .flat_map(|(p, seq)| p.refs.iter().map(move |(v, k)| (v.as_str(), *k, seq)))
         .collect();
     for chunk in refs.chunks(2000) {
-        let mut ph = Placeholders::default();
+        let mut ph = bulk_placeholders(backend);
         let values: Vec<String> = chunk
             .iter()
-            .map(|_| format!("({}, {}, {})", ph.take(), ph.take(), ph.take()))
+            .map(|_| format!("({}, {}, {})", ph(), ph(), ph()))
             .collect();
         let sql = format!(
             "INSERT INTO xapi_statement_refs (value, kind, seq) VALUES {}",
