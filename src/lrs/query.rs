@@ -51,13 +51,21 @@ pub struct Page {
     pub more: Option<i64>,
 }
 
-pub(super) fn scope_sql(scope: &ReadScope, ph: &mut Placeholders, alias: &str) -> (String, String) {
-    let (column, value) = match scope {
+/// The `xapi_statements` column a read scope limits, and the value it must hold.
+fn scope_column(scope: &ReadScope) -> (&'static str, &str) {
+    match scope {
         ReadScope::Org(org) => ("org_id", org),
         ReadScope::Authority(a) => ("authority_id", a),
         ReadScope::User(u) => ("user_id", u),
-    };
-    (format!("{alias}.{column} = {}", ph.take()), value.clone())
+    }
+}
+
+pub(super) fn scope_sql(scope: &ReadScope, ph: &mut Placeholders, alias: &str) -> (String, String) {
+    let (column, value) = scope_column(scope);
+    (
+        format!("{alias}.{column} = {}", ph.take()),
+        value.to_owned(),
+    )
 }
 
 /// The statement with this id, if the scope may read it: not voided, or (with `voided`)
@@ -143,11 +151,7 @@ impl Sql {
     /// Conditions on the statement itself: who may read it, not voided, time and cursor.
     fn own(&mut self, scope: &ReadScope, f: &Filter, hinted: bool) -> Vec<String> {
         let h = if hinted { self.hint } else { "" };
-        let (column, value) = match scope {
-            ReadScope::Org(org) => ("org_id", org),
-            ReadScope::Authority(a) => ("authority_id", a),
-            ReadScope::User(u) => ("user_id", u),
-        };
+        let (column, value) = scope_column(scope);
         let mut conds = vec![
             format!("{h}s.{column} = {}", self.text(value)),
             "s.voided = FALSE".to_owned(),

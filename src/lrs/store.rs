@@ -406,15 +406,8 @@ pub fn equivalent(stored: &Value, new: &Value, compare_timestamp: bool) -> bool 
     }
     let same_time = match (stored.get("timestamp"), new.get("timestamp")) {
         (Some(a), Some(b)) if compare_timestamp => {
-            a == b
-                || match (a.as_str(), b.as_str()) {
-                    (Some(a), Some(b)) => {
-                        crate::db::time::parse_rfc3339(a).is_some()
-                            && crate::db::time::parse_rfc3339(a)
-                                == crate::db::time::parse_rfc3339(b)
-                    }
-                    _ => false,
-                }
+            let instant = |v: &Value| v.as_str().and_then(crate::db::time::parse_rfc3339);
+            a == b || matches!((instant(a), instant(b)), (Some(x), Some(y)) if x == y)
         }
         _ => true,
     };

@@ -32,10 +32,10 @@ pub use courses::{mark_consumed, pending_completions, CompletionEvent};
 
 /// Derives progress from newly stored statements. Statements are already acknowledged when
 /// this runs, so failures are logged, never returned.
-pub async fn record(state: &AppState, statements: &[Prepared]) {
+pub async fn record(state: &AppState, statements: &[&Prepared]) {
     let public_url = &state.settings.public_url;
     let mut by_unit: BTreeMap<(String, String), Vec<&Prepared>> = BTreeMap::new();
-    for p in statements {
+    for &p in statements {
         let Some(user) = &p.user_id else { continue };
         if let Some(unit) = unit_of(&p.body, public_url) {
             by_unit

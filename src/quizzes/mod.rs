@@ -247,7 +247,7 @@ pub async fn attempt(
         ]}},
     });
     let prepared = statements::record_for_org(state, &course.org_id, stmt).await?;
-    crate::progress::record(state, std::slice::from_ref(&prepared)).await;
+    crate::progress::record(state, &[&prepared]).await;
 
     let (_, best) = attempts_of(db, &unit.id, &user.id).await?;
     Ok(AttemptView {

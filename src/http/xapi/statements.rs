@@ -168,11 +168,11 @@ async fn write(
         }
     }
     let outcomes = store::insert(&state.db, &prepared, &received).await?;
-    let stored: Vec<Prepared> = prepared
+    let stored: Vec<&Prepared> = prepared
         .iter()
         .zip(&outcomes)
         .filter(|(_, o)| **o == store::Outcome::Stored)
-        .map(|(p, _)| p.clone())
+        .map(|(p, _)| p)
         .collect();
     if !stored.is_empty() {
         crate::progress::record(state, &stored).await;
