@@ -21,6 +21,8 @@ pub struct AppState {
     pub delivery: Arc<crate::delivery::Delivery>,
     /// Recently authenticated LRS clients.
     pub lrs_clients: crate::lrs::clients::ClientCache,
+    /// Opens the organisations' credential signing keys.
+    pub sealer: Arc<crate::credentials::keys::Sealer>,
 }
 
 pub struct Application {
@@ -47,6 +49,7 @@ impl Application {
                 .context("seeding the demo catalogue")?;
         }
         let delivery = Arc::new(crate::delivery::Delivery::new(&db, store.clone()).await?);
+        let settings_secret = settings.secret_key.clone();
         let state = AppState {
             db,
             store,
@@ -54,6 +57,9 @@ impl Application {
             jobs_notify: Arc::new(Notify::new()),
             delivery,
             lrs_clients: Default::default(),
+            sealer: Arc::new(crate::credentials::keys::Sealer::new(
+                settings_secret.expose(),
+            )),
         };
         Ok(Self { listener, state })
     }
@@ -230,7 +236,8 @@ async fn accept_loop(
     Ok(())
 }
 
-/// Periodic chores every node may run at once: expiring abandoned uploads.
+/// Periodic chores every node may run at once: expiring abandoned uploads, and issuing the
+/// credentials of completions that were not issued when they happened (a crash in between).
 async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -240,6 +247,11 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(count = n, "expired abandoned uploads"),
                     Err(e) => tracing::warn!(error = %e, "expiring uploads"),
+                }
+                match crate::credentials::issue::drain(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "issued pending credentials"),
+                    Err(e) => tracing::warn!(error = %e, "issuing pending credentials"),
                 }
             }
             () = jobs::worker::until_set(&mut stop) => return,

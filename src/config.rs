@@ -130,6 +130,16 @@ pub struct SettingsArgs {
     /// statements and credentials are built from it, so keep it stable).
     #[arg(long, global = true, env = "CARAVAN_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The server secret that seals the organisations' credential signing keys and derives
+    /// share links (any string of 32+ characters; every node must use the same one). Without
+    /// it, a secret is created in `caravan.secret` beside the SQLite database.
+    #[arg(
+        long,
+        global = true,
+        env = "CARAVAN_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -157,6 +167,7 @@ struct FileSettings {
     upload_expiry_hours: Option<u64>,
     max_media_duration_secs: Option<u64>,
     public_url: Option<String>,
+    secret_key: Option<String>,
 }
 
 /// Fully resolved settings.
@@ -187,6 +198,8 @@ pub struct Settings {
     pub max_media_duration: Duration,
     /// Base URL without a trailing slash, e.g. `https://learn.example.edu`.
     pub public_url: String,
+    /// Seals credential signing keys at rest and derives share links.
+    pub secret_key: Secret<Vec<u8>>,
 }
 
 impl Settings {
@@ -218,6 +231,7 @@ impl Settings {
             ffprobe: PathBuf::from("ffprobe"),
             max_media_duration: Duration::from_secs(4 * 3600),
             public_url: "http://localhost:8080".to_owned(),
+            secret_key: Secret::new(rand::random::<[u8; 32]>().to_vec()),
         }
     }
 
@@ -294,8 +308,43 @@ impl Settings {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://localhost:{}", settings.bind.port()),
         };
+        settings.secret_key = match args.secret_key.clone().or(file.secret_key) {
+            Some(secret) if secret.len() >= 32 => Secret::new(secret.into_bytes()),
+            Some(_) => bail!("the secret key must be at least 32 characters long"),
+            None => Secret::new(secret_file(settings.database_url.expose())?),
+        };
         Ok(settings)
     }
+}
+
+/// The secret kept in `caravan.secret` beside the SQLite database (or in the working directory),
+/// created with 32 random bytes on first start and readable by its owner only.
+fn secret_file(database_url: &str) -> anyhow::Result<Vec<u8>> {
+    let dir = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|path| path.split('?').next().unwrap_or(path))
+        .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from))
+        .unwrap_or_default();
+    let path = dir.join("caravan.secret");
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() >= 32 => return Ok(bytes),
+        Ok(_) => bail!("{} is shorter than 32 bytes", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    let secret = hex::encode(rand::random::<[u8; 32]>()).into_bytes();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, &secret)?;
+    file.sync_all()?;
+    tracing::warn!(path = %path.display(), "created a server secret; back it up with the database");
+    Ok(secret)
 }
 
 #[cfg(test)]

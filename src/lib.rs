@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod consortia;
+pub mod credentials;
 pub mod db;
 pub mod delivery;
 pub mod error;

@@ -219,3 +219,17 @@ where
         Ok(ClientAddr(peer))
     }
 }
+
+/// Whether the request's `Accept` header names this media type (parameters and weights aside).
+pub fn accepts(headers: &HeaderMap, media: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case(media))
+        })
+}

@@ -1,10 +1,12 @@
 //! The HTTP edge: routes, middleware and the OpenAPI document generated from the handlers.
 
+mod account;
 mod assets;
 mod auth;
 mod consortia;
 mod cors;
 mod courses;
+mod credentials;
 pub mod extract;
 mod health;
 mod lrs_clients;
@@ -12,13 +14,17 @@ pub mod media;
 mod members;
 mod offline;
 mod orgs;
-mod pages;
+pub mod pages;
 mod playlists;
 mod progress;
 mod quizzes;
 mod reports;
+mod templates;
+mod transcript_page;
 mod uploads;
+mod verify_page;
 mod vocab;
+mod wallet;
 pub mod xapi;
 
 use std::time::Duration;
@@ -97,6 +103,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(courses::routes())
         .merge(lrs_clients::routes())
         .merge(reports::routes())
+        .merge(credentials::routes())
+        .merge(account::routes())
+        .merge(wallet::routes())
         .merge(quizzes::routes())
         .merge(progress::routes())
         .split_for_parts()
@@ -201,6 +210,7 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .merge(pages::routes())
+    .merge(verify_page::routes())
     .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))

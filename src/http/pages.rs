@@ -35,7 +35,7 @@ async fn css() -> impl IntoResponse {
 }
 
 /// Chinese when the browser prefers it over English, else English.
-fn prefers_chinese(headers: &HeaderMap) -> bool {
+pub fn prefers_chinese(headers: &HeaderMap) -> bool {
     let Some(accept) = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

@@ -100,16 +100,7 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldErr
     match format.map(str::trim) {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
-        Some("") | None => Ok(headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|v| {
-                v.split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
-            })),
+        Some("") | None => Ok(super::extract::accepts(headers, "text/csv")),
         Some(_) => Err(FieldError::new("format", "use json or csv")),
     }
 }

@@ -17,6 +17,43 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_domains, create_domain))
         .routes(routes!(list_target_groups))
+        .routes(routes!(list_levels))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Level {
+    level: u8,
+    label_en: &'static str,
+    label_zh: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LevelList {
+    items: Vec<Level>,
+}
+
+/// The graded level scale of courses (1 entry … 5 expert, as the five grades of vocational
+/// skill certificates); credentials align their achievements to it.
+#[utoipa::path(get, path = "/api/v1/vocabulary/levels", tag = "vocabulary",
+    responses((status = 200, body = LevelList)))]
+async fn list_levels() -> Json<LevelList> {
+    let scale = [
+        (1, "Entry (level 5 certificate)", "初级工（五级）"),
+        (2, "Intermediate (level 4 certificate)", "中级工（四级）"),
+        (3, "Advanced (level 3 certificate)", "高级工（三级）"),
+        (4, "Technician (level 2 certificate)", "技师（二级）"),
+        (5, "Expert (level 1 certificate)", "高级技师（一级）"),
+    ];
+    Json(LevelList {
+        items: scale
+            .into_iter()
+            .map(|(level, label_en, label_zh)| Level {
+                level,
+                label_en,
+                label_zh,
+            })
+            .collect(),
+    })
 }
 
 #[derive(Serialize, Deserialize, ToSchema, sqlx::FromRow)]

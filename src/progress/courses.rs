@@ -68,11 +68,18 @@ pub async fn check(state: &AppState, user_id: &str, course_id: &str) -> AppResul
     if !won {
         return Ok(());
     }
+    let event = CompletionEvent {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user_id.to_owned(),
+        course_id: course_id.to_owned(),
+        org_id: org_id.clone(),
+        completed_at: now,
+    };
     sqlx::query(
         "INSERT INTO completion_events (id, user_id, course_id, org_id, completed_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(&event.id)
     .bind(user_id)
     .bind(course_id)
     .bind(&org_id)
@@ -98,6 +105,11 @@ pub async fn check(state: &AppState, user_id: &str, course_id: &str) -> AppResul
         "timestamp": crate::db::time::to_rfc3339(now),
     });
     record_for_org(state, &org_id, stmt).await?;
+    // Issue the credential now, so the learner has it when this request returns; if this
+    // fails the event stays pending and housekeeping issues it later.
+    if let Err(e) = crate::credentials::issue::for_completion(state, &event).await {
+        tracing::warn!(error = %e, course = course_id, "issuing a course credential");
+    }
     Ok(())
 }
 

@@ -249,6 +249,37 @@ async fn prepare(
                 .await;
             v.insert("client_id", r.body["id"].as_str().unwrap().to_owned());
         }
+        Fresh::Credential | Fresh::SharedCredential => {
+            let r = app
+                .post(
+                    &format!("/api/v1/orgs/{}/credentials", w.org),
+                    Some(&w.admin),
+                    json!({"learner_email": "learner-matrix@example.org",
+                           "achievement": {"name": format!("Matrix {n}")}}),
+                )
+                .await;
+            r.assert(reqwest::StatusCode::CREATED);
+            let id = r.id();
+            let status = r.body["credential"]["credentialStatus"]["statusListCredential"]
+                .as_str()
+                .unwrap();
+            let mut parts = status.rsplit('/');
+            v.insert("list", parts.next().unwrap().to_owned());
+            v.insert("key_id", parts.next().unwrap().to_owned());
+            if matches!(fresh, Fresh::SharedCredential) {
+                let learner = &w.callers[1].as_ref().unwrap().1;
+                let r = app
+                    .post(
+                        &format!("/api/v1/credentials/{id}/share"),
+                        Some(learner),
+                        json!({}),
+                    )
+                    .await;
+                let url = r.body["url"].as_str().unwrap();
+                v.insert("token", url.rsplit('/').next().unwrap().to_owned());
+            }
+            v.insert("id", id);
+        }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
                 let password = if role == 5 {

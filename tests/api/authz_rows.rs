@@ -28,8 +28,13 @@ pub enum Fresh {
     LrsClient,
     /// A published org course whose quiz unit has questions.
     Quiz,
+    /// A credential the admin issued to the learner.
+    Credential,
+    /// A credential of the learner that the learner shared.
+    SharedCredential,
 }
 
+#[derive(Clone)]
 pub struct Row {
     pub method: Method,
     pub path: &'static str,
@@ -52,6 +57,12 @@ fn own_statement(v: &HashMap<&'static str, String>) -> Option<Value> {
 }
 
 pub fn rows() -> Vec<Row> {
+    let mut rows = core_rows();
+    rows.extend(crate::authz_rows_credentials::rows());
+    rows
+}
+
+fn core_rows() -> Vec<Row> {
     use Fresh::*;
     let r = |method: Method,
              path,

@@ -5,11 +5,14 @@ mod support;
 
 mod authz_matrix;
 mod authz_rows;
+mod authz_rows_credentials;
 mod bad_input;
 mod catalogue;
 mod cli;
 mod consortia;
 mod crash;
+mod credentials;
+mod credit_account;
 mod delivery;
 mod health;
 mod import;

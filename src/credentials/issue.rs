@@ -1,0 +1,239 @@
+//! Issuing: a completed course (from the progress outbox) or learning recognised by an admin
+//! becomes a signed credential and an entry in the learner's learning account, in one
+//! transaction. Issuing is idempotent per learner and course, so the outbox may be replayed.
+
+use serde_json::Value;
+
+use super::{
+    document::{Achievement, Draft, Subject},
+    keys, proof, rules, status,
+};
+use crate::{
+    app::AppState,
+    db::{is_unique_violation, time::now_ms, time::to_rfc3339, Flag},
+    error::{AppError, AppResult},
+    progress::courses::{mark_consumed, pending_completions, CompletionEvent},
+};
+
+/// What to issue.
+pub struct Request<'a> {
+    pub org_id: &'a str,
+    pub user_id: &'a str,
+    pub course_id: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub achievement: Achievement,
+    pub evidence: Vec<Value>,
+}
+
+/// Issues the credential and returns its id (for a course already credited: the existing one).
+#[tracing::instrument(skip_all, fields(org = req.org_id, user = req.user_id, course = ?req.course_id))]
+pub async fn issue(state: &AppState, mut req: Request<'_>) -> AppResult<String> {
+    let db = &state.db;
+    if let Some(existing) = existing_for_course(state, req.user_id, req.course_id).await? {
+        return Ok(existing);
+    }
+    let org_name: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
+        .bind(req.org_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let (email, Flag(plain_email)): (String, Flag) = sqlx::query_as(
+        "SELECT u.email, COALESCE(p.credential_email, FALSE) FROM users u \
+         LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = $1",
+    )
+    .bind(req.user_id)
+    .fetch_one(&db.pool)
+    .await?;
+    let domain_label: Option<String> = match &req.achievement.domain {
+        Some(slug) => {
+            sqlx::query_scalar("SELECT label_en FROM domains WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+        None => None,
+    };
+    let conversion = rules::load(db, req.org_id)
+        .await?
+        .convert(&req.achievement, req.course_id.is_some());
+    req.achievement.credits = conversion.credits;
+
+    let key = keys::active(db, &state.sealer, req.org_id).await?;
+    let list = status::current_list(db, &key.id).await?;
+    let list_url = status::list_url(&state.settings.public_url, &key.id, list);
+    let issuer_did = key.did();
+    let method = key.verification_method();
+    for _ in 0..8 {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = now_ms();
+        let index = status::random_index();
+        let unsigned = Draft {
+            public_url: &state.settings.public_url,
+            credential_id: &id,
+            issuer_did: &issuer_did,
+            org_id: req.org_id,
+            org_name: &org_name,
+            course_id: req.course_id,
+            language: req.language,
+            achievement: &req.achievement,
+            domain_label: domain_label.as_deref(),
+            subject: Subject {
+                email: &email,
+                plain_email,
+            },
+            valid_from: &to_rfc3339(now - now % 1000),
+            evidence: &req.evidence,
+            status: status::entry(&list_url, index),
+        }
+        .build();
+        let signing = key.signing.clone();
+        let method = method.clone();
+        let created = to_rfc3339(now - now % 1000);
+        let signed = tokio::task::spawn_blocking(move || {
+            proof::sign(&unsigned, &signing, &method, &created)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("signing a credential: {e}")))?;
+
+        let mut tx = db.pool.begin().await?;
+        let a = &req.achievement;
+        let inserted = sqlx::query(
+            "INSERT INTO credentials (id, org_id, user_id, course_id, kind, name, domain, level, \
+             hours, credits, status_list, status_index, key_id, document, issued_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+        )
+        .bind(&id)
+        .bind(req.org_id)
+        .bind(req.user_id)
+        .bind(req.course_id)
+        .bind(if req.course_id.is_some() {
+            "course"
+        } else {
+            "external"
+        })
+        .bind(&a.name)
+        .bind(a.domain.as_deref())
+        .bind(a.level)
+        .bind(a.hours)
+        .bind(a.credits)
+        .bind(list)
+        .bind(i64::from(index))
+        .bind(&key.id)
+        .bind(signed.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                drop(tx);
+                if let Some(existing) =
+                    existing_for_course(state, req.user_id, req.course_id).await?
+                {
+                    return Ok(existing);
+                }
+                // The random status index was taken: draw again.
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        sqlx::query(
+            "INSERT INTO credit_entries (id, credential_id, user_id, org_id, course_id, domain, \
+             level, hours, credits, convertible, rule, earned_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&id)
+        .bind(req.user_id)
+        .bind(req.org_id)
+        .bind(req.course_id)
+        .bind(a.domain.as_deref())
+        .bind(a.level)
+        .bind(a.hours)
+        .bind(a.credits)
+        .bind(conversion.convertible)
+        .bind(&conversion.rule)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(credential = %id, "issued a credential");
+        return Ok(id);
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "no free status list index after 8 draws"
+    )))
+}
+
+async fn existing_for_course(
+    state: &AppState,
+    user_id: &str,
+    course_id: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(course_id) = course_id else {
+        return Ok(None);
+    };
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM credentials WHERE user_id = $1 AND course_id = $2 AND kind = 'course'",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_optional(&state.db.pool)
+    .await?)
+}
+
+/// Issues the credential for one completion and marks the event consumed.
+pub async fn for_completion(state: &AppState, event: &CompletionEvent) -> AppResult<String> {
+    let course: Option<(String, String, String, i64, String, f64, i64)> = sqlx::query_as(
+        "SELECT title, summary, domain, level, language, credit_value, estimated_minutes \
+         FROM courses WHERE id = $1",
+    )
+    .bind(&event.course_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((title, summary, domain, level, language, credits, minutes)) = course else {
+        mark_consumed(&state.db, &event.id).await?;
+        return Err(AppError::NotFound);
+    };
+    let id = issue(
+        state,
+        Request {
+            org_id: &event.org_id,
+            user_id: &event.user_id,
+            course_id: Some(&event.course_id),
+            language: Some(&language),
+            achievement: Achievement {
+                name: title,
+                description: summary,
+                criteria: String::new(),
+                level: Some(level),
+                domain: Some(domain),
+                credits,
+                hours: (minutes as f64 / 60.0 * 100.0).round() / 100.0,
+            },
+            evidence: Vec::new(),
+        },
+    )
+    .await?;
+    mark_consumed(&state.db, &event.id).await?;
+    Ok(id)
+}
+
+/// Issues credentials for every completion not yet consumed (after a crash, or when issuing
+/// failed at completion time). Returns how many were issued.
+pub async fn drain(state: &AppState) -> AppResult<usize> {
+    let mut issued = 0;
+    loop {
+        let events = pending_completions(&state.db, 50).await?;
+        if events.is_empty() {
+            return Ok(issued);
+        }
+        for event in &events {
+            match for_completion(state, event).await {
+                Ok(_) => issued += 1,
+                Err(AppError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

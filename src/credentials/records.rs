@@ -1,0 +1,160 @@
+//! Issued credentials as stored: reading them for their learner and issuer, and revoking.
+
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::{
+    db::{time::now_ms, Db},
+    error::{AppError, AppResult},
+};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Record {
+    pub id: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub course_id: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub domain: Option<String>,
+    pub level: Option<i64>,
+    pub hours: f64,
+    pub credits: f64,
+    pub key_id: String,
+    pub document: String,
+    pub issued_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+    pub share_hash: Option<String>,
+    pub share_version: i64,
+}
+
+const COLUMNS: &str = "id, org_id, user_id, course_id, kind, name, domain, level, hours, \
+    credits, key_id, document, issued_at, revoked_at, revoked_reason, share_hash, share_version";
+
+/// A credential as its learner or issuer sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    pub id: String,
+    /// The completed course; null for learning recognised from elsewhere.
+    pub course_id: Option<String>,
+    /// `course` or `external`.
+    pub kind: String,
+    pub org_id: String,
+    pub name: String,
+    pub domain: Option<String>,
+    pub level: Option<i64>,
+    pub hours: f64,
+    pub credits: f64,
+    #[serde(serialize_with = "crate::db::time::serialize_ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: i64,
+    pub revoked: bool,
+    #[serde(serialize_with = "crate::db::time::serialize_opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+    /// Whether a public share link is live.
+    pub shared: bool,
+    /// The signed Open Badges 3.0 credential (JSON-LD with its Data Integrity proof).
+    #[schema(value_type = Object)]
+    pub credential: Value,
+}
+
+impl Record {
+    pub fn document(&self) -> AppResult<Value> {
+        serde_json::from_str(&self.document).map_err(|e| AppError::Internal(e.into()))
+    }
+
+    pub fn view(&self) -> AppResult<CredentialView> {
+        Ok(CredentialView {
+            id: self.id.clone(),
+            course_id: self.course_id.clone(),
+            kind: self.kind.clone(),
+            org_id: self.org_id.clone(),
+            name: self.name.clone(),
+            domain: self.domain.clone(),
+            level: self.level,
+            hours: self.hours,
+            credits: self.credits,
+            issued_at: self.issued_at,
+            revoked: self.revoked_at.is_some(),
+            revoked_at: self.revoked_at,
+            revoked_reason: self.revoked_reason.clone(),
+            shared: self.share_hash.is_some(),
+            credential: self.document()?,
+        })
+    }
+}
+
+pub async fn get(db: &Db, id: &str) -> AppResult<Record> {
+    sqlx::query_as::<_, Record>(&format!("SELECT {COLUMNS} FROM credentials WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn by_share_hash(db: &Db, hash: &str) -> AppResult<Record> {
+    sqlx::query_as::<_, Record>(&format!(
+        "SELECT {COLUMNS} FROM credentials WHERE share_hash = $1"
+    ))
+    .bind(hash)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// A learner's credentials, newest first.
+pub async fn of_learner(db: &Db, user_id: &str) -> AppResult<Vec<Record>> {
+    Ok(sqlx::query_as::<_, Record>(&format!(
+        "SELECT {COLUMNS} FROM credentials WHERE user_id = $1 ORDER BY issued_at DESC, id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// An organisation's issued credentials, newest first.
+pub async fn of_org(db: &Db, org_id: &str, limit: i64) -> AppResult<Vec<Record>> {
+    Ok(sqlx::query_as::<_, Record>(&format!(
+        "SELECT {COLUMNS} FROM credentials WHERE org_id = $1 \
+         ORDER BY issued_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(org_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Revokes the credential; its status list shows it from now on. Revoking twice keeps the
+/// first reason and date.
+pub async fn revoke(db: &Db, id: &str, by: &str, reason: &str) -> AppResult<()> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE credentials SET revoked_at = $1, revoked_reason = $2, revoked_by = $3, \
+         updated_at = $1 WHERE id = $4 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(by)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// When the credential at this status position was revoked, if it was.
+pub async fn revoked_at(db: &Db, key_id: &str, list: i64, index: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT revoked_at FROM credentials \
+         WHERE key_id = $1 AND status_list = $2 AND status_index = $3",
+    )
+    .bind(key_id)
+    .bind(list)
+    .bind(index)
+    .fetch_optional(&db.pool)
+    .await?
+    .flatten())
+}

@@ -1,0 +1,89 @@
+//! Server-rendered pages from the templates in `web/templates`, compiled into the binary so a
+//! server runs from any directory. Chinese or English: `?lang=` first, then `Accept-Language`.
+
+use std::sync::OnceLock;
+
+use axum::http::{HeaderMap, Uri};
+use minijinja::Environment;
+use serde_json::Value;
+
+const TEMPLATES: [(&str, &str); 3] = [
+    ("base.html", include_str!("../../web/templates/base.html")),
+    (
+        "verify.html",
+        include_str!("../../web/templates/verify.html"),
+    ),
+    (
+        "transcript.html",
+        include_str!("../../web/templates/transcript.html"),
+    ),
+];
+const STRINGS: &str = include_str!("../../web/templates/strings.json");
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .expect("templates compile (checked by the tests)");
+        }
+        env
+    })
+}
+
+fn strings() -> &'static Value {
+    static STRINGS_JSON: OnceLock<Value> = OnceLock::new();
+    STRINGS_JSON.get_or_init(|| serde_json::from_str(STRINGS).expect("strings.json parses"))
+}
+
+/// Chinese when `?lang=zh` or, without `lang`, when the browser prefers Chinese over English.
+pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
+    let lang = uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.into_owned())
+    });
+    match lang.as_deref() {
+        Some(l) if l.starts_with("zh") => true,
+        Some(l) if l.starts_with("en") => false,
+        _ => super::pages::prefers_chinese(headers),
+    }
+}
+
+/// Renders a page; `context` is merged with `lang` and the strings `t` of the language.
+pub fn render(name: &str, zh: bool, context: Value) -> String {
+    let t = &strings()[if zh { "zh" } else { "en" }];
+    let mut ctx = context;
+    ctx["t"] = t.clone();
+    ctx["lang"] = t["lang"].clone();
+    env()
+        .get_template(name)
+        .and_then(|tpl| tpl.render(&ctx))
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, template = name, "rendering a page");
+            "<!doctype html><title>Caravan</title><p>This page could not be shown.</p>".to_owned()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_renders_in_both_languages_with_every_string() {
+        let en = strings()["en"].as_object().unwrap();
+        let zh = strings()["zh"].as_object().unwrap();
+        let missing: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
+        assert!(missing.is_empty(), "untranslated: {missing:?}");
+        for zh in [false, true] {
+            let html = render("verify.html", zh, serde_json::json!({"public_url": "x"}));
+            assert!(html.contains("<form"), "{html}");
+            assert!(html.contains(if zh {
+                "验证证书"
+            } else {
+                "Verify a credential"
+            }));
+        }
+    }
+}
