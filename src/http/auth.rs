@@ -68,7 +68,26 @@ async fn login(
     jar: CookieJar,
     Json(req): Json<LoginRequest>,
 ) -> AppResult<impl IntoResponse> {
-    let email = Email::parse(&req.email).map_err(|m| AppError::field("email", m))?;
+    let (user, token) = authenticate(&state, addr, &req.email, req.password).await?;
+    let jar = jar.add(session_cookie(&token, &state));
+    Ok((
+        jar,
+        Json(LoginResponse {
+            token,
+            user: user.into(),
+        }),
+    ))
+}
+
+/// Checks e-mail and password (throttled per account and address) and opens a session: the
+/// one way in, for the API and the login page alike.
+pub async fn authenticate(
+    state: &AppState,
+    addr: std::net::IpAddr,
+    email: &str,
+    password: String,
+) -> AppResult<(accounts::User, String)> {
+    let email = Email::parse(email).map_err(|m| AppError::field("email", m))?;
     let keys = [
         (throttle::account_key(email.as_str()), throttle::PER_ACCOUNT),
         (
@@ -82,24 +101,17 @@ async fn login(
         Some(u) => accounts::password_hash_of(&state.db, &u.id).await?,
         None => None,
     };
-    let ok = password::verify(stored, req.password).await?;
+    let ok = password::verify(stored, password).await?;
     let Some(user) = user.filter(|_| ok) else {
         throttle::record_failure(&state.db, &keys).await?;
         return Err(AppError::Unauthorized);
     };
     throttle::clear(&state.db, &keys[0].0).await?;
     let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
-    let jar = jar.add(session_cookie(&token, &state));
-    Ok((
-        jar,
-        Json(LoginResponse {
-            token,
-            user: user.into(),
-        }),
-    ))
+    Ok((user, token))
 }
 
-fn session_cookie(token: &str, state: &AppState) -> Cookie<'static> {
+pub fn session_cookie(token: &str, state: &AppState) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, token.to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)

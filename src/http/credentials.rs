@@ -9,10 +9,10 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{accepts, Caller, Json, Path};
+use super::extract::{accepts, Caller, Json, Path, Query};
 use crate::{
     accounts::User,
     app::AppState,
@@ -255,10 +255,10 @@ pub async fn readable(state: &AppState, user: &User, id: &str) -> AppResult<Reco
 pub async fn credential_response(
     state: &AppState,
     record: &Record,
-    headers: &HeaderMap,
+    as_jwt: bool,
 ) -> AppResult<Response> {
     let filename = format!("credential-{}", record.id);
-    if accepts(headers, JWT) {
+    if as_jwt {
         let mut unsigned = record.document()?;
         if let Some(map) = unsigned.as_object_mut() {
             map.remove("proof");
@@ -291,9 +291,16 @@ pub async fn credential_response(
         .into_response())
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// `jwt` for the VC-JWT (as with `Accept: application/vc+jwt`), `json` for JSON-LD.
+    format: Option<String>,
+}
+
 /// One credential (its learner or its issuer's admins): the signed JSON-LD, or a VC-JWT with
-/// `Accept: application/vc+jwt`.
-#[utoipa::path(get, path = "/api/v1/credentials/{id}", tag = "credentials",
+/// `Accept: application/vc+jwt` or `format=jwt`.
+#[utoipa::path(get, path = "/api/v1/credentials/{id}", tag = "credentials", params(DownloadQuery),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, content((Object = "application/vc"), (String = "application/vc+jwt"))),
               (status = 404, body = crate::error::Problem)))]
@@ -301,11 +308,18 @@ async fn get_credential(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(q): Query<DownloadQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let user = caller.user()?;
+    let as_jwt = match q.format.as_deref() {
+        Some("jwt") => true,
+        Some("json") => false,
+        Some(_) => return Err(AppError::field("format", "use json or jwt")),
+        None => accepts(&headers, JWT),
+    };
     let record = readable(&state, user, &id).await?;
-    credential_response(&state, &record, &headers).await
+    credential_response(&state, &record, as_jwt).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -9,6 +9,7 @@ mod courses;
 mod credentials;
 pub mod extract;
 mod health;
+mod learner_pages;
 mod lrs_clients;
 pub mod media;
 mod members;
@@ -211,6 +212,7 @@ pub fn router(state: AppState) -> Router {
     )
     .merge(pages::routes())
     .merge(verify_page::routes())
+    .merge(learner_pages::routes())
     .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))

@@ -1,37 +1,76 @@
-//! Server-rendered pages. They are views over the same catalogue API the apps use.
+//! Server-rendered learner pages: the catalogue and a course. They are views over the same
+//! domain functions the JSON API uses; no rule lives only in a page.
 
 use axum::{
     extract::State,
-    http::{header, HeaderMap},
-    response::{Html, IntoResponse},
+    http::{header, HeaderMap, Uri},
+    response::{Html, IntoResponse, Response},
     routing::get,
     Router,
 };
+use serde::Deserialize;
+use serde_json::{json, Value};
 
-use super::extract::Caller;
+use super::{
+    extract::{Caller, Path},
+    templates,
+};
 use crate::{
     app::AppState,
     catalogue::courses::{self, ListQuery},
-    error::AppResult,
+    delivery::offline::{self, Quality},
+    error::{AppError, AppResult},
+    progress,
 };
 
-const CATALOGUE: &str = include_str!("../../web/templates/catalogue.html");
-const CSS: &str = include_str!("../../web/static/caravan.css");
+/// Static files, compiled in: (path, content type, body).
+const STATIC: [(&str, &str, &str); 2] = [
+    (
+        "caravan.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/static/caravan.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/app.js"),
+    ),
+];
+const SERVICE_WORKER: &str = include_str!("../../web/static/sw.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(catalogue))
-        .route("/static/caravan.css", get(css))
+        .route("/courses/{course_id}", get(course_page))
+        .route("/static/{file}", get(static_file))
+        .route("/sw.js", get(service_worker))
 }
 
-async fn css() -> impl IntoResponse {
-    (
+async fn static_file(Path(file): Path<String>) -> AppResult<Response> {
+    let (_, content_type, body) = STATIC
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .ok_or(AppError::NotFound)?;
+    Ok((
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, *content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        CSS,
+        *body,
     )
+        .into_response())
+}
+
+/// At the root so it may control every page; always revalidated so updates reach phones.
+async fn service_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        SERVICE_WORKER,
+    )
+        .into_response()
 }
 
 /// Chinese when the browser prefers it over English, else English.
@@ -74,67 +113,176 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// slug → label in the page's language, for one vocabulary table.
+async fn labels(state: &AppState, table: &str, zh: bool) -> AppResult<Vec<(String, String)>> {
+    let column = if zh { "label_zh" } else { "label_en" };
+    let order = if table == "domains" {
+        "builtin DESC, slug"
+    } else {
+        "slug"
+    };
+    Ok(sqlx::query_as(&format!(
+        "SELECT slug, {column} FROM {table} ORDER BY {order}"
+    ))
+    .fetch_all(&state.db.pool)
+    .await?)
+}
+
+fn label(list: &[(String, String)], slug: &str) -> String {
+    list.iter()
+        .find(|(s, _)| s == slug)
+        .map_or_else(|| slug.to_owned(), |(_, l)| l.clone())
+}
+
+#[derive(Deserialize, Default)]
+struct Filters {
+    q: Option<String>,
+    domain: Option<String>,
+    level: Option<String>,
+    target_group: Option<String>,
+    language: Option<String>,
+    cursor: Option<String>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The catalogue with its filters, as a GET form so results can be bookmarked and shared.
 async fn catalogue(
     State(state): State<AppState>,
     caller: Caller,
+    uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Html<String>> {
-    let zh = prefers_chinese(&headers);
+    let zh = templates::chinese(&uri, &headers);
+    let f: Filters = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let level = nonempty(&f.level).and_then(|l| l.parse::<i64>().ok());
     let page = courses::list(
         &state.db,
         caller.0.as_ref(),
         ListQuery {
-            limit: Some(50),
+            q: nonempty(&f.q),
+            domain: nonempty(&f.domain),
+            level,
+            target_group: nonempty(&f.target_group),
+            language: nonempty(&f.language),
+            cursor: nonempty(&f.cursor),
+            limit: Some(24),
             ..Default::default()
         },
     )
     .await?;
-    let items: String = page
+    let domains = labels(&state, "domains", zh).await?;
+    let groups = labels(&state, "target_groups", zh).await?;
+    let courses: Vec<Value> = page
         .items
         .iter()
         .map(|c| {
-            let level = if zh {
-                format!("{} 级", c.level)
-            } else {
-                format!("Level {}", c.level)
-            };
-            let minutes = if zh {
-                format!("{} 分钟", c.estimated_minutes)
-            } else {
-                format!("{} min", c.estimated_minutes)
-            };
-            format!(
-                "<li lang=\"{}\"><h3>{}</h3><p>{}</p><p class=\"meta\">{} · {} · {}</p></li>\n",
-                escape(&c.language),
-                escape(&c.title),
-                escape(&c.summary),
-                escape(&c.domain),
-                level,
-                minutes
-            )
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            v["domain_label"] = label(&domains, &c.domain).into();
+            v
         })
         .collect();
-    let (title, tagline, heading, empty) = if zh {
-        (
-            "Caravan 课程",
-            "面向职业技能培训的微课平台",
-            "课程目录",
-            "暂无课程。",
-        )
-    } else {
-        (
-            "Caravan courses",
-            "Micro-courses for vocational training",
-            "Catalogue",
-            "No courses yet.",
-        )
+    let next_query = page.next_cursor.as_ref().map(|cursor| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &f.q),
+            ("domain", &f.domain),
+            ("level", &f.level),
+            ("target_group", &f.target_group),
+            ("language", &f.language),
+        ] {
+            if let Some(v) = nonempty(v) {
+                q.append_pair(k, &v);
+            }
+        }
+        q.append_pair("cursor", cursor);
+        q.finish()
+    });
+    let vocab = |list: &[(String, String)]| -> Vec<Value> {
+        list.iter()
+            .map(|(slug, label)| json!({"slug": slug, "label": label}))
+            .collect()
     };
-    let html = CATALOGUE
-        .replace("{{lang}}", if zh { "zh-CN" } else { "en" })
-        .replace("{{title}}", title)
-        .replace("{{tagline}}", tagline)
-        .replace("{{heading}}", heading)
-        .replace("{{empty}}", if page.items.is_empty() { empty } else { "" })
-        .replace("{{items}}", &items);
-    Ok(Html(html))
+    Ok(Html(templates::render(
+        "catalogue.html",
+        zh,
+        json!({
+            "user": caller.0.as_ref().map(|u| json!({"display_name": u.display_name})),
+            "query": {"q": f.q, "domain": f.domain, "level": level,
+                      "target_group": f.target_group, "language": f.language},
+            "domains": vocab(&domains),
+            "groups": vocab(&groups),
+            "courses": courses,
+            "next_cursor": page.next_cursor,
+            "next_query": next_query,
+        }),
+    )))
+}
+
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{} KB", (b + 1023) / 1024),
+    }
+}
+
+/// A course: its facts, units (with the learner's state when signed in) and offline sizes.
+async fn course_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(course_id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Html<String>> {
+    let zh = templates::chinese(&uri, &headers);
+    let course = courses::get(&state.db, caller.0.as_ref(), &course_id).await?;
+    let domains = labels(&state, "domains", zh).await?;
+    let progress = match &caller.0 {
+        Some(u) => Some(progress::view::course(&state.db, &u.id, &course_id).await?),
+        None => None,
+    };
+    let units: Vec<Value> = course
+        .units
+        .iter()
+        .flatten()
+        .map(|u| {
+            let state = progress
+                .as_ref()
+                .and_then(|p| p.units.iter().find(|x| x.unit_id == u.id))
+                .map(|p| serde_json::to_value(p.state).unwrap_or_default());
+            json!({"id": u.id, "title": u.title, "kind": u.kind, "required": u.required,
+                   "state": state})
+        })
+        .collect();
+    let mut sizes = Vec::new();
+    for (quality, name) in [
+        (Quality::Low, "low"),
+        (Quality::Medium, "medium"),
+        (Quality::High, "high"),
+    ] {
+        let files = offline::files(&state, &course_id, quality).await?;
+        let total: i64 = files.iter().map(|f| f.bytes).sum();
+        sizes.push(json!({"quality": name, "size": human_size(total)}));
+    }
+    Ok(Html(templates::render(
+        "course.html",
+        zh,
+        json!({
+            "user": caller.0.as_ref().map(|u| json!({"display_name": u.display_name})),
+            "domain_label": label(&domains, &course.domain),
+            "course": course,
+            "units": units,
+            "progress": progress,
+            "sizes": sizes,
+        }),
+    )))
 }

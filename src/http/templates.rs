@@ -7,8 +7,18 @@ use axum::http::{HeaderMap, Uri};
 use minijinja::Environment;
 use serde_json::Value;
 
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("../../web/templates/base.html")),
+    (
+        "catalogue.html",
+        include_str!("../../web/templates/catalogue.html"),
+    ),
+    (
+        "course.html",
+        include_str!("../../web/templates/course.html"),
+    ),
+    ("login.html", include_str!("../../web/templates/login.html")),
+    ("me.html", include_str!("../../web/templates/me.html")),
     (
         "verify.html",
         include_str!("../../web/templates/verify.html"),
@@ -49,6 +59,14 @@ pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
         Some(l) if l.starts_with("en") => false,
         _ => super::pages::prefers_chinese(headers),
     }
+}
+
+/// One string in the page language.
+pub fn string(zh: bool, key: &str) -> String {
+    strings()[if zh { "zh" } else { "en" }][key]
+        .as_str()
+        .unwrap_or(key)
+        .to_owned()
 }
 
 /// Renders a page; `context` is merged with `lang` and the strings `t` of the language.

@@ -164,7 +164,7 @@ async fn shared_credential(
     if wants_page {
         return Ok(Redirect::to(&format!("/verify?share={token}")).into_response());
     }
-    let mut response = credential_response(&state, &record, &headers).await?;
+    let mut response = credential_response(&state, &record, accepts(&headers, JWT)).await?;
     response.headers_mut().remove(header::CONTENT_DISPOSITION);
     Ok(response)
 }

@@ -1,5 +1,6 @@
 //! Test harness: spawn the application, and the small vocabulary tests use to talk to it.
 
+pub mod browser;
 pub mod course;
 pub mod lrs;
 pub mod media;
