@@ -41,6 +41,9 @@ impl JwtError {
     }
 }
 
+/// JWT claim names (RFC 7519 §4.1) that must not come from the credential body.
+const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+
 fn credential_error(msg: &str) -> JwtError {
     JwtError::Credential(msg.to_owned())
 }
@@ -64,14 +67,16 @@ pub fn encode(credential: &Value, key: &SigningKey, kid: &str) -> Result<String,
     if kid.starts_with("did:key:") && did::resolve(kid)? != key.verifying_key() {
         return Err(credential_error("kid does not name the signing key"));
     }
-    let mut payload = vc.clone();
-    for (claim, value) in registered_claims(vc)? {
-        if payload.insert(claim.into(), value).is_some() {
-            return Err(JwtError::Credential(format!(
-                "it already has a `{claim}` property"
-            )));
-        }
+    // Claims come only from the credential's own fields, so a stray `exp` cannot outlive it.
+    if let Some(claim) = REGISTERED.iter().find(|c| vc.contains_key(**c)) {
+        return Err(JwtError::Credential(format!("it has a `{claim}` property")));
     }
+    let mut payload = vc.clone();
+    payload.extend(
+        registered_claims(vc)?
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v)),
+    );
     let header = json!({"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": kid});
     let signing_input = format!(
         "{}.{}",

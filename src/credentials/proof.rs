@@ -108,20 +108,22 @@ pub fn verify_with_key(secured: &Value, key: &VerifyingKey) -> Result<(), ProofE
         .ok_or_else(|| malformed("the proof has no proofValue"))?;
     let signature = decode_proof_value(proof_value)?;
     if let Some(created) = proof.get("created") {
-        check_created(
-            created
-                .as_str()
-                .ok_or_else(|| malformed("created is not a string"))?,
-        )?;
-    }
-    if let Some(context) = proof.get("@context") {
-        check_context_prefix(context, doc.get("@context"))?;
+        let created = created
+            .as_str()
+            .ok_or_else(|| malformed("created is not a string"))?;
+        check_created(created)?;
     }
     // Every proof option other than the value itself is signed, not just the ones we write.
     let mut config = proof.clone();
     config.remove("proofValue");
     let mut unsecured = doc.clone();
     unsecured.remove("proof");
+    // A proof may carry its own @context; the spec then canonicalises under that one, after
+    // checking it is a prefix of the document's.
+    if let Some(context) = config.remove("@context") {
+        check_context_prefix(&context, doc.get("@context"))?;
+        unsecured.insert("@context".into(), context);
+    }
     let hash = hash_data(&unsecured, &config)?;
     key.verify_strict(&hash, &signature)
         .map_err(|_| ProofError::InvalidSignature)

@@ -73,7 +73,7 @@ pub struct AssetView {
 
 /// The asset as its viewer may use it: URLs are plain when a public course uses the asset, and
 /// signed (valid for hours) otherwise, so players and downloads need no cookies.
-async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> {
+pub(super) async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> {
     let renditions = assets::renditions(&state.db, &a.id).await?;
     let public = crate::delivery::access::asset_is_public(&state.db, &a.id).await?;
     let url = |sha: &str| state.delivery.media_url(sha, public);

@@ -1,7 +1,7 @@
 //! The HTTP edge: routes, middleware and the OpenAPI document generated from the handlers.
 
 mod account;
-mod assets;
+pub(super) mod assets;
 mod auth;
 mod consortia;
 mod cors;
@@ -22,6 +22,7 @@ mod quizzes;
 mod reports;
 mod templates;
 mod transcript_page;
+mod unit_pages;
 mod uploads;
 mod verify_page;
 mod vocab;
@@ -213,6 +214,7 @@ pub fn router(state: AppState) -> Router {
     .merge(pages::routes())
     .merge(verify_page::routes())
     .merge(learner_pages::routes())
+    .merge(unit_pages::routes())
     .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))

@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Static files, compiled in: (path, content type, body).
-const STATIC: [(&str, &str, &str); 2] = [
+const STATIC: [(&str, &str, &str); 3] = [
     (
         "caravan.css",
         "text/css; charset=utf-8",
@@ -34,6 +34,11 @@ const STATIC: [(&str, &str, &str); 2] = [
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/app.js"),
+    ),
+    (
+        "player.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/player.js"),
     ),
 ];
 const SERVICE_WORKER: &str = include_str!("../../web/static/sw.js");

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Uri};
 use minijinja::Environment;
 use serde_json::Value;
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("../../web/templates/base.html")),
     (
         "catalogue.html",
@@ -19,6 +19,7 @@ const TEMPLATES: [(&str, &str); 7] = [
     ),
     ("login.html", include_str!("../../web/templates/login.html")),
     ("me.html", include_str!("../../web/templates/me.html")),
+    ("unit.html", include_str!("../../web/templates/unit.html")),
     (
         "verify.html",
         include_str!("../../web/templates/verify.html"),

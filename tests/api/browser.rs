@@ -37,3 +37,47 @@ async fn learner_pages_work_on_a_phone() {
     .await;
     assert!(outcome.ok, "{}", outcome.failures());
 }
+
+/// A video lecture made by ffmpeg, uploaded and processed for real, played in Chromium: time
+/// advances, seeking and the quality switch work, and coming back resumes where the learner left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_plays_seeks_switches_quality_and_resumes() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    let unit = c.unit("video", "Lecture", true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = crate::support::media::av_clip(dir.path(), "lecture.mp4", "640x360", 10);
+    let asset = c
+        .app
+        .upload(
+            &c.teacher,
+            &clip,
+            &[("filename", "lecture.mp4"), ("unit_id", unit.as_str())],
+        )
+        .await;
+    let ready = c
+        .app
+        .wait_asset(
+            Some(&c.teacher),
+            &asset,
+            std::time::Duration::from_secs(180),
+        )
+        .await;
+    assert_eq!(ready["status"], "ready", "{ready}");
+    let email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let input = json!({"unit_path": format!("/courses/{}/units/{unit}", c.course)});
+    let outcome = browser::run(
+        &c.app.base,
+        &["player"],
+        Some((&email, "password-123")),
+        Some(&input),
+    )
+    .await;
+    assert!(outcome.ok, "{}", outcome.failures());
+    // What the page reported reached progress: played time and the resume position.
+    let u = c.unit_progress(&unit).await;
+    assert!(u["percent_watched"].as_f64().unwrap() > 0.0, "{u}");
+    assert!(u["resume_position_secs"].as_f64().unwrap() > 5.0, "{u}");
+}

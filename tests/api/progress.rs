@@ -158,13 +158,22 @@ async fn course_completion_is_recorded_once(backend: Backend) {
     let p = c.progress(&c.learner).await;
     assert!(p["completed_at"].is_string());
 
-    let events = caravan::progress::pending_completions(&c.app.state.db, 100)
-        .await
-        .unwrap();
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].user_id, c.learner_id);
-    assert_eq!(events[0].course_id, c.course);
-    assert_eq!(events[0].org_id, c.org);
+    // One completion event, already consumed by issuing the course's one credential.
+    let (events, consumed): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(consumed_at) FROM completion_events \
+         WHERE user_id = $1 AND course_id = $2 AND org_id = $3",
+    )
+    .bind(&c.learner_id)
+    .bind(&c.course)
+    .bind(&c.org)
+    .fetch_one(&c.app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((events, consumed), (1, 1));
+    let wallet = c.app.get("/api/v1/me/credentials", Some(&c.learner)).await;
+    let items = wallet.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", wallet.text);
+    assert_eq!(items[0]["course_id"], c.course.as_str());
 
     let client = c.app.lrs_client(&c.admin, &c.org, &["all"]).await;
     let path = format!(
@@ -190,22 +199,16 @@ async fn course_completion_is_recorded_once(backend: Backend) {
     assert_eq!(s["authority"]["account"]["name"], c.org.as_str());
     assert_eq!(s["object"]["definition"]["name"]["zh-CN"], "Care basics");
 
-    // Later statements complete nothing again.
+    // Later statements complete nothing again, and a consumed event cannot be taken twice.
     c.send(c.statement(VIEWED, &a, json!({}))).await;
     let db = &c.app.state.db;
-    assert_eq!(
-        caravan::progress::pending_completions(db, 100)
+    let (events, id): (i64, String) =
+        sqlx::query_as("SELECT COUNT(*), MIN(id) FROM completion_events")
+            .fetch_one(&db.pool)
             .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(caravan::progress::mark_consumed(db, &events[0].id)
-        .await
-        .unwrap());
-    assert!(!caravan::progress::mark_consumed(db, &events[0].id)
-        .await
-        .unwrap());
+            .unwrap();
+    assert_eq!(events, 1);
+    assert!(!caravan::progress::mark_consumed(db, &id).await.unwrap());
     assert!(caravan::progress::pending_completions(db, 100)
         .await
         .unwrap()

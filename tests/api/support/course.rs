@@ -20,7 +20,12 @@ impl Classroom {
     /// An organisation with an admin, a teacher and a learner, and an org-visible course.
     /// No workers run, so uploaded assets stay as the test sets them.
     pub async fn new(backend: Backend) -> Self {
-        let app = TestApp::spawn_with(backend, |s| s.workers = 0).await;
+        Self::with_workers(backend, 0).await
+    }
+
+    /// The same classroom with media workers running, for tests that process real uploads.
+    pub async fn with_workers(backend: Backend, workers: usize) -> Self {
+        let app = TestApp::spawn_with(backend, |s| s.workers = workers).await;
         let root = app.superadmin().await;
         let org = app.create_org(&root, "care-school").await;
         let admin = app.member(&root, &org, "admin").await;

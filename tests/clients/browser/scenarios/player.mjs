@@ -1,0 +1,53 @@
+// The video player on a phone: playback starts and time advances, seeking works, switching the
+// quality keeps the position, progress reaches the LRS, and leaving and coming back resumes.
+//
+// input.unit_path   /courses/{course}/units/{unit} of a ready video unit
+
+const PLAYER = 'figure.player[data-ready="true"]';
+
+function video(page) {
+  return page.locator('video#player');
+}
+
+async function untilTime(ctx, predicate, what) {
+  await ctx.page.waitForFunction(predicate, null, { timeout: 20000 }).catch(() => {
+    throw new Error(`the video never ${what}`);
+  });
+}
+
+export default async function player(ctx) {
+  const { page, input } = ctx;
+  ctx.expect(input.unit_path, 'player needs input.unit_path');
+  await ctx.login();
+  await ctx.goto(input.unit_path);
+  await ctx.expectVisible(PLAYER);
+  await ctx.expectNoHorizontalScroll();
+  await video(page).evaluate((v) => { v.muted = true; return v.play(); });
+  await untilTime(ctx, () => document.getElementById('player').currentTime > 1.5, 'advanced past 1.5 s');
+  await ctx.shot('playing');
+
+  await video(page).evaluate((v) => { v.currentTime = 5; });
+  await untilTime(ctx, () => { const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 5; }, 'reached 5 s after a seek');
+
+  const current = await video(page).evaluate((v) => v.dataset.rung);
+  const options = await page.locator('#quality option').evaluateAll((os) => os.map((o) => o.value));
+  const other = options.find((v) => v !== 'auto' && v !== current);
+  ctx.expect(other, `no other quality than ${current} in ${options}`);
+  await page.locator('#quality').selectOption(other);
+  await page.waitForFunction((name) => document.getElementById('player').dataset.rung === name, other);
+  await untilTime(ctx, () => { const v = document.getElementById('player'); return !v.paused && v.currentTime > 5.5; }, 'kept playing after the quality switch');
+  const src = await video(page).evaluate((v) => v.currentSrc);
+  ctx.expect(src.includes('/media/'), `the switched source is ${src}`);
+
+  await video(page).evaluate((v) => v.pause());
+  await page.waitForFunction(() => (localStorage.getItem('caravan-xapi-queue') || '[]') === '[]', null, { timeout: 20000 })
+    .catch(() => { throw new Error('statements were not delivered'); });
+  const stoppedAt = await video(page).evaluate((v) => v.currentTime);
+
+  await ctx.goto('/me');
+  await ctx.goto(input.unit_path);
+  await ctx.expectVisible(PLAYER);
+  const resumed = await video(page).evaluate((v) => v.currentTime);
+  ctx.expect(Math.abs(resumed - stoppedAt) < 1.5, `resumed at ${resumed}, left at ${stoppedAt}`);
+  await ctx.shot('resumed');
+}

@@ -1,0 +1,211 @@
+// The unit player: picks a stream (native HLS where the browser plays it, otherwise the
+// progressive fMP4 rung that the measured throughput affords), offers a quality menu and a data
+// saver, resumes where the learner stopped, and reports what was watched as xAPI statements
+// (the video profile's played segments). Statements are queued in localStorage when the
+// network is down and sent again (same ids, so a resend is harmless) when it returns.
+
+const ctxEl = document.getElementById("xapi-context");
+const xapi = ctxEl ? JSON.parse(ctxEl.textContent) : null;
+const VIDEO = "https://w3id.org/xapi/video";
+const QUEUE = "caravan-xapi-queue";
+
+// --- statements -----------------------------------------------------------------------------
+
+function queued() {
+  try {
+    return JSON.parse(localStorage.getItem(QUEUE) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function keep(list) {
+  localStorage.setItem(QUEUE, JSON.stringify(list));
+}
+
+async function flush({ keepalive = false } = {}) {
+  const pending = queued();
+  if (pending.length === 0 || !navigator.onLine) return;
+  try {
+    const res = await fetch("/xapi/statements", {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive,
+      headers: { "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3" },
+      body: JSON.stringify(pending),
+    });
+    // A 4xx will not improve by resending: drop the batch rather than block the queue.
+    if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 429)) {
+      const sent = new Set(pending.map((s) => s.id));
+      keep(queued().filter((s) => !sent.has(s.id)));
+    }
+  } catch {
+    // Offline or the server is unreachable: the queue stays for the next try.
+  }
+}
+
+function send(verb, display, result, extra = {}) {
+  if (!xapi) return;
+  const statement = {
+    id: crypto.randomUUID(),
+    actor: xapi.actor,
+    verb: { id: verb, display: { "en-US": display } },
+    object: {
+      objectType: "Activity",
+      id: xapi.object,
+      definition: { name: { [xapi.language || "und"]: xapi.title }, type: extra.type },
+    },
+    context: {
+      contextActivities: { parent: [{ objectType: "Activity", id: xapi.parent }] },
+      extensions: extra.context || {},
+    },
+    timestamp: new Date().toISOString(),
+  };
+  if (!extra.type) delete statement.object.definition.type;
+  if (result) statement.result = result;
+  keep([...queued(), statement]);
+  return flush({ keepalive: extra.keepalive });
+}
+
+addEventListener("online", () => flush());
+flush();
+
+// --- documents --------------------------------------------------------------------------------
+
+const doc = document.querySelector(".document");
+if (doc) {
+  send("http://id.tincanapi.com/verb/viewed", "viewed").then(() => {
+    doc.dataset.viewed = "true";
+  });
+}
+
+// --- video and audio --------------------------------------------------------------------------
+
+const figure = document.querySelector("figure.player");
+const video = document.getElementById("player");
+if (figure && video) {
+  start().catch((e) => console.warn("player:", e));
+}
+
+async function start() {
+  const asset = await (await fetch(`/api/v1/assets/${figure.dataset.asset}`, { credentials: "same-origin" })).json();
+  const rungs = asset.renditions
+    .filter((r) => r.role === "video")
+    .sort((a, b) => (a.height || 0) - (b.height || 0));
+  const audio = asset.renditions.find((r) => r.role === "audio");
+  const menu = document.getElementById("quality");
+  const saver = document.getElementById("data-saver");
+  const playing = document.getElementById("playing");
+  for (const r of rungs) menu.add(new Option(`${r.height}p`, r.name));
+  if (audio) menu.add(new Option(document.documentElement.lang.startsWith("zh") ? "仅音频" : "Audio only", audio.name));
+  figure.querySelector(".controls").hidden = false;
+  saver.checked = localStorage.getItem("caravan-data-saver") === "1";
+  const nativeHls = asset.hls && video.canPlayType("application/vnd.apple.mpegurl") !== "";
+
+  // Bits per second the link gave a small ranged request of the smallest rung.
+  async function throughput() {
+    const probe = rungs[0] || audio;
+    if (!probe) return Infinity;
+    const bytes = Math.min(probe.bytes, 256 * 1024);
+    const t0 = performance.now();
+    try {
+      const res = await fetch(probe.url, { headers: { Range: `bytes=0-${bytes - 1}` } });
+      await res.arrayBuffer();
+    } catch {
+      return 0;
+    }
+    return (bytes * 8) / Math.max((performance.now() - t0) / 1000, 0.001);
+  }
+
+  async function choose() {
+    if (menu.value !== "auto") return asset.renditions.find((r) => r.name === menu.value);
+    if (saver.checked) return rungs[0] || audio;
+    if (nativeHls) return { url: asset.hls, name: "hls", mime: "application/vnd.apple.mpegurl" };
+    const bps = await throughput();
+    const fits = rungs.filter((r) => (r.bitrate || 0) * 1.5 <= bps);
+    return fits[fits.length - 1] || rungs[0] || audio;
+  }
+
+  async function load() {
+    const at = video.currentTime;
+    const wasPlaying = !video.paused;
+    const pick = await choose();
+    if (!pick || video.dataset.rung === pick.name) return;
+    video.dataset.rung = pick.name;
+    playing.value = pick.name === "hls" ? "HLS" : pick.height ? `${pick.height}p` : pick.name;
+    video.src = pick.url;
+    video.load();
+    await new Promise((ok) => video.addEventListener("loadedmetadata", ok, { once: true }));
+    const resume = at > 0 ? at : Number(figure.dataset.resume || 0);
+    if (resume > 1 && resume < video.duration - 2) video.currentTime = resume;
+    if (wasPlaying) video.play().catch(() => {});
+  }
+
+  menu.addEventListener("change", load);
+  saver.addEventListener("change", () => {
+    localStorage.setItem("caravan-data-saver", saver.checked ? "1" : "0");
+    load();
+  });
+  track(video);
+  await load();
+  figure.dataset.ready = "true";
+}
+
+// Played segments ("0[.]12.5[,]20[.]31"), closed on pause, seek, end and when the page hides.
+function track(video) {
+  const segments = [];
+  let from = null;
+  const fmt = (n) => Number(n.toFixed(3));
+  const open = () => {
+    if (from === null) from = video.currentTime;
+  };
+  const close = () => {
+    if (from !== null && video.currentTime > from) segments.push(`${fmt(from)}[.]${fmt(video.currentTime)}`);
+    from = null;
+  };
+  const result = (extra = {}) => ({
+    extensions: {
+      [`${VIDEO}/extensions/time`]: fmt(video.currentTime),
+      [`${VIDEO}/extensions/played-segments`]: segments.join("[,]"),
+      [`${VIDEO}/extensions/progress`]: video.duration ? fmt(Math.min(video.currentTime / video.duration, 1)) : 0,
+      ...extra,
+    },
+  });
+  const context = () => ({ context: { [`${VIDEO}/extensions/length`]: fmt(video.duration || 0) }, type: `${VIDEO}/activity-type/video` });
+  let seekFrom = 0;
+  video.addEventListener("play", () => {
+    open();
+    send(`${VIDEO}/verbs/played`, "played", { extensions: { [`${VIDEO}/extensions/time`]: fmt(video.currentTime) } }, context());
+  });
+  video.addEventListener("pause", () => {
+    if (video.seeking || video.ended) return;
+    close();
+    send(`${VIDEO}/verbs/paused`, "paused", result(), context());
+  });
+  video.addEventListener("timeupdate", () => {
+    if (!video.seeking) seekFrom = video.currentTime;
+  });
+  video.addEventListener("seeking", () => {
+    if (from !== null && seekFrom > from) segments.push(`${fmt(from)}[.]${fmt(seekFrom)}`);
+    from = null;
+  });
+  video.addEventListener("seeked", () => {
+    send(`${VIDEO}/verbs/seeked`, "seeked", {
+      extensions: {
+        [`${VIDEO}/extensions/time-from`]: fmt(seekFrom),
+        [`${VIDEO}/extensions/time-to`]: fmt(video.currentTime),
+      },
+    }, context());
+    if (!video.paused) open();
+  });
+  video.addEventListener("ended", () => {
+    close();
+    send(`${VIDEO}/verbs/paused`, "paused", result(), context());
+  });
+  // Leaving the page: report where the learner is, so coming back resumes there.
+  addEventListener("pagehide", () => {
+    if (from === null && segments.length === 0) return;
+    close();
+    send(`${VIDEO}/verbs/paused`, "paused", result(), { ...context(), keepalive: true });
+  });
+}
