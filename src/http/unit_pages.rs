@@ -6,7 +6,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, Uri},
     response::{Html, IntoResponse, Redirect, Response},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use serde_json::{json, Value};
@@ -19,14 +19,20 @@ use super::{
 use crate::{
     app::AppState,
     catalogue::{courses, units},
-    error::AppResult,
+    error::{AppError, AppResult},
     lrs::identity,
     media::assets as media_assets,
     progress,
+    quizzes::{self, Question},
 };
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/courses/{course_id}/units/{unit_id}", get(unit_page))
+    Router::new()
+        .route("/courses/{course_id}/units/{unit_id}", get(unit_page))
+        .route(
+            "/courses/{course_id}/units/{unit_id}/quiz",
+            post(submit_quiz),
+        )
 }
 
 async fn unit_page(
@@ -36,7 +42,89 @@ async fn unit_page(
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let zh = templates::chinese(&uri, &headers);
+    render(
+        &state,
+        &caller,
+        &course_id,
+        &unit_id,
+        &uri,
+        &headers,
+        json!({}),
+    )
+    .await
+}
+
+/// The quiz form posted without script: answers become the same attempt the API scores.
+async fn submit_quiz(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((course_id, unit_id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let Some(user) = caller.0.as_ref() else {
+        return Err(AppError::Unauthorized);
+    };
+    if !courses::is_visible(&state.db, Some(user), &course_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let course = courses::row(&state.db, &course_id).await?;
+    let unit = units::get(&state.db, &course_id, &unit_id).await?;
+    let quiz = quizzes::load(&state.db, &unit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let answers = quiz
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let name = format!("q{i}");
+            let mut values = form.iter().filter(|(k, _)| *k == name).map(|(_, v)| v);
+            match q {
+                Question::Single { .. } => values
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .map_or(Value::Null, Value::from),
+                Question::Multiple { .. } => Value::from(
+                    values
+                        .filter_map(|v| v.parse::<u64>().ok())
+                        .collect::<Vec<_>>(),
+                ),
+                Question::TrueFalse { .. } => match values.next().map(String::as_str) {
+                    Some("true") => Value::Bool(true),
+                    Some("false") => Value::Bool(false),
+                    _ => Value::Null,
+                },
+                Question::FillIn { .. } => values.next().map_or(Value::Null, |v| v.clone().into()),
+            }
+        })
+        .collect();
+    let outcome = match quizzes::attempt(&state, user, &course, &unit, &quiz, answers).await {
+        Ok(view) => json!({"result": view}),
+        Err(e @ (AppError::Status { .. } | AppError::Validation(_))) => {
+            json!({"quiz_problem": e.to_string()})
+        }
+        Err(e) => return Err(e),
+    };
+    render(
+        &state, &caller, &course_id, &unit_id, &uri, &headers, outcome,
+    )
+    .await
+}
+
+async fn render(
+    state: &AppState,
+    caller: &Caller,
+    course_id: &str,
+    unit_id: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    extra: Value,
+) -> AppResult<Response> {
+    let (state, course_id, unit_id) = (state.clone(), course_id.to_owned(), unit_id.to_owned());
+    let zh = templates::chinese(uri, headers);
     let course = courses::get(&state.db, caller.0.as_ref(), &course_id).await?;
     let unit = units::get(&state.db, &course_id, &unit_id).await?;
     let Some(user) = caller.0.as_ref() else {
@@ -49,6 +137,13 @@ async fn unit_page(
             Some(serde_json::to_value(assets::view(&state, row).await?).unwrap_or_default())
         }
         None => None,
+    };
+    let quiz = match unit.kind.as_str() {
+        "quiz" => match quizzes::load(&state.db, &unit).await? {
+            Some(q) => Some(quizzes::view(&state.db, &unit, &q, Some(user), false).await?),
+            None => None,
+        },
+        _ => None,
     };
     let progress = progress::view::course(&state.db, &user.id, &course_id).await?;
     let mine = progress.units.iter().find(|u| u.unit_id == unit_id);
@@ -69,10 +164,7 @@ async fn unit_page(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Html(templates::render(
-        "unit.html",
-        zh,
-        json!({
+    let mut context = json!({
             "user": {"display_name": user.display_name},
             "course": {"id": course.id, "title": course.title, "language": course.language},
             "unit": unit,
@@ -90,7 +182,10 @@ async fn unit_page(
             },
             "previous": neighbour(at.and_then(|i| i.checked_sub(1))),
             "next": neighbour(at.map(|i| i + 1)),
-        }),
-    ))
-    .into_response())
+            "quiz": quiz,
+    });
+    if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        context.extend(extra);
+    }
+    Ok(Html(templates::render("unit.html", zh, context)).into_response())
 }

@@ -81,3 +81,39 @@ async fn the_player_plays_seeks_switches_quality_and_resumes() {
     assert!(u["percent_watched"].as_f64().unwrap() > 0.0, "{u}");
     assert!(u["resume_position_secs"].as_f64().unwrap() > 5.0, "{u}");
 }
+
+/// Passing the course's only required unit, a quiz, through the page's form completes the
+/// course, and the credential appears in the wallet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passing_the_quiz_completes_the_course_and_earns_the_credential() {
+    let c = Classroom::new(Backend::Sqlite).await;
+    let unit = c.unit("quiz", "Check", true).await;
+    c.app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/courses/{}/units/{unit}/quiz", c.course),
+            Some(&c.teacher),
+            Some(json!({"pass_mark": 100, "questions": [
+                {"kind": "single", "prompt": "Wash hands before care?", "choices": ["No", "Yes"], "answer": 1},
+                {"kind": "true_false", "prompt": "Gloves are single use.", "answer": true}]})),
+        )
+        .await
+        .assert(StatusCode::OK);
+    let email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let input = json!({"unit_path": format!("/courses/{}/units/{unit}", c.course),
+                       "course_title": "Care basics"});
+    let outcome = browser::run(
+        &c.app.base,
+        &["quiz"],
+        Some((&email, "password-123")),
+        Some(&input),
+    )
+    .await;
+    assert!(outcome.ok, "{}", outcome.failures());
+    assert!(c.progress(&c.learner).await["completed_at"].is_string());
+    let wallet = c.app.get("/api/v1/me/credentials", Some(&c.learner)).await;
+    assert_eq!(wallet.body["items"][0]["course_id"], c.course.as_str());
+}
