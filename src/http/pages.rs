@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Static files, compiled in: (path, content type, body).
-const STATIC: [(&str, &str, &str); 3] = [
+const STATIC: [(&str, &str, &str); 4] = [
     (
         "caravan.css",
         "text/css; charset=utf-8",
@@ -39,6 +39,11 @@ const STATIC: [(&str, &str, &str); 3] = [
         "player.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/player.js"),
+    ),
+    (
+        "offline.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/offline.js"),
     ),
 ];
 const SERVICE_WORKER: &str = include_str!("../../web/static/sw.js");

@@ -117,8 +117,13 @@ async function start() {
     return (bytes * 8) / Math.max((performance.now() - t0) / 1000, 0.001);
   }
 
+  // A rung saved for offline plays from the device, network or not.
+  const saved = new Set(JSON.parse(localStorage.getItem("caravan-offline-sha") || "[]"));
+  const kept = [...rungs, audio].filter((r) => r && saved.has(r.sha256));
+
   async function choose() {
     if (menu.value !== "auto") return asset.renditions.find((r) => r.name === menu.value);
+    if (kept.length > 0) return kept[kept.length - 1];
     if (saver.checked) return rungs[0] || audio;
     if (nativeHls) return { url: asset.hls, name: "hls", mime: "application/vnd.apple.mpegurl" };
     const bps = await throughput();
