@@ -20,6 +20,7 @@ mod playlists;
 mod progress;
 mod quizzes;
 mod reports;
+mod teach_pages;
 mod templates;
 mod transcript_page;
 mod unit_pages;
@@ -215,6 +216,7 @@ pub fn router(state: AppState) -> Router {
     .merge(verify_page::routes())
     .merge(learner_pages::routes())
     .merge(unit_pages::routes())
+    .merge(teach_pages::routes())
     .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))

@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Static files, compiled in: (path, content type, body).
-const STATIC: [(&str, &str, &str); 4] = [
+const STATIC: [(&str, &str, &str); 5] = [
     (
         "caravan.css",
         "text/css; charset=utf-8",
@@ -44,6 +44,11 @@ const STATIC: [(&str, &str, &str); 4] = [
         "offline.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/offline.js"),
+    ),
+    (
+        "teach.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/teach.js"),
     ),
 ];
 const SERVICE_WORKER: &str = include_str!("../../web/static/sw.js");

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Uri};
 use minijinja::Environment;
 use serde_json::Value;
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../../web/templates/base.html")),
     (
         "catalogue.html",
@@ -20,6 +20,11 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("login.html", include_str!("../../web/templates/login.html")),
     ("me.html", include_str!("../../web/templates/me.html")),
     ("unit.html", include_str!("../../web/templates/unit.html")),
+    ("teach.html", include_str!("../../web/templates/teach.html")),
+    (
+        "teach_course.html",
+        include_str!("../../web/templates/teach_course.html"),
+    ),
     (
         "verify.html",
         include_str!("../../web/templates/verify.html"),

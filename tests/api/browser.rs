@@ -122,3 +122,79 @@ async fn passing_the_quiz_completes_the_course_and_earns_the_credential() {
     let wallet = c.app.get("/api/v1/me/credentials", Some(&c.learner)).await;
     assert_eq!(wallet.body["items"][0]["course_id"], c.course.as_str());
 }
+
+/// A teacher's upload through the console survives a dropped connection and a page reload, and
+/// the lecture is processed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lecture.mp4");
+    // A high bitrate makes the file about 4 MB: several 512 KiB chunks.
+    crate::support::media::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        "6",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-b:v",
+        "5M",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        file.to_str().unwrap(),
+    ]);
+    let email = c.app.get("/api/v1/me", Some(&c.teacher)).await.body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let input = json!({"course_title": "Care basics", "file": file});
+    let outcome = browser::run(
+        &c.app.base,
+        &["teacher"],
+        Some((&email, "password-123")),
+        Some(&input),
+    )
+    .await;
+    assert!(outcome.ok, "{}", outcome.failures());
+    let course = c
+        .app
+        .get(&format!("/api/v1/courses/{}", c.course), Some(&c.teacher))
+        .await;
+    let unit = course.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["title"] == "Lecture by phone")
+        .cloned()
+        .expect("the unit was added");
+    let asset = c
+        .app
+        .get(
+            &format!("/api/v1/assets/{}", unit["asset_id"].as_str().unwrap()),
+            Some(&c.teacher),
+        )
+        .await;
+    assert_eq!(asset.body["status"], "ready", "{}", asset.text);
+    // One tus upload carried the whole file (resumed, not restarted) and made this asset.
+    let size = std::fs::metadata(&file).unwrap().len() as i64;
+    let uploads: Vec<(i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT upload_length, upload_offset, asset_id FROM uploads")
+            .fetch_all(&c.app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    assert_eq!((uploads[0].0, uploads[0].1), (size, size));
+    assert_eq!(uploads[0].2.as_deref(), unit["asset_id"].as_str());
+}

@@ -1,0 +1,128 @@
+//! The teacher console: the courses a teacher may author, and a course's editor. The pages show
+//! state; changes go through the JSON API from `web/static/teach.js` (uploads by tus).
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, Uri},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+use serde_json::{json, Value};
+
+use super::{
+    assets,
+    extract::{Caller, Path},
+    templates,
+};
+use crate::{
+    accounts,
+    app::AppState,
+    authz,
+    catalogue::courses::{self, ListQuery},
+    error::{AppError, AppResult},
+    media::assets as media_assets,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/teach", get(console))
+        .route("/teach/courses/{course_id}", get(editor))
+}
+
+async fn domains(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
+    let column = if zh { "label_zh" } else { "label_en" };
+    let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+        "SELECT slug, {column} FROM domains ORDER BY builtin DESC, slug"
+    ))
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, label)| json!({"slug": slug, "label": label}))
+        .collect())
+}
+
+async fn console(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some(user) = caller.0.as_ref() else {
+        return Ok(Redirect::to("/login?next=/teach").into_response());
+    };
+    let zh = templates::chinese(&uri, &headers);
+    let mut orgs = Vec::new();
+    for m in accounts::memberships(&state.db, &user.id).await? {
+        if !matches!(m.role.as_str(), "teacher" | "admin") {
+            continue;
+        }
+        let page = courses::list(
+            &state.db,
+            Some(user),
+            ListQuery {
+                org_id: Some(m.org_id.clone()),
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
+        .await?;
+        orgs.push(json!({"id": m.org_id, "name": m.org_name, "courses": page.items}));
+    }
+    if orgs.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Html(templates::render(
+        "teach.html",
+        zh,
+        json!({
+            "user": {"display_name": user.display_name, "teaches": true},
+            "orgs": orgs,
+            "domains": domains(&state, zh).await?,
+        }),
+    ))
+    .into_response())
+}
+
+async fn editor(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(course_id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some(user) = caller.0.as_ref() else {
+        let next = format!("/teach/courses/{course_id}");
+        return Ok(Redirect::to(&format!("/login?next={next}")).into_response());
+    };
+    let zh = templates::chinese(&uri, &headers);
+    let course = courses::get(&state.db, Some(user), &course_id).await?;
+    match authz::require_org_role(&state.db, user, &course.org_id, authz::author).await {
+        Ok(()) => {}
+        Err(AppError::Forbidden) => return Err(AppError::NotFound),
+        Err(e) => return Err(e),
+    }
+    let mut units = Vec::new();
+    for u in course.units.iter().flatten() {
+        let asset = match &u.asset_id {
+            Some(id) => {
+                let row = media_assets::get(&state.db, id).await?;
+                Some(serde_json::to_value(assets::view(&state, row).await?).unwrap_or_default())
+            }
+            None => None,
+        };
+        units.push(json!({"unit": u, "asset": asset}));
+    }
+    Ok(Html(templates::render(
+        "teach_course.html",
+        zh,
+        json!({
+            "user": {"display_name": user.display_name, "teaches": true},
+            "course": course,
+            "units": units,
+            "domains": domains(&state, zh).await?,
+        }),
+    ))
+    .into_response())
+}

@@ -1,0 +1,49 @@
+// A teacher on a phone adds a video unit to a course and uploads a lecture; the connection drops
+// mid-upload and the page is reloaded, the same file is chosen again, and the upload resumes
+// (one tus upload in all) and finishes; the page then shows the asset processed.
+//
+// input.course_title  a course of the teacher's organisation
+// input.file          path of the video file to upload
+
+export default async function teacher(ctx) {
+  const { page, context, input } = ctx;
+  ctx.expect(input.course_title && input.file, 'teacher needs input.course_title and input.file');
+  await ctx.login();
+  await ctx.goto('/teach');
+  await page.locator('a', { hasText: input.course_title }).first().click();
+  await ctx.expectText('h1', input.course_title);
+
+  await page.locator('#unit-kind').selectOption('video');
+  await page.locator('#unit-title').fill('Lecture by phone');
+  await page.locator('form[data-action$="/units"] button[type="submit"]').click();
+  const unit = page.locator('li.unit', { hasText: 'Lecture by phone' });
+  await unit.waitFor();
+  await ctx.expectNoHorizontalScroll();
+
+  // Count upload creations, and drop the connection on the third chunk.
+  let creations = 0;
+  let patches = 0;
+  await page.route('**/api/v1/uploads**', async (route) => {
+    const method = route.request().method();
+    if (method === 'POST') creations += 1;
+    if (method === 'PATCH' && ++patches === 3) {
+      await context.setOffline(true);
+      await route.abort('internetdisconnected');
+      return;
+    }
+    await route.continue();
+  });
+  await unit.locator('input.upload-input').setInputFiles(input.file);
+  await ctx.expectVisible('li.unit .upload-status[data-state="waiting"]', { timeout: 20000 });
+  await ctx.shot('connection-lost');
+
+  // Back online, but the teacher reloads the page and picks the same file again.
+  await context.setOffline(false);
+  await page.reload();
+  const again = page.locator('li.unit', { hasText: 'Lecture by phone' });
+  await again.locator('input.upload-input').setInputFiles(input.file);
+  await ctx.expectVisible('li.unit .upload-status[data-state="done"]', { timeout: 30000 });
+  ctx.expect(creations === 1, `the upload was started ${creations} times instead of resumed`);
+  await ctx.expectVisible('li.unit .asset[data-status="ready"]', { timeout: 45000 });
+  await ctx.shot('processed');
+}
