@@ -1,6 +1,7 @@
 //! The HTTP edge: routes, middleware and the OpenAPI document generated from the handlers.
 
 mod account;
+mod admin_pages;
 pub(super) mod assets;
 mod auth;
 mod consortia;
@@ -217,6 +218,7 @@ pub fn router(state: AppState) -> Router {
     .merge(learner_pages::routes())
     .merge(unit_pages::routes())
     .merge(teach_pages::routes())
+    .merge(admin_pages::routes())
     .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Uri};
 use minijinja::Environment;
 use serde_json::Value;
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("../../web/templates/base.html")),
     (
         "catalogue.html",
@@ -21,6 +21,15 @@ const TEMPLATES: [(&str, &str); 10] = [
     ("me.html", include_str!("../../web/templates/me.html")),
     ("unit.html", include_str!("../../web/templates/unit.html")),
     ("teach.html", include_str!("../../web/templates/teach.html")),
+    ("admin.html", include_str!("../../web/templates/admin.html")),
+    (
+        "admin_org.html",
+        include_str!("../../web/templates/admin_org.html"),
+    ),
+    (
+        "admin_report.html",
+        include_str!("../../web/templates/admin_report.html"),
+    ),
     (
         "teach_course.html",
         include_str!("../../web/templates/teach_course.html"),

@@ -198,3 +198,31 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
     assert_eq!((uploads[0].0, uploads[0].1), (size, size));
     assert_eq!(uploads[0].2.as_deref(), unit["asset_id"].as_str());
 }
+
+/// An admin imports a class list and reads the training report with its chart and CSV.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_imports_a_class_and_reads_the_report() {
+    let c = Classroom::new(Backend::Sqlite).await;
+    completed(&c).await;
+    let email = c.app.get("/api/v1/me", Some(&c.admin)).await.body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let outcome = browser::run(
+        &c.app.base,
+        &["admin"],
+        Some((&email, "password-123")),
+        Some(&json!({"org_id": c.org})),
+    )
+    .await;
+    assert!(outcome.ok, "{}", outcome.failures());
+    let members = c
+        .app
+        .get(&format!("/api/v1/orgs/{}/members", c.org), Some(&c.admin))
+        .await;
+    assert!(
+        members.text.contains("wang.fang@example.cn"),
+        "{}",
+        members.text
+    );
+}

@@ -29,3 +29,40 @@ for (const button of document.querySelectorAll("button.share[data-id]")) {
     }
   });
 }
+
+// --- forms that call the API (teacher console, admin pages) ---
+
+for (const form of document.querySelectorAll("form.api-form")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = form.querySelector(".form-status");
+    const raw = form.dataset.contentType;
+    const body = {};
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      body[el.name] = el.dataset.type === "number" ? Number(el.value) : el.value;
+    }
+    const res = await fetch(form.dataset.action, {
+      method: form.dataset.method || "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": raw || "application/json" },
+      // A raw form (a CSV class list) sends its one text field as it is.
+      body: raw ? form.querySelector("textarea").value : JSON.stringify(body),
+    });
+    const reply = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      status.value = reply.errors?.map((e) => `${e.field}: ${e.message}`).join("; ") || reply.detail || reply.title || `HTTP ${res.status}`;
+      return;
+    }
+    const then = form.dataset.then;
+    if (then === "report") {
+      status.dataset.state = "done";
+      status.value = `✓ ${reply.created ?? 0} + ${reply.added ?? 0}, ✗ ${reply.rejected ?? 0}`;
+    } else if (then === "secret") {
+      status.dataset.state = "done";
+      status.value = `${reply.key} / ${reply.secret}`;
+    } else if (then === "reload") location.reload();
+    else if (then) location.assign(then.replace("{id}", encodeURIComponent(reply.id)));
+  });
+}
+

@@ -6,34 +6,6 @@ const CHUNK = 512 * 1024;
 const TUS = { "Tus-Resumable": "1.0.0" };
 const zh = document.documentElement.lang.startsWith("zh");
 
-// --- forms -------------------------------------------------------------------------------------
-
-for (const form of document.querySelectorAll("form.api-form")) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const status = form.querySelector(".form-status");
-    const body = {};
-    for (const el of form.elements) {
-      if (!el.name) continue;
-      body[el.name] = el.dataset.type === "number" ? Number(el.value) : el.value;
-    }
-    const res = await fetch(form.dataset.action, {
-      method: form.dataset.method || "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const reply = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      status.value = reply.errors?.map((e) => `${e.field}: ${e.message}`).join("; ") || reply.detail || reply.title || `HTTP ${res.status}`;
-      return;
-    }
-    const then = form.dataset.then;
-    if (then === "reload") location.reload();
-    else if (then) location.assign(then.replace("{id}", encodeURIComponent(reply.id)));
-  });
-}
-
 // --- uploads -------------------------------------------------------------------------------------
 
 function metadata(pairs) {
