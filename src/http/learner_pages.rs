@@ -30,6 +30,20 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/join", get(join_page))
+}
+
+/// Join an organisation with a join code; a visitor registers at the same time.
+async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> Html<String> {
+    let zh = templates::chinese(&uri, &headers);
+    Html(templates::render(
+        "join.html",
+        zh,
+        json!({
+            "user": caller.0.as_ref().map(|u| json!({"display_name": u.display_name})),
+            "code": query_param(&uri, "code"),
+        }),
+    ))
 }
 
 /// Only paths of this site, so a crafted link cannot send someone elsewhere after signing in.

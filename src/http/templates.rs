@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Uri};
 use minijinja::Environment;
 use serde_json::Value;
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("../../web/templates/base.html")),
     (
         "catalogue.html",
@@ -18,6 +18,7 @@ const TEMPLATES: [(&str, &str); 13] = [
         include_str!("../../web/templates/course.html"),
     ),
     ("login.html", include_str!("../../web/templates/login.html")),
+    ("join.html", include_str!("../../web/templates/join.html")),
     ("me.html", include_str!("../../web/templates/me.html")),
     ("unit.html", include_str!("../../web/templates/unit.html")),
     ("teach.html", include_str!("../../web/templates/teach.html")),

@@ -199,7 +199,8 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
     assert_eq!(uploads[0].2.as_deref(), unit["asset_id"].as_str());
 }
 
-/// An admin imports a class list and reads the training report with its chart and CSV.
+/// An admin imports a class list and reads the training report with its chart and CSV; a
+/// newcomer joins the organisation with a join code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_imports_a_class_and_reads_the_report() {
     let c = Classroom::new(Backend::Sqlite).await;
@@ -208,11 +209,23 @@ async fn an_admin_imports_a_class_and_reads_the_report() {
         .as_str()
         .unwrap()
         .to_owned();
+    let code = c
+        .app
+        .post(
+            &format!("/api/v1/orgs/{}/join-codes", c.org),
+            Some(&c.admin),
+            json!({}),
+        )
+        .await
+        .body["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let outcome = browser::run(
         &c.app.base,
-        &["admin"],
+        &["admin", "join"],
         Some((&email, "password-123")),
-        Some(&json!({"org_id": c.org})),
+        Some(&json!({"org_id": c.org, "code": code})),
     )
     .await;
     assert!(outcome.ok, "{}", outcome.failures());
