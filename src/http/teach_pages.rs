@@ -31,13 +31,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn domains(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
-    let column = if zh { "label_zh" } else { "label_en" };
-    let rows: Vec<(String, String)> = sqlx::query_as(&format!(
-        "SELECT slug, {column} FROM domains ORDER BY builtin DESC, slug"
-    ))
-    .fetch_all(&state.db.pool)
-    .await?;
-    Ok(rows
+    Ok(super::pages::labels(state, "domains", zh)
+        .await?
         .into_iter()
         .map(|(slug, label)| json!({"slug": slug, "label": label}))
         .collect())
