@@ -129,7 +129,11 @@ pub fn escape(s: &str) -> String {
 }
 
 /// slug → label in the page's language, for one vocabulary table.
-pub(super) async fn labels(state: &AppState, table: &str, zh: bool) -> AppResult<Vec<(String, String)>> {
+pub(super) async fn labels(
+    state: &AppState,
+    table: &str,
+    zh: bool,
+) -> AppResult<Vec<(String, String)>> {
     let column = if zh { "label_zh" } else { "label_en" };
     let order = if table == "domains" {
         "builtin DESC, slug"
