@@ -80,7 +80,7 @@ async fn admin_home(
     Ok(Html(templates::render(
         "admin.html",
         zh,
-        json!({"user": {"display_name": user.display_name}, "orgs": orgs}),
+        json!({"user": templates::viewer(&state.db, &user).await?, "orgs": orgs}),
     ))
     .into_response())
 }
@@ -116,7 +116,7 @@ async fn org_page(
         "admin_org.html",
         zh,
         json!({
-            "user": {"display_name": user.display_name},
+            "user": templates::viewer(&state.db, &user).await?,
             "org": {"id": org_id, "name": name},
             "members": members::list(&state.db, &org_id).await?,
             "join_codes": join_codes::list(&state.db, &org_id).await?,
@@ -248,7 +248,7 @@ async fn report_page(
         "admin_report.html",
         zh,
         json!({
-            "user": {"display_name": user.display_name},
+            "user": templates::viewer(&state.db, &user).await?,
             "org": {"id": org_id, "name": name},
             "group_by": group_by,
             "chart": chart,

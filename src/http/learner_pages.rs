@@ -164,7 +164,7 @@ async fn me(
         "me.html",
         zh,
         json!({
-            "user": {"display_name": user.display_name},
+            "user": templates::viewer(&state.db, user).await?,
             "progress": progress.items,
             "credentials": credentials,
         }),

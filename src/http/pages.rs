@@ -234,7 +234,7 @@ async fn catalogue(
         "catalogue.html",
         zh,
         json!({
-            "user": caller.0.as_ref().map(|u| json!({"display_name": u.display_name})),
+            "user": templates::viewer_opt(&state.db, caller.0.as_ref()).await?,
             "query": {"q": f.q, "domain": f.domain, "level": level,
                       "target_group": f.target_group, "language": f.language},
             "domains": vocab(&domains),
@@ -296,7 +296,7 @@ async fn course_page(
         "course.html",
         zh,
         json!({
-            "user": caller.0.as_ref().map(|u| json!({"display_name": u.display_name})),
+            "user": templates::viewer_opt(&state.db, caller.0.as_ref()).await?,
             "domain_label": label(&domains, &course.domain),
             "course": course,
             "units": units,

@@ -72,7 +72,7 @@ async fn console(
         "teach.html",
         zh,
         json!({
-            "user": {"display_name": user.display_name, "teaches": true},
+            "user": templates::viewer(&state.db, user).await?,
             "orgs": orgs,
             "domains": domains(&state, zh).await?,
         }),
@@ -113,7 +113,7 @@ async fn editor(
         "teach_course.html",
         zh,
         json!({
-            "user": {"display_name": user.display_name, "teaches": true},
+            "user": templates::viewer(&state.db, user).await?,
             "course": course,
             "units": units,
             "domains": domains(&state, zh).await?,

@@ -7,6 +7,8 @@ use axum::http::{HeaderMap, Uri};
 use minijinja::Environment;
 use serde_json::Value;
 
+use crate::{accounts::User, db::Db, error::AppResult};
+
 const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("../../web/templates/base.html")),
     (
@@ -74,6 +76,29 @@ pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
         Some(l) if l.starts_with("zh") => true,
         Some(l) if l.starts_with("en") => false,
         _ => super::pages::prefers_chinese(headers),
+    }
+}
+
+/// What the layout needs to know about the signed-in visitor: the name, and which consoles
+/// (teaching, administration) to offer in the navigation.
+pub async fn viewer(db: &Db, user: &User) -> AppResult<Value> {
+    let roles: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT role FROM memberships WHERE user_id = $1")
+            .bind(&user.id)
+            .fetch_all(&db.pool)
+            .await?;
+    let has = |r: &str| user.is_superadmin || roles.iter().any(|x| x == r);
+    Ok(serde_json::json!({
+        "display_name": user.display_name,
+        "teaches": has("teacher") || has("admin"),
+        "admins": has("admin"),
+    }))
+}
+
+pub async fn viewer_opt(db: &Db, user: Option<&User>) -> AppResult<Value> {
+    match user {
+        Some(u) => viewer(db, u).await,
+        None => Ok(Value::Null),
     }
 }
 

@@ -165,7 +165,7 @@ async fn render(
         })
         .unwrap_or_default();
     let mut context = json!({
-            "user": {"display_name": user.display_name},
+            "user": templates::viewer(&state.db, user).await?,
             "course": {"id": course.id, "title": course.title, "language": course.language},
             "unit": unit,
             "asset": asset,

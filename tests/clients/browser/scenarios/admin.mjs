@@ -7,7 +7,10 @@ export default async function admin(ctx) {
   const { page, input } = ctx;
   ctx.expect(input.org_id, 'admin needs input.org_id');
   await ctx.login();
-  await ctx.goto(`/admin/orgs/${input.org_id}`);
+  await ctx.goto('/');
+  await page.locator('header a[href="/admin"]').click();
+  await page.locator(`a[href="/admin/orgs/${input.org_id}"]`).click();
+  await page.waitForURL(new RegExp(`/admin/orgs/${input.org_id}$`));
   await ctx.expectNoHorizontalScroll();
   await page.locator('#class-list').fill(
     'email,display_name,role,password\nwang.fang@example.cn,王芳,learner,password-123\nli.lei@example.cn,李雷,learner,password-123\n',

@@ -9,7 +9,9 @@ export default async function teacher(ctx) {
   const { page, context, input } = ctx;
   ctx.expect(input.course_title && input.file, 'teacher needs input.course_title and input.file');
   await ctx.login();
-  await ctx.goto('/teach');
+  await ctx.goto('/');
+  await page.locator('header a[href="/teach"]').click();
+  await page.waitForURL(/\/teach$/);
   await page.locator('a', { hasText: input.course_title }).first().click();
   await ctx.expectText('h1', input.course_title);
 
