@@ -187,6 +187,11 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
         )
         .await;
     assert_eq!(asset.body["status"], "ready", "{}", asset.text);
+    assert_eq!(
+        course.body["credit_value"], 3.0,
+        "the console's edit reached the course"
+    );
+    assert_eq!(course.body["estimated_minutes"], 45);
     // One tus upload carried the whole file (resumed, not restarted) and made this asset.
     let size = std::fs::metadata(&file).unwrap().len() as i64;
     let uploads: Vec<(i64, i64, Option<String>)> =

@@ -39,7 +39,7 @@ for (const form of document.querySelectorAll("form.api-form")) {
     const raw = form.dataset.contentType;
     const body = {};
     for (const el of form.elements) {
-      if (!el.name) continue;
+      if (!el.name || el.type === "file") continue;
       body[el.name] = el.dataset.type === "number" ? Number(el.value) : el.value;
     }
     const res = await fetch(form.dataset.action, {

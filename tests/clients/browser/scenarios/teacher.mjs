@@ -15,6 +15,17 @@ export default async function teacher(ctx) {
   await page.locator('a', { hasText: input.course_title }).first().click();
   await ctx.expectText('h1', input.course_title);
 
+  // Edit the course's facts: the editor saves through the API and shows them after a reload.
+  await page.locator('details.edit-course summary').click();
+  await page.locator('#c-credits').fill('3');
+  await page.locator('#c-minutes').fill('45');
+  await page.locator('#c-summary').fill('Hand hygiene and safe moving of patients.');
+  await page.locator('form[data-method="PATCH"] button[type="submit"]').click();
+  await page.waitForLoadState('load');
+  await page.locator('details.edit-course summary').click();
+  await page.waitForFunction(() => document.getElementById('c-minutes')?.value === '45', null, { timeout: 10000 })
+    .catch(() => { throw new Error('the edited duration did not stick'); });
+
   await page.locator('#unit-kind').selectOption('video');
   await page.locator('#unit-title').fill('Lecture by phone');
   await page.locator('form[data-action$="/units"] button[type="submit"]').click();
