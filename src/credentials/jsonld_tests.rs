@@ -203,22 +203,3 @@ fn deep_nesting_is_refused_rather_than_overflowing_the_stack() {
         outcome.1
     );
 }
-
-/// `cargo test --lib credentials::jsonld -- --ignored --nocapture`; debug builds are about
-/// twice as slow as release here.
-#[test]
-#[ignore = "timing only"]
-fn time_open_badge_canonicalization() {
-    let doc = open_badge();
-    canonicalize(&doc).unwrap();
-    let runs = 200;
-    let start = std::time::Instant::now();
-    for _ in 0..runs {
-        canonicalize(&doc).unwrap();
-    }
-    let each = start.elapsed() / runs;
-    println!(
-        "canonicalize: {each:?} per {}-byte credential",
-        doc.to_string().len()
-    );
-}
