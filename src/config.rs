@@ -140,6 +140,10 @@ pub struct SettingsArgs {
         hide_env_values = true
     )]
     pub secret_key: Option<String>,
+    /// Where `scripts/web-libs` put the optional browser libraries (three.js for the 360° and
+    /// 3D viewers); pages work without them.
+    #[arg(long, global = true, env = "CARAVAN_WEB_LIBS")]
+    pub web_libs: Option<PathBuf>,
 }
 
 /// The same settings as read from the TOML file.
@@ -168,6 +172,7 @@ struct FileSettings {
     max_media_duration_secs: Option<u64>,
     public_url: Option<String>,
     secret_key: Option<String>,
+    web_libs: Option<PathBuf>,
 }
 
 /// Fully resolved settings.
@@ -200,6 +205,8 @@ pub struct Settings {
     pub public_url: String,
     /// Seals credential signing keys at rest and derives share links.
     pub secret_key: Secret<Vec<u8>>,
+    /// The folder of optional browser libraries (`node_modules` layout).
+    pub web_libs: PathBuf,
 }
 
 impl Settings {
@@ -232,6 +239,7 @@ impl Settings {
             max_media_duration: Duration::from_secs(4 * 3600),
             public_url: "http://localhost:8080".to_owned(),
             secret_key: Secret::new(rand::random::<[u8; 32]>().to_vec()),
+            web_libs: PathBuf::from("web/node_modules"),
         }
     }
 
@@ -303,6 +311,9 @@ impl Settings {
         }
         if let Some(s) = file.max_media_duration_secs {
             settings.max_media_duration = Duration::from_secs(s);
+        }
+        if let Some(p) = args.web_libs.clone().or(file.web_libs) {
+            settings.web_libs = p;
         }
         settings.public_url = match args.public_url.clone().or(file.public_url) {
             Some(url) => url.trim_end_matches('/').to_owned(),

@@ -97,6 +97,26 @@ pub async fn visible_to(db: &Db, user: &User) -> AppResult<Vec<Consortium>> {
         .await?)
 }
 
+/// A consortium as one organisation sees it: its own status there (`invited` or `active`).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct OrgConsortium {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub status: String,
+}
+
+/// The consortia an organisation is in or invited to, by name.
+pub async fn of_org(db: &Db, org_id: &str) -> AppResult<Vec<OrgConsortium>> {
+    Ok(sqlx::query_as::<_, OrgConsortium>(
+        "SELECT c.id, c.name, c.slug, cm.status FROM consortium_members cm \
+         JOIN consortia c ON c.id = cm.consortium_id WHERE cm.org_id = $1 ORDER BY c.name",
+    )
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 pub async fn members(db: &Db, consortium_id: &str) -> AppResult<Vec<ConsortiumMember>> {
     Ok(sqlx::query_as::<_, ConsortiumMember>(
         "SELECT o.id AS org_id, o.name, o.slug, cm.status FROM consortium_members cm \

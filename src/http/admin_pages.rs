@@ -1,5 +1,6 @@
 //! Admin pages: an organisation's members (with class-list import), join codes, LRS clients,
-//! issued credentials and credit rules, and the training report with a chart drawn on the
+//! consortia (found, invite, accept, leave), credentials (issue for recognised learning, revoke)
+//! and credit rules (edited in place), and the training report with a chart drawn on the
 //! server (SVG, readable without script). Changes go through the JSON API.
 
 use axum::{
@@ -19,7 +20,7 @@ use super::{
 use crate::{
     accounts::{self, User},
     app::AppState,
-    authz,
+    authz, consortia,
     credentials::{records, rules},
     error::{AppError, AppResult},
     lrs::clients,
@@ -98,11 +99,19 @@ async fn org_page(
     };
     let name = admin_of(&state, &user, &org_id).await?;
     let zh = templates::chinese(&uri, &headers);
+    let members = members::list(&state.db, &org_id).await?;
+    let name_of = |user_id: &str| {
+        members
+            .iter()
+            .find(|m| m.user_id == user_id)
+            .map(|m| m.display_name.clone())
+    };
     let credentials: Vec<Value> = records::of_org(&state.db, &org_id, 50)
         .await?
         .iter()
         .map(|r| {
             json!({"id": r.id, "name": r.name, "learner": r.user_id,
+                   "learner_name": name_of(&r.user_id).unwrap_or_else(|| r.user_id.clone()),
                    "issued_at": crate::db::time::to_rfc3339(r.issued_at),
                    "revoked": r.revoked_at.is_some()})
         })
@@ -112,18 +121,24 @@ async fn org_page(
         .into_iter()
         .map(|c| json!({"name": c.name, "key": c.key}))
         .collect();
+    let mut consortia = Vec::new();
+    for c in consortia::of_org(&state.db, &org_id).await? {
+        let members = consortia::members(&state.db, &c.id).await?;
+        consortia.push(json!({"consortium": c, "members": members}));
+    }
     Ok(Html(templates::render(
         "admin_org.html",
         zh,
         json!({
             "user": templates::viewer(&state.db, &user).await?,
             "org": {"id": org_id, "name": name},
-            "members": members::list(&state.db, &org_id).await?,
+            "members": members,
             "join_codes": join_codes::list(&state.db, &org_id).await?,
             "lrs_clients": lrs,
             "credentials": credentials,
-            "rules": serde_json::to_string_pretty(&rules::load(&state.db, &org_id).await?)
-                .unwrap_or_default(),
+            "rules": rules::load(&state.db, &org_id).await?,
+            "consortia": consortia,
+            "domains": super::pages::labels(&state, "domains", zh).await?,
         }),
     ))
     .into_response())

@@ -29,6 +29,7 @@ mod uploads;
 mod verify_page;
 mod vocab;
 mod wallet;
+mod web_libs;
 pub mod xapi;
 
 use std::time::Duration;
@@ -219,6 +220,7 @@ pub fn router(state: AppState) -> Router {
     .merge(unit_pages::routes())
     .merge(teach_pages::routes())
     .merge(admin_pages::routes())
+    .merge(web_libs::routes())
     .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))

@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Static files, compiled in: (path, content type, body).
-const STATIC: [(&str, &str, &str); 5] = [
+const STATIC: [(&str, &str, &str); 7] = [
     (
         "caravan.css",
         "text/css; charset=utf-8",
@@ -49,6 +49,16 @@ const STATIC: [(&str, &str, &str); 5] = [
         "teach.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/teach.js"),
+    ),
+    (
+        "viewer360.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/viewer360.js"),
+    ),
+    (
+        "model.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/model.js"),
     ),
 ];
 const SERVICE_WORKER: &str = include_str!("../../web/static/sw.js");

@@ -16,10 +16,14 @@ use super::{
     templates,
 };
 use crate::{
-    accounts,
+    accounts::{self, User},
     app::AppState,
     authz,
-    catalogue::courses::{self, ListQuery},
+    catalogue::{
+        courses::{self, ListQuery},
+        units::{self, org_may_reuse},
+    },
+    consortia,
     error::{AppError, AppResult},
     media::assets as media_assets,
 };
@@ -109,6 +113,12 @@ async fn editor(
         };
         units.push(json!({"unit": u, "asset": asset}));
     }
+    let consortia: Vec<String> = consortia::of_org(&state.db, &course.org_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.status == "active")
+        .map(|c| c.name)
+        .collect();
     Ok(Html(templates::render(
         "teach_course.html",
         zh,
@@ -117,7 +127,43 @@ async fn editor(
             "course": course,
             "units": units,
             "domains": domains(&state, zh).await?,
+            "consortia": consortia,
+            "shared": shared_units(&state, user, &course.org_id).await?,
         }),
     ))
     .into_response())
+}
+
+/// Units the organisation may build on from other organisations' courses: those shared with a
+/// consortium it is in, and public ones (the same rule `POST …/units` with `reuse_unit_id`
+/// applies). At most 50 courses, consortium ones first.
+async fn shared_units(state: &AppState, user: &User, org_id: &str) -> AppResult<Vec<Value>> {
+    let page = courses::list(
+        &state.db,
+        Some(user),
+        ListQuery {
+            limit: Some(100),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut found = Vec::new();
+    for c in page.items.into_iter().filter(|c| c.org_id != org_id) {
+        let row = courses::row(&state.db, &c.id).await?;
+        if !org_may_reuse(&state.db, org_id, &row).await? {
+            continue;
+        }
+        let list = units::list(&state.db, &c.id).await?;
+        if list.is_empty() {
+            continue;
+        }
+        let org = crate::orgs::get(&state.db, &c.org_id).await?.name;
+        let consortium = row.visibility == "consortium";
+        found.push((
+            !consortium,
+            json!({"title": c.title, "org": org, "units": list}),
+        ));
+    }
+    found.sort_by_key(|(public, _)| *public);
+    Ok(found.into_iter().take(50).map(|(_, v)| v).collect())
 }

@@ -164,6 +164,10 @@ async fn render(
                 .collect()
         })
         .unwrap_or_default();
+    let viewer = asset.as_ref().is_some_and(|a| {
+        a["status"] == "ready"
+            && (a["spherical"] == true || (a["kind"] == "model" && a["model"].is_string()))
+    }) && super::web_libs::available(&state.settings);
     let mut context = json!({
             "user": templates::viewer(&state.db, user).await?,
             "course": {"id": course.id, "title": course.title, "language": course.language},
@@ -183,6 +187,9 @@ async fn render(
             "previous": neighbour(at.and_then(|i| i.checked_sub(1))),
             "next": neighbour(at.map(|i| i + 1)),
             "quiz": quiz,
+            // The 360° or model viewer, when scripts/web-libs fetched three.js.
+            "viewer": viewer,
+            "import_map": super::web_libs::IMPORT_MAP,
     });
     if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
         context.extend(extra);

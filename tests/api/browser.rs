@@ -85,6 +85,60 @@ async fn the_player_plays_resumes_and_works_offline() {
     assert!(u["percent_watched"].as_f64().unwrap() > 20.0, "{u}");
     let resume = u["resume_position_secs"].as_f64().unwrap();
     assert!((2.0..4.0).contains(&resume), "{u}");
+
+    // The same lecture marked as a 360° video opens in the drag-to-look viewer.
+    c.app
+        .patch(
+            &format!("/api/v1/assets/{asset}"),
+            Some(&c.teacher),
+            json!({"spherical": true}),
+        )
+        .await
+        .assert(StatusCode::OK);
+    let outcome = browser::run(
+        &c.app.base,
+        &["view360"],
+        Some((&email, "password-123")),
+        Some(&input),
+    )
+    .await;
+    assert!(outcome.ok, "{}", outcome.failures());
+}
+
+/// A GLB model in a VR unit turns and zooms in the model viewer (three.js, fetched by
+/// scripts/web-libs), and opening it counts as viewing the unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_turns_and_zooms_in_the_viewer() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    let unit = c.unit("vr", "The machine", true).await;
+    let glb = crate::support::media::glb_box();
+    let asset = c
+        .app
+        .upload(
+            &c.teacher,
+            &glb,
+            &[("filename", "machine.glb"), ("unit_id", unit.as_str())],
+        )
+        .await;
+    let ready = c
+        .app
+        .wait_asset(Some(&c.teacher), &asset, std::time::Duration::from_secs(30))
+        .await;
+    assert_eq!(ready["status"], "ready", "{ready}");
+    let email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let input = json!({"model_path": format!("/courses/{}/units/{unit}", c.course)});
+    let outcome = browser::run(
+        &c.app.base,
+        &["model"],
+        Some((&email, "password-123")),
+        Some(&input),
+    )
+    .await;
+    assert!(outcome.ok, "{}", outcome.failures());
+    assert_eq!(c.unit_progress(&unit).await["state"], "completed");
 }
 
 /// Passing the course's only required unit, a quiz, through the page's form completes the
@@ -155,14 +209,50 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
         "-shortest",
         file.to_str().unwrap(),
     ]);
+    let captions = dir.path().join("zh.srt");
+    std::fs::write(
+        &captions,
+        "1\n00:00:00,500 --> 00:00:02,000\n洗手是护理的第一步\n\n2\n00:00:02,500 --> 00:00:04,000\nWash your hands first\n",
+    )
+    .unwrap();
+    // A partner college shares a course with the consortium both schools are in.
+    let partner = c.app.create_org(&c.root, "partner-college").await;
+    let partner_admin = c.app.member(&c.root, &partner, "admin").await;
+    let partner_teacher = c.app.member(&c.root, &partner, "teacher").await;
+    c.app
+        .consortium(
+            &c.admin,
+            &c.org,
+            "care-alliance",
+            &[(&partner_admin, &partner)],
+        )
+        .await;
+    let shared_course = c
+        .app
+        .course(&partner_teacher, &partner, "Moving patients safely")
+        .await;
+    let shared_unit = c
+        .app
+        .post(
+            &format!("/api/v1/courses/{shared_course}/units"),
+            Some(&partner_teacher),
+            json!({"kind": "document", "title": "Safe lifting"}),
+        )
+        .await
+        .id();
+    c.app
+        .publish(&partner_teacher, &shared_course, "consortium")
+        .await;
     let email = c.app.get("/api/v1/me", Some(&c.teacher)).await.body["user"]["email"]
         .as_str()
         .unwrap()
         .to_owned();
-    let input = json!({"course_title": "Care basics", "file": file});
+    let input = json!({"course_title": "Care basics", "file": file, "course_id": c.course,
+                       "shared_unit": "Safe lifting", "consortium": "Consortium care-alliance",
+                       "captions_file": captions});
     let outcome = browser::run(
         &c.app.base,
-        &["teacher"],
+        &["teacher", "curriculum"],
         Some((&email, "password-123")),
         Some(&input),
     )
@@ -194,14 +284,57 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
     assert_eq!(course.body["estimated_minutes"], 45);
     // One tus upload carried the whole file (resumed, not restarted) and made this asset.
     let size = std::fs::metadata(&file).unwrap().len() as i64;
-    let uploads: Vec<(i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT upload_length, upload_offset, asset_id FROM uploads")
-            .fetch_all(&c.app.state.db.pool)
-            .await
-            .unwrap();
+    let uploads: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT upload_length, upload_offset, asset_id FROM uploads WHERE filename = 'lecture.mp4'",
+    )
+    .fetch_all(&c.app.state.db.pool)
+    .await
+    .unwrap();
     assert_eq!(uploads.len(), 1, "{uploads:?}");
     assert_eq!((uploads[0].0, uploads[0].1), (size, size));
     assert_eq!(uploads[0].2.as_deref(), unit["asset_id"].as_str());
+
+    // The curriculum page's changes reached the API: the reused unit leads the course (the
+    // partner's unit, not a copy), the lecture has Chinese captions, and the course is shared
+    // with the consortium.
+    let units = course_units(&c).await;
+    assert_eq!(units[0]["title"], "Safe lifting", "{units:?}");
+    assert_eq!(units[1]["title"], "Lecture by phone", "{units:?}");
+    assert_eq!(
+        units[0]["source_unit_id"],
+        shared_unit.as_str(),
+        "{units:?}"
+    );
+    let lecture_asset = c
+        .app
+        .get(
+            &format!("/api/v1/assets/{}", unit["asset_id"].as_str().unwrap()),
+            Some(&c.teacher),
+        )
+        .await;
+    let languages: Vec<_> = lecture_asset.body["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["role"] == "captions")
+        .map(|r| r["language"].clone())
+        .collect();
+    assert_eq!(languages, vec![json!("zh-CN")]);
+    let shared = c
+        .app
+        .get(&format!("/api/v1/courses/{}", c.course), Some(&c.teacher))
+        .await;
+    assert_eq!(shared.body["visibility"], "consortium");
+}
+
+async fn course_units(c: &Classroom) -> Vec<serde_json::Value> {
+    c.app
+        .get(&format!("/api/v1/courses/{}", c.course), Some(&c.teacher))
+        .await
+        .body["units"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 /// An admin imports a class list and reads the training report with its chart and CSV; a
@@ -226,14 +359,100 @@ async fn an_admin_imports_a_class_and_reads_the_report() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A partner college's consortium has invited the organisation; another school may be
+    // invited to the one the admin founds.
+    let partner = c.app.create_org(&c.root, "partner-college").await;
+    let partner_admin = c.app.member(&c.root, &partner, "admin").await;
+    let alliance = c
+        .app
+        .consortium(&partner_admin, &partner, "vocational-alliance", &[])
+        .await;
+    c.app
+        .post(
+            &format!("/api/v1/consortia/{alliance}/invitations"),
+            Some(&partner_admin),
+            json!({"org_id": c.org}),
+        )
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    let school = c.app.create_org(&c.root, "partner-school").await;
+    let learner_email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let input = json!({"org_id": c.org, "code": code, "partner_org_id": school,
+                       "invited_to": "Consortium vocational-alliance",
+                       "learner_email": learner_email});
     let outcome = browser::run(
         &c.app.base,
-        &["admin", "join"],
+        &["admin", "join", "admin-more"],
         Some((&email, "password-123")),
-        Some(&json!({"org_id": c.org, "code": code})),
+        Some(&input),
     )
     .await;
     assert!(outcome.ok, "{}", outcome.failures());
+    // What the pages did, as the API sees it.
+    let consortia = c.app.get("/api/v1/consortia", Some(&c.admin)).await;
+    assert_eq!(
+        consortia.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        consortia.text
+    );
+    let founded = consortia.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Care network")
+        .expect("the founded consortium")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let members = c
+        .app
+        .get(
+            &format!("/api/v1/consortia/{founded}/members"),
+            Some(&c.admin),
+        )
+        .await;
+    let status = |org: &str| {
+        members.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["org_id"] == org)
+            .map(|m| m["status"].clone())
+    };
+    assert_eq!(status(&school), Some(json!("invited")), "{}", members.text);
+    let alliance_members = c
+        .app
+        .get(
+            &format!("/api/v1/consortia/{alliance}/members"),
+            Some(&c.admin),
+        )
+        .await;
+    assert!(alliance_members.text.contains(r#""status":"active""#));
+    let wallet = c.app.get("/api/v1/me/credentials", Some(&c.learner)).await;
+    let first_aid = wallet.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "First aid certificate")
+        .cloned()
+        .expect("the issued credential is in the learner's wallet");
+    assert!(first_aid["revoked_at"].is_string(), "{first_aid}");
+    let rules = c
+        .app
+        .get(
+            &format!("/api/v1/orgs/{}/credit-rules", c.org),
+            Some(&c.admin),
+        )
+        .await;
+    assert_eq!(
+        rules.body,
+        json!({"hours_per_credit": 10.0, "level_multipliers": {"3": 1.5},
+               "recognised_certificates": ["First aid certificate", "Forklift licence"]})
+    );
     let members = c
         .app
         .get(&format!("/api/v1/orgs/{}/members", c.org), Some(&c.admin))

@@ -22,6 +22,7 @@ mod ladder;
 mod members;
 mod offline;
 mod offline_sync;
+mod pages;
 mod progress;
 mod quizzes;
 mod reports;

@@ -32,6 +32,22 @@ for (const button of document.querySelectorAll("button.share[data-id]")) {
 
 // --- forms that call the API (teacher console, admin pages) ---
 
+// A field's JSON value: `data-type="number"` is a number (left out when empty), `"lines"` a
+// list of its non-empty lines; anything else is the text as typed.
+function fieldValue(el) {
+  if (el.dataset.type === "number") return el.value.trim() === "" ? undefined : Number(el.value);
+  if (el.dataset.type === "lines") return el.value.split("\n").map((l) => l.trim()).filter(Boolean);
+  return el.value;
+}
+
+// Dotted names build nested objects: `achievement.name` → {achievement: {name}}.
+function put(body, name, value) {
+  const keys = name.split(".");
+  let at = body;
+  for (const key of keys.slice(0, -1)) at = at[key] ??= {};
+  at[keys[keys.length - 1]] = value;
+}
+
 for (const form of document.querySelectorAll("form.api-form")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -39,8 +55,9 @@ for (const form of document.querySelectorAll("form.api-form")) {
     const raw = form.dataset.contentType;
     const body = {};
     for (const el of form.elements) {
-      if (!el.name || el.type === "file") continue;
-      body[el.name] = el.dataset.type === "number" ? Number(el.value) : el.value;
+      if (!el.name || el.type === "file" || el.disabled) continue;
+      const value = fieldValue(el);
+      if (value !== undefined) put(body, el.name, value);
     }
     const res = await fetch(form.dataset.action, {
       method: form.dataset.method || "POST",

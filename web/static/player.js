@@ -72,7 +72,7 @@ flush();
 
 // --- documents --------------------------------------------------------------------------------
 
-const doc = document.querySelector(".document");
+const doc = document.querySelector(".document, figure.model");
 if (doc) {
   send("http://id.tincanapi.com/verb/viewed", "viewed").then(() => {
     doc.dataset.viewed = "true";
@@ -152,8 +152,98 @@ async function start() {
     load();
   });
   track(video);
+  // A 360° video in a VR unit is experienced once it has been watched to the end.
+  if (figure.dataset.unitKind === "vr") {
+    video.addEventListener("ended", () => send("http://adlnet.gov/expapi/verbs/experienced", "experienced"));
+  }
   await load();
+  await storyboard(asset).catch((e) => console.warn("storyboard:", e));
   figure.dataset.ready = "true";
+}
+
+// --- storyboard previews ----------------------------------------------------------------------
+
+// "00:01:02.500" or "01:02.500" in seconds.
+function seconds(stamp) {
+  return stamp.split(":").reduce((acc, part) => acc * 60 + Number(part), 0);
+}
+
+// The thumbnail cues of a WebVTT storyboard: [{start, end, x, y, w, h}]. The cue text names a
+// sprite region (`…#xywh=x,y,w,h`); the sprite itself is the asset's `storyboard` rendition,
+// whose URL is signed when the course is not public.
+export function thumbnails(text) {
+  const cues = [];
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    const m = block.match(/([\d:.]+)\s+-->\s+([\d:.]+)[^\n]*\n[^\n]*#xywh=(\d+),(\d+),(\d+),(\d+)/);
+    if (m) {
+      const [x, y, w, h] = m.slice(3).map(Number);
+      cues.push({ start: seconds(m[1]), end: seconds(m[2]), x, y, w, h });
+    }
+  }
+  return cues;
+}
+
+// A position bar under the video that shows the storyboard tile of the time under the finger
+// (or pointer) while seeking, and seeks when it is let go.
+async function storyboard(asset) {
+  const vtt = asset.renditions.find((r) => r.role === "storyboard-vtt");
+  const sprite = asset.renditions.find((r) => r.role === "storyboard");
+  const scrub = figure.querySelector(".scrub");
+  if (!vtt || !sprite || !scrub) return;
+  const res = await fetch(vtt.url);
+  if (!res.ok) return;
+  const cues = thumbnails(await res.text());
+  if (cues.length === 0) return;
+  const bar = scrub.querySelector("#seek");
+  const preview = scrub.querySelector(".preview");
+  const thumb = preview.querySelector(".thumb");
+  const label = preview.querySelector(".preview-time");
+  const clock = (t) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
+  let dragging = false;
+
+  function show(t) {
+    const cue = cues.find((c) => t >= c.start && t < c.end) || cues[cues.length - 1];
+    thumb.style.width = `${cue.w}px`;
+    thumb.style.height = `${cue.h}px`;
+    thumb.style.backgroundImage = `url("${sprite.url}")`;
+    thumb.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+    thumb.dataset.start = cue.start;
+    label.textContent = clock(t);
+    const fraction = Number(bar.max) > 0 ? t / Number(bar.max) : 0;
+    const room = bar.clientWidth - cue.w;
+    preview.style.left = `${Math.max(0, Math.min(room, fraction * bar.clientWidth - cue.w / 2))}px`;
+    preview.hidden = false;
+  }
+  const hide = () => {
+    preview.hidden = true;
+  };
+  const at = (event) => {
+    const box = bar.getBoundingClientRect();
+    return (Math.max(0, Math.min(box.width, event.clientX - box.left)) / box.width) * Number(bar.max);
+  };
+
+  video.addEventListener("loadedmetadata", () => {
+    if (video.duration) bar.max = video.duration;
+  });
+  if (video.duration) bar.max = video.duration;
+  video.addEventListener("timeupdate", () => {
+    if (!dragging) bar.value = video.currentTime;
+  });
+  bar.addEventListener("pointermove", (e) => show(at(e)));
+  bar.addEventListener("pointerleave", () => {
+    if (!dragging) hide();
+  });
+  bar.addEventListener("input", () => {
+    dragging = true;
+    show(Number(bar.value));
+  });
+  bar.addEventListener("change", () => {
+    dragging = false;
+    video.currentTime = Number(bar.value);
+    hide();
+  });
+  bar.addEventListener("blur", hide);
+  scrub.hidden = false;
 }
 
 // Played segments ("0[.]12.5[,]20[.]31"), closed on pause, seek, end and when the page hides.

@@ -73,6 +73,20 @@ self.addEventListener("fetch", (event) => {
     );
     return;
   }
+  // The optional viewer libraries are pinned versions: kept once fetched, so a 3D unit that was
+  // opened online also works offline.
+  if (url.pathname.startsWith("/vendor/")) {
+    event.respondWith(
+      caches.open(SHELL).then((c) =>
+        c.match(req).then((hit) =>
+          hit || fetch(req).then((res) => {
+            if (res.ok) c.put(req, res.clone());
+            return res;
+          })),
+      ),
+    );
+    return;
+  }
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(networkFirst(req, SHELL));
     return;

@@ -22,21 +22,26 @@ async function online() {
   await new Promise((ok) => addEventListener("online", ok, { once: true }));
 }
 
-async function serverOffset(url) {
+// How far the server has the upload, and the asset it made once the last byte was in (so a
+// lost answer to the final PATCH costs nothing).
+async function serverState(url) {
   const res = await fetch(url, { method: "HEAD", credentials: "same-origin", headers: TUS });
   if (!res.ok) return null;
-  return Number(res.headers.get("Upload-Offset"));
+  return { offset: Number(res.headers.get("Upload-Offset")), asset: res.headers.get("Caravan-Asset-Id") };
 }
 
-async function upload(file, unitId, ui) {
-  const key = `caravan-tus:${unitId}:${file.name}:${file.size}:${file.lastModified}`;
+// Uploads `file` with the given tus metadata (besides its name); returns the new asset's id.
+async function upload(file, meta, ui) {
+  const key = `caravan-tus:${Object.values(meta).join(":")}:${file.name}:${file.size}:${file.lastModified}`;
   let url = localStorage.getItem(key);
-  let offset = url ? await serverOffset(url).catch(() => null) : null;
+  const known = url ? await serverState(url).catch(() => null) : null;
+  let offset = known ? known.offset : null;
+  let asset = known ? known.asset : null;
   if (offset === null) {
     const res = await fetch("/api/v1/uploads", {
       method: "POST",
       credentials: "same-origin",
-      headers: { ...TUS, "Upload-Length": String(file.size), "Upload-Metadata": metadata({ filename: file.name, unit_id: unitId }) },
+      headers: { ...TUS, "Upload-Length": String(file.size), "Upload-Metadata": metadata({ filename: file.name, ...meta }) },
     });
     if (res.status !== 201) {
       const p = await res.json().catch(() => ({}));
@@ -46,7 +51,6 @@ async function upload(file, unitId, ui) {
     localStorage.setItem(key, url);
     offset = 0;
   }
-  let asset = null;
   let delay = 500;
   while (offset < file.size || asset === null) {
     ui.progress(offset / file.size, offset > 0 ? "uploading" : "starting");
@@ -58,7 +62,10 @@ async function upload(file, unitId, ui) {
         body: file.slice(offset, offset + CHUNK),
       });
       if (res.status === 409) {
-        offset = await serverOffset(url);
+        const now = await serverState(url);
+        if (now === null) throw Object.assign(new Error(`HTTP ${res.status}`), { fatal: true });
+        offset = now.offset;
+        asset = now.asset || asset;
         continue;
       }
       if (!res.ok) {
@@ -76,8 +83,11 @@ async function upload(file, unitId, ui) {
       await online();
       await sleep(delay);
       delay = Math.min(delay * 2, 10000);
-      const confirmed = await serverOffset(url).catch(() => null);
-      if (confirmed !== null) offset = confirmed;
+      const confirmed = await serverState(url).catch(() => null);
+      if (confirmed !== null) {
+        offset = confirmed.offset;
+        asset = confirmed.asset || asset;
+      }
     }
   }
   localStorage.removeItem(key);
@@ -103,19 +113,21 @@ async function watch(li, assetId) {
   }
 }
 
-for (const input of document.querySelectorAll("input.upload-input")) {
-  const li = input.closest("li.unit");
-  const bar = li.querySelector(".upload-progress");
-  const status = li.querySelector(".upload-status");
-  const words = zh
-    ? { starting: "开始上传……", uploading: "上传中", waiting: "网络中断，恢复后继续……", done: "上传完成", failed: "上传失败" }
-    : { starting: "Starting…", uploading: "Uploading", waiting: "Connection lost; will resume…", done: "Uploaded", failed: "Upload failed" };
+const WORDS = zh
+  ? { starting: "开始上传……", uploading: "上传中", waiting: "网络中断，恢复后继续……", done: "上传完成", failed: "上传失败" }
+  : { starting: "Starting…", uploading: "Uploading", waiting: "Connection lost; will resume…", done: "Uploaded", failed: "Upload failed" };
+
+// Wires a file input to an upload with a progress bar and a status line in `box`; `then` gets
+// the new asset's id.
+function uploader(input, box, meta, then) {
+  const bar = box.querySelector(".upload-progress");
+  const status = box.querySelector(".upload-status");
   const ui = {
     progress(fraction, state) {
       bar.hidden = false;
       bar.value = Math.floor(fraction * 100);
       status.dataset.state = state;
-      status.value = `${words[state]} ${bar.value}%`;
+      status.value = `${WORDS[state]} ${bar.value}%`;
     },
   };
   input.addEventListener("change", async () => {
@@ -123,17 +135,107 @@ for (const input of document.querySelectorAll("input.upload-input")) {
     if (!file) return;
     input.disabled = true;
     try {
-      const asset = await upload(file, li.dataset.unit, ui);
+      const asset = await upload(file, meta(), ui);
       bar.value = 100;
       status.dataset.state = "done";
-      status.value = words.done;
-      await watch(li, asset);
+      status.value = WORDS.done;
+      await then(asset);
     } catch (e) {
       status.dataset.state = "failed";
-      status.value = `${words.failed}: ${e.message}`;
+      status.value = `${WORDS.failed}: ${e.message}`;
     } finally {
       input.disabled = false;
     }
+  });
+}
+
+for (const input of document.querySelectorAll("input.upload-input")) {
+  const li = input.closest("li.unit");
+  uploader(input, li, () => ({ unit_id: li.dataset.unit }), (asset) => watch(li, asset));
+}
+
+// Captions for a ready video: uploaded as their own small asset that names the video; once
+// checked and converted to WebVTT they appear among the video's tracks.
+for (const input of document.querySelectorAll("input.captions-input")) {
+  const box = input.closest("details.captions");
+  const li = input.closest("li.unit");
+  const course = document.querySelector("[data-course-org]");
+  uploader(
+    input,
+    box,
+    () => ({
+      captions_for: box.dataset.video,
+      language: box.querySelector(".captions-language").value.trim() || "und",
+      org_id: course.dataset.courseOrg,
+    }),
+    async (asset) => {
+      for (;;) {
+        const a = await (await fetch(`/api/v1/assets/${asset}`, { credentials: "same-origin" })).json();
+        if (a.status === "failed") {
+          const status = box.querySelector(".upload-status");
+          status.dataset.state = "failed";
+          status.value = `${WORDS.failed}: ${a.error?.detail || ""}`;
+          return;
+        }
+        if (a.status === "ready") break;
+        await sleep(500);
+      }
+      sessionStorage.setItem("caravan-open-captions", li.dataset.unit);
+      location.reload();
+    },
+  );
+}
+const reopen = sessionStorage.getItem("caravan-open-captions");
+if (reopen) {
+  sessionStorage.removeItem("caravan-open-captions");
+  const box = document.querySelector(`li.unit[data-unit="${CSS.escape(reopen)}"] details.captions`);
+  if (box) box.open = true;
+}
+
+// --- unit order ------------------------------------------------------------------------------------
+
+// ↑ and ↓ move a unit one place; the new order is saved at once, and put back if refused.
+const list = document.querySelector("ol.teach-units");
+const orderStatus = document.querySelector(".order-status");
+async function saveOrder(undo) {
+  const ids = [...list.querySelectorAll("li.unit")].map((li) => li.dataset.unit);
+  const res = await fetch(list.dataset.orderAction, {
+    method: "PUT",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ unit_ids: ids }),
+  }).catch(() => null);
+  if (res && res.ok) {
+    orderStatus.dataset.state = "saved";
+    orderStatus.value = list.dataset.savedText;
+  } else {
+    undo();
+    const p = res ? await res.json().catch(() => ({})) : {};
+    orderStatus.dataset.state = "failed";
+    orderStatus.value = p.detail || p.title || WORDS.failed;
+  }
+  renumber();
+}
+function renumber() {
+  const items = [...list.querySelectorAll("li.unit")];
+  items.forEach((li, i) => {
+    li.querySelector(".move-up").disabled = i === 0;
+    li.querySelector(".move-down").disabled = i === items.length - 1;
+  });
+}
+if (list) {
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button.move-up, button.move-down");
+    if (!button) return;
+    const li = button.closest("li.unit");
+    const up = button.classList.contains("move-up");
+    const other = up ? li.previousElementSibling : li.nextElementSibling;
+    if (!other) return;
+    const place = () => (up ? other.before(li) : other.after(li));
+    const undo = () => (up ? other.after(li) : other.before(li));
+    place();
+    button.focus();
+    saveOrder(undo);
   });
 }
 

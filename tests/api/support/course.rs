@@ -25,7 +25,19 @@ impl Classroom {
 
     /// The same classroom with media workers running, for tests that process real uploads.
     pub async fn with_workers(backend: Backend, workers: usize) -> Self {
-        let app = TestApp::spawn_with(backend, |s| s.workers = workers).await;
+        Self::with_settings(backend, |s| s.workers = workers).await
+    }
+
+    /// The same classroom on a server configured by `configure` (no workers unless it says).
+    pub async fn with_settings(
+        backend: Backend,
+        configure: impl FnOnce(&mut caravan::Settings),
+    ) -> Self {
+        let app = TestApp::spawn_with(backend, |s| {
+            s.workers = 0;
+            configure(s);
+        })
+        .await;
         let root = app.superadmin().await;
         let org = app.create_org(&root, "care-school").await;
         let admin = app.member(&root, &org, "admin").await;

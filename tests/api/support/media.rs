@@ -85,6 +85,69 @@ pub fn pdf(size: usize) -> Vec<u8> {
     out
 }
 
+/// A small GLB: a box 2 × 1 × 1 with a green material, 8 corners and 12 triangles (positions
+/// and indices in one buffer), as a teacher's modelling tool would export it.
+pub fn glb_box() -> Vec<u8> {
+    let corners: Vec<[f32; 3]> = (0..8)
+        .map(|i| {
+            let pick = |bit: u8, lo: f32, hi: f32| if i & bit == 0 { lo } else { hi };
+            [pick(1, -1.0, 1.0), pick(2, -0.5, 0.5), pick(4, -0.5, 0.5)]
+        })
+        .collect();
+    // Two triangles per face, wound outwards.
+    let indices: [u16; 36] = [
+        0, 2, 1, 1, 2, 3, 4, 5, 6, 5, 7, 6, 0, 1, 4, 1, 5, 4, 2, 6, 3, 3, 6, 7, 0, 4, 2, 2, 4, 6,
+        1, 3, 5, 3, 7, 5,
+    ];
+    let mut bin: Vec<u8> = corners
+        .iter()
+        .flat_map(|c| c.iter().flat_map(|v| v.to_le_bytes()))
+        .collect();
+    let positions_len = bin.len();
+    bin.extend(indices.iter().flat_map(|i| i.to_le_bytes()));
+    let indices_len = bin.len() - positions_len;
+    while bin.len() % 4 != 0 {
+        bin.push(0);
+    }
+    let json = serde_json::json!({
+        "asset": {"version": "2.0", "generator": "caravan tests"},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0, "name": "box"}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1, "material": 0}]}],
+        "materials": [{"pbrMetallicRoughness": {"baseColorFactor": [0.05, 0.45, 0.3, 1.0],
+                                                 "metallicFactor": 0.0, "roughnessFactor": 0.8}}],
+        "buffers": [{"byteLength": bin.len()}],
+        "bufferViews": [
+            {"buffer": 0, "byteOffset": 0, "byteLength": positions_len, "target": 34962},
+            {"buffer": 0, "byteOffset": positions_len, "byteLength": indices_len, "target": 34963}
+        ],
+        "accessors": [
+            {"bufferView": 0, "componentType": 5126, "count": 8, "type": "VEC3",
+             "min": [-1.0, -0.5, -0.5], "max": [1.0, 0.5, 0.5]},
+            {"bufferView": 1, "componentType": 5123, "count": 36, "type": "SCALAR"}
+        ]
+    });
+    let mut json = json.to_string().into_bytes();
+    while json.len() % 4 != 0 {
+        json.push(b' ');
+    }
+    let total = 12 + 8 + json.len() + 8 + bin.len();
+    let le = |n: usize| (n as u32).to_le_bytes();
+    [
+        &b"glTF"[..],
+        &2u32.to_le_bytes(),
+        &le(total),
+        &le(json.len()),
+        b"JSON",
+        &json,
+        &le(bin.len()),
+        b"BIN\0",
+        &bin,
+    ]
+    .concat()
+}
+
 pub fn metadata(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()

@@ -154,6 +154,19 @@ function makeContext({ name, page, context, base, input, locale, screenshotDir, 
       return file;
     },
 
+    /// Submits an API form (`form.api-form`, a locator) and waits for the reload that follows
+    /// success; a refusal fails with the message the form shows.
+    async submit(form) {
+      const loaded = page.waitForEvent('load', { timeout: EXPECT_TIMEOUT_MS });
+      await form.locator('button[type="submit"]').click();
+      await loaded.catch(async () => {
+        const said = await form.locator('.form-status').innerText().catch(() => '');
+        throw new ExpectationFailed(
+          `${await form.getAttribute('data-action')} did not reload ${where()}; the form says: ${oneLine(said)}`,
+        );
+      });
+    },
+
     /// Waits until an element matching `selector` is visible.
     async expectVisible(selector, { timeout = EXPECT_TIMEOUT_MS } = {}) {
       const locator = page.locator(selector).first();
@@ -354,7 +367,9 @@ async function main() {
   fs.mkdirSync(screenshotDir, { recursive: true });
 
   const executablePath = process.env.CARAVAN_CHROMIUM || '/usr/bin/chromium';
-  const args = ['--disable-dev-shm-usage'];
+  // A headless machine has no GPU: WebGL (the 360° and model viewers) runs on SwiftShader,
+  // which Chromium only allows for WebGL when asked.
+  const args = ['--disable-dev-shm-usage', '--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
   if (typeof process.getuid === 'function' && process.getuid() === 0) args.push('--no-sandbox');
 
   let browser;

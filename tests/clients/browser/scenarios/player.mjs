@@ -29,13 +29,43 @@ export default async function player(ctx) {
   await video(page).evaluate((v) => { v.currentTime = 5; });
   await untilTime(ctx, () => { const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 5; }, 'reached 5 s after a seek');
 
+  // Storyboard previews: the tile of the time under the pointer shows above the position bar,
+  // and letting go of the bar seeks there.
+  const bar = page.locator('#seek');
+  await ctx.expectVisible('#seek');
+  const box = await bar.boundingBox();
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * 0.75, y);
+  await ctx.expectVisible('.scrub .preview');
+  const tile = await page.locator('.preview .thumb').evaluate((t) => ({
+    image: t.style.backgroundImage,
+    start: Number(t.dataset.start),
+    width: t.getBoundingClientRect().width,
+  }));
+  ctx.expect(tile.image.includes('/media/'), `the preview shows ${tile.image}`);
+  ctx.expect(tile.width > 50, `the preview tile is ${tile.width} px wide`);
+  const max = Number(await bar.getAttribute('max'));
+  ctx.expect(Math.abs(tile.start - max * 0.75) <= 2, `hovering at 75 % of ${max} s shows the tile from ${tile.start} s`);
+  await ctx.shot('storyboard', { fullPage: false });
+  await page.mouse.move(box.x + box.width * 0.3, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, y, { steps: 4 });
+  await ctx.expectVisible('.scrub .preview');
+  await page.mouse.up();
+  await untilTime(ctx, () => {
+    const v = document.getElementById('player');
+    const b = document.getElementById('seek');
+    return !v.seeking && Math.abs(v.currentTime - Number(b.max) * 0.6) < 1;
+  }, 'moved to where the position bar was let go');
+  await page.locator('.scrub .preview').waitFor({ state: 'hidden' });
+
   const current = await video(page).evaluate((v) => v.dataset.rung);
   const options = await page.locator('#quality option').evaluateAll((os) => os.map((o) => o.value));
   const other = options.find((v) => v !== 'auto' && v !== current);
   ctx.expect(other, `no other quality than ${current} in ${options}`);
   await page.locator('#quality').selectOption(other);
   await page.waitForFunction((name) => document.getElementById('player').dataset.rung === name, other);
-  await untilTime(ctx, () => { const v = document.getElementById('player'); return !v.paused && v.currentTime > 5.5; }, 'kept playing after the quality switch');
+  await untilTime(ctx, () => { const v = document.getElementById('player'); return !v.paused && v.currentTime > 6.5; }, 'kept playing after the quality switch');
   const src = await video(page).evaluate((v) => v.currentSrc);
   ctx.expect(src.includes('/media/'), `the switched source is ${src}`);
 

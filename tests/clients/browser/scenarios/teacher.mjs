@@ -5,6 +5,8 @@
 // input.course_title  a course of the teacher's organisation
 // input.file          path of the video file to upload
 
+import fs from 'node:fs';
+
 export default async function teacher(ctx) {
   const { page, context, input } = ctx;
   ctx.expect(input.course_title && input.file, 'teacher needs input.course_title and input.file');
@@ -28,20 +30,32 @@ export default async function teacher(ctx) {
 
   await page.locator('#unit-kind').selectOption('video');
   await page.locator('#unit-title').fill('Lecture by phone');
-  await page.locator('form[data-action$="/units"] button[type="submit"]').click();
+  await page.locator('form.add-unit button[type="submit"]').click();
   const unit = page.locator('li.unit', { hasText: 'Lecture by phone' });
   await unit.waitFor();
   await ctx.expectNoHorizontalScroll();
 
-  // Count upload creations, and drop the connection on the third chunk.
+  // Count upload creations, drop the connection on the third chunk, and lose the answer to
+  // the last chunk (the server has every byte and made the asset; the page hears nothing).
+  const size = fs.statSync(input.file).size;
   let creations = 0;
   let patches = 0;
+  let lostLastAnswer = false;
   await page.route('**/api/v1/uploads**', async (route) => {
-    const method = route.request().method();
+    const request = route.request();
+    const method = request.method();
     if (method === 'POST') creations += 1;
     if (method === 'PATCH' && ++patches === 3) {
       await context.setOffline(true);
       await route.abort('internetdisconnected');
+      return;
+    }
+    const offset = Number(request.headers()['upload-offset']);
+    const bytes = request.postDataBuffer()?.length ?? 0;
+    if (method === 'PATCH' && !lostLastAnswer && bytes > 0 && offset + bytes === size) {
+      lostLastAnswer = true;
+      await route.fetch();
+      await route.abort('connectionreset');
       return;
     }
     await route.continue();
@@ -57,6 +71,7 @@ export default async function teacher(ctx) {
   await again.locator('input.upload-input').setInputFiles(input.file);
   await ctx.expectVisible('li.unit .upload-status[data-state="done"]', { timeout: 30000 });
   ctx.expect(creations === 1, `the upload was started ${creations} times instead of resumed`);
+  ctx.expect(lostLastAnswer, 'the last chunk was never sent');
   await ctx.expectVisible('li.unit .asset[data-status="ready"]', { timeout: 45000 });
   await ctx.shot('processed');
 }
