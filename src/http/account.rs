@@ -161,7 +161,7 @@ async fn my_transcript(
                 &transcript.generated_at,
                 &transcript.account,
                 zh,
-            ))
+            )?)
             .into_response())
         }
     }

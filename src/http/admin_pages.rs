@@ -82,7 +82,7 @@ async fn admin_home(
         "admin.html",
         zh,
         json!({"user": templates::viewer(&state.db, &user).await?, "orgs": orgs}),
-    ))
+    )?)
     .into_response())
 }
 
@@ -140,7 +140,7 @@ async fn org_page(
             "consortia": consortia,
             "domains": super::pages::labels(&state, "domains", zh).await?,
         }),
-    ))
+    )?)
     .into_response())
 }
 
@@ -271,6 +271,6 @@ async fn report_page(
             "totals": report.totals,
             "csv": format!("/api/v1/reports/training?org_id={org_id}&group_by={group_by}&format=csv"),
         }),
-    ))
+    )?)
     .into_response())
 }

@@ -34,16 +34,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Join an organisation with a join code; a visitor registers at the same time.
-async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> Html<String> {
+async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> AppResult<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
-    Html(templates::render(
+    Ok(Html(templates::render(
         "join.html",
         zh,
         json!({
             "user": caller.0.as_ref().map(|u| json!({"display_name": u.display_name})),
             "code": query_param(&uri, "code"),
         }),
-    ))
+    )?))
 }
 
 /// Only paths of this site, so a crafted link cannot send someone elsewhere after signing in.
@@ -62,15 +62,20 @@ fn query_param(uri: &Uri, key: &str) -> Option<String> {
     })
 }
 
-fn login_form(zh: bool, next: &str, email: Option<&str>, problem: Option<&str>) -> Html<String> {
-    Html(templates::render(
+fn login_form(
+    zh: bool,
+    next: &str,
+    email: Option<&str>,
+    problem: Option<&str>,
+) -> AppResult<Html<String>> {
+    Ok(Html(templates::render(
         "login.html",
         zh,
         json!({"next": next, "email": email, "problem": problem}),
-    ))
+    )?))
 }
 
-async fn login_page(uri: Uri, headers: HeaderMap) -> Html<String> {
+async fn login_page(uri: Uri, headers: HeaderMap) -> AppResult<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     login_form(
         zh,
@@ -113,7 +118,8 @@ async fn login(
                 "login_failed"
             };
             let problem = templates::string(zh, key);
-            let mut page = login_form(zh, &next, Some(&form.email), Some(&problem)).into_response();
+            let mut page =
+                login_form(zh, &next, Some(&form.email), Some(&problem))?.into_response();
             *page.status_mut() = e.status();
             Ok(page)
         }
@@ -168,6 +174,6 @@ async fn me(
             "progress": progress.items,
             "credentials": credentials,
         }),
-    ))
+    )?)
     .into_response())
 }

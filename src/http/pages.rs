@@ -253,7 +253,7 @@ async fn catalogue(
             "next_cursor": page.next_cursor,
             "next_query": next_query,
         }),
-    )))
+    )?))
 }
 
 fn human_size(bytes: i64) -> String {
@@ -313,5 +313,5 @@ async fn course_page(
             "progress": progress,
             "sizes": sizes,
         }),
-    )))
+    )?))
 }

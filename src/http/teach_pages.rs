@@ -20,18 +20,37 @@ use crate::{
     app::AppState,
     authz,
     catalogue::{
-        courses::{self, ListQuery},
+        courses::{self, CourseView, ListQuery},
         units::{self, org_may_reuse},
     },
     consortia,
     error::{AppError, AppResult},
     media::assets as media_assets,
+    quizzes,
 };
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/teach", get(console))
         .route("/teach/courses/{course_id}", get(editor))
+        .route(
+            "/teach/courses/{course_id}/units/{unit_id}/quiz",
+            get(quiz_editor),
+        )
+}
+
+/// The course if the user may author it; others are told it does not exist.
+async fn authored(state: &AppState, user: &User, course_id: &str) -> AppResult<CourseView> {
+    let course = courses::get(&state.db, Some(user), course_id).await?;
+    match authz::require_org_role(&state.db, user, &course.org_id, authz::author).await {
+        Ok(()) => Ok(course),
+        Err(AppError::Forbidden) => Err(AppError::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
+fn to_login(path: &str) -> Response {
+    Redirect::to(&format!("/login?next={path}")).into_response()
 }
 
 async fn domains(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
@@ -80,7 +99,7 @@ async fn console(
             "orgs": orgs,
             "domains": domains(&state, zh).await?,
         }),
-    ))
+    )?)
     .into_response())
 }
 
@@ -92,16 +111,10 @@ async fn editor(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let Some(user) = caller.0.as_ref() else {
-        let next = format!("/teach/courses/{course_id}");
-        return Ok(Redirect::to(&format!("/login?next={next}")).into_response());
+        return Ok(to_login(&format!("/teach/courses/{course_id}")));
     };
     let zh = templates::chinese(&uri, &headers);
-    let course = courses::get(&state.db, Some(user), &course_id).await?;
-    match authz::require_org_role(&state.db, user, &course.org_id, authz::author).await {
-        Ok(()) => {}
-        Err(AppError::Forbidden) => return Err(AppError::NotFound),
-        Err(e) => return Err(e),
-    }
+    let course = authored(&state, user, &course_id).await?;
     let mut units = Vec::new();
     for u in course.units.iter().flatten() {
         let asset = match &u.asset_id {
@@ -130,7 +143,7 @@ async fn editor(
             "consortia": consortia,
             "shared": shared_units(&state, user, &course.org_id).await?,
         }),
-    ))
+    )?)
     .into_response())
 }
 
@@ -166,4 +179,40 @@ async fn shared_units(state: &AppState, user: &User, org_id: &str) -> AppResult<
     }
     found.sort_by_key(|(public, _)| *public);
     Ok(found.into_iter().take(50).map(|(_, v)| v).collect())
+}
+
+/// A quiz unit's questions, edited in the page and saved whole with `PUT …/quiz`.
+async fn quiz_editor(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((course_id, unit_id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some(user) = caller.0.as_ref() else {
+        return Ok(to_login(&format!(
+            "/teach/courses/{course_id}/units/{unit_id}/quiz"
+        )));
+    };
+    let zh = templates::chinese(&uri, &headers);
+    let course = authored(&state, user, &course_id).await?;
+    let unit = units::get(&state.db, &course_id, &unit_id).await?;
+    if unit.kind != "quiz" {
+        return Err(AppError::NotFound);
+    }
+    let quiz = match quizzes::load(&state.db, &unit).await? {
+        Some(q) => Some(quizzes::view(&state.db, &unit, &q, Some(user), true).await?),
+        None => None,
+    };
+    Ok(Html(templates::render(
+        "teach_quiz.html",
+        zh,
+        json!({
+            "user": templates::viewer(&state.db, user).await?,
+            "course": {"id": course.id, "title": course.title},
+            "unit": unit,
+            "quiz": quiz,
+        }),
+    )?)
+    .into_response())
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{accounts::User, db::Db, error::AppResult};
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("base.html", include_str!("../../web/templates/base.html")),
     (
         "catalogue.html",
@@ -24,6 +24,10 @@ const TEMPLATES: [(&str, &str); 14] = [
     ("me.html", include_str!("../../web/templates/me.html")),
     ("unit.html", include_str!("../../web/templates/unit.html")),
     ("teach.html", include_str!("../../web/templates/teach.html")),
+    (
+        "teach_quiz.html",
+        include_str!("../../web/templates/teach_quiz.html"),
+    ),
     ("admin.html", include_str!("../../web/templates/admin.html")),
     (
         "admin_org.html",
@@ -111,7 +115,9 @@ pub fn string(zh: bool, key: &str) -> String {
 }
 
 /// Renders a page; `context` is merged with `lang` and the strings `t` of the language.
-pub fn render(name: &str, zh: bool, context: Value) -> String {
+/// A page in the chosen language; a template that fails to render is a server error (500),
+/// never a page that looks fine.
+pub fn render(name: &str, zh: bool, context: Value) -> AppResult<String> {
     let t = &strings()[if zh { "zh" } else { "en" }];
     let mut ctx = context;
     ctx["t"] = t.clone();
@@ -119,15 +125,42 @@ pub fn render(name: &str, zh: bool, context: Value) -> String {
     env()
         .get_template(name)
         .and_then(|tpl| tpl.render(&ctx))
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, template = name, "rendering a page");
-            "<!doctype html><title>Caravan</title><p>This page could not be shown.</p>".to_owned()
-        })
+        .map_err(|e| anyhow::anyhow!("rendering {name}: {e:#}").into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quiz_editor_shows_each_kind_of_answer_key() {
+        let quiz = serde_json::json!({"pass_mark": 50, "max_attempts": null, "questions": [
+            {"kind": "single", "prompt": "P1", "choices": ["a", "b"], "answer": 1},
+            {"kind": "multiple", "prompt": "P2", "choices": ["a", "b", "c"], "answer": [0, 2]},
+            {"kind": "true_false", "prompt": "P3", "answer": false},
+            {"kind": "fill_in", "prompt": "P4", "answer": ["x", "y"]}]});
+        let ctx = |quiz: Value| {
+            let mut ctx = serde_json::json!({"course": {"id": "c", "title": "C"},
+                                             "unit": {"id": "u", "title": "U"}, "quiz": quiz});
+            ctx["t"] = strings()["en"].clone();
+            ctx
+        };
+        let tpl = env().get_template("teach_quiz.html").unwrap();
+        let html = tpl.render(ctx(quiz)).unwrap();
+        assert_eq!(
+            html.matches(r#"<li class="question">"#).count(),
+            5,
+            "{html}"
+        );
+        assert!(html.contains(r#"class="q-single" type="number" min="1" max="20" value="2""#));
+        assert!(html.contains(r#"value="1, 3""#));
+        assert!(html.contains(r#"<option value="false" selected>"#));
+        assert!(html.contains("x\ny</textarea>"));
+        let empty = tpl.render(ctx(Value::Null)).unwrap();
+        assert!(
+            empty.contains(r#"id="pass-mark" type="number" min="0" max="100" required value="60""#)
+        );
+    }
 
     #[test]
     fn every_template_renders_in_both_languages_with_every_string() {
@@ -136,7 +169,7 @@ mod tests {
         let missing: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
         assert!(missing.is_empty(), "untranslated: {missing:?}");
         for zh in [false, true] {
-            let html = render("verify.html", zh, serde_json::json!({"public_url": "x"}));
+            let html = render("verify.html", zh, serde_json::json!({"public_url": "x"})).unwrap();
             assert!(html.contains("<form"), "{html}");
             assert!(html.contains(if zh {
                 "验证证书"

@@ -4,7 +4,12 @@ use serde_json::json;
 
 use crate::credentials::account::Account;
 
-pub fn render(name: &str, generated_at: &str, account: &Account, zh: bool) -> String {
+pub fn render(
+    name: &str,
+    generated_at: &str,
+    account: &Account,
+    zh: bool,
+) -> crate::error::AppResult<String> {
     super::templates::render(
         "transcript.html",
         zh,

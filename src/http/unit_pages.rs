@@ -194,5 +194,5 @@ async fn render(
     if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
         context.extend(extra);
     }
-    Ok(Html(templates::render("unit.html", zh, context)).into_response())
+    Ok(Html(templates::render("unit.html", zh, context)?).into_response())
 }

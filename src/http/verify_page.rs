@@ -17,7 +17,7 @@ use crate::{
         share,
         verify::{self, Presented, Verdict},
     },
-    error::AppError,
+    error::{AppError, AppResult},
 };
 
 /// The largest credential the form takes (a credential is a few kilobytes).
@@ -49,9 +49,9 @@ fn render(
     zh: bool,
     verdict: Option<&Verdict>,
     problem: Option<String>,
-) -> Html<String> {
+) -> AppResult<Html<String>> {
     let summary = verdict.and_then(|v| v.credential.as_ref()).map(summary);
-    Html(templates::render(
+    Ok(Html(templates::render(
         "verify.html",
         zh,
         json!({
@@ -60,7 +60,7 @@ fn render(
             "summary": summary,
             "problem": problem,
         }),
-    ))
+    )?))
 }
 
 /// The token of one of this server's share links (never fetches another server's address).
@@ -72,7 +72,11 @@ fn share_token<'a>(state: &AppState, link: &'a str) -> Option<&'a str> {
         .map(|t| t.split(['?', '#']).next().unwrap_or(t))
 }
 
-async fn page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Html<String> {
+async fn page(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     let params: Vec<(String, String)> = uri
         .query()
@@ -115,7 +119,7 @@ async fn page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Ht
     }
 }
 
-async fn verdict_page(state: &AppState, zh: bool, presented: Presented) -> Html<String> {
+async fn verdict_page(state: &AppState, zh: bool, presented: Presented) -> AppResult<Html<String>> {
     match verify::verify(state, presented).await {
         Ok(verdict) => render(state, zh, Some(&verdict), None),
         Err(e) => {
@@ -135,7 +139,7 @@ async fn submit(
     uri: Uri,
     headers: HeaderMap,
     mut form: Multipart,
-) -> Html<String> {
+) -> AppResult<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     let mut text = String::new();
     loop {

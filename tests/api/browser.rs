@@ -73,7 +73,7 @@ async fn the_player_plays_resumes_and_works_offline() {
                        "course_path": format!("/courses/{}", c.course)});
     let outcome = browser::run(
         &c.app.base,
-        &["player", "offline"],
+        &["player", "offline", "no-script"],
         Some((&email, "password-123")),
         Some(&input),
     )
@@ -252,7 +252,7 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
                        "captions_file": captions});
     let outcome = browser::run(
         &c.app.base,
-        &["teacher", "curriculum"],
+        &["teacher", "curriculum", "quiz-editor"],
         Some((&email, "password-123")),
         Some(&input),
     )
@@ -325,6 +325,38 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
         .get(&format!("/api/v1/courses/{}", c.course), Some(&c.teacher))
         .await;
     assert_eq!(shared.body["visibility"], "consortium");
+
+    // The quiz editor wrote the quiz the API serves; the spare unit is gone.
+    let units = course_units(&c).await;
+    let titles: Vec<_> = units.iter().map(|u| u["title"].clone()).collect();
+    assert_eq!(
+        titles,
+        vec![
+            json!("Safe lifting"),
+            json!("Lecture by phone"),
+            json!("Final check")
+        ]
+    );
+    let quiz = c
+        .app
+        .get(
+            &format!(
+                "/api/v1/courses/{}/units/{}/quiz",
+                c.course,
+                units[2]["id"].as_str().unwrap()
+            ),
+            Some(&c.teacher),
+        )
+        .await;
+    assert_eq!(quiz.body["pass_mark"], 50, "{}", quiz.text);
+    assert_eq!(
+        quiz.body["questions"],
+        json!([
+            {"kind": "single", "prompt": "Which comes first?",
+             "choices": ["Gloves", "Washing hands", "Mask"], "answer": 1},
+            {"kind": "true_false", "prompt": "Gloves are single use.", "answer": true}
+        ])
+    );
 }
 
 async fn course_units(c: &Classroom) -> Vec<serde_json::Value> {
@@ -448,6 +480,14 @@ async fn an_admin_imports_a_class_and_reads_the_report() {
             Some(&c.admin),
         )
         .await;
+    assert!(
+        c.app
+            .get(&format!("/api/v1/orgs/{}/members", c.org), Some(&c.admin))
+            .await
+            .text
+            .contains("zhao.lei@example.cn"),
+        "the member added through the form"
+    );
     assert_eq!(
         rules.body,
         json!({"hours_per_credit": 10.0, "level_multipliers": {"3": 1.5},

@@ -32,9 +32,12 @@ for (const button of document.querySelectorAll("button.share[data-id]")) {
 
 // --- forms that call the API (teacher console, admin pages) ---
 
-// A field's JSON value: `data-type="number"` is a number (left out when empty), `"lines"` a
-// list of its non-empty lines; anything else is the text as typed.
+// A field's JSON value: a checkbox is a boolean; `data-optional` fields are left out when
+// empty; `data-type="number"` is a number (left out when empty), `"lines"` a list of its
+// non-empty lines; anything else is the text as typed.
 function fieldValue(el) {
+  if (el.type === "checkbox") return el.checked;
+  if (el.dataset.optional !== undefined && el.value.trim() === "") return undefined;
   if (el.dataset.type === "number") return el.value.trim() === "" ? undefined : Number(el.value);
   if (el.dataset.type === "lines") return el.value.split("\n").map((l) => l.trim()).filter(Boolean);
   return el.value;
@@ -51,6 +54,7 @@ function put(body, name, value) {
 for (const form of document.querySelectorAll("form.api-form")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (form.dataset.confirm && !confirm(form.dataset.confirm)) return;
     const status = form.querySelector(".form-status");
     const raw = form.dataset.contentType;
     const body = {};

@@ -243,3 +243,69 @@ if (list) {
 for (const box of document.querySelectorAll('.asset[data-status="queued"], .asset[data-status="processing"]')) {
   watch(box.closest("li.unit"), box.dataset.asset);
 }
+
+// --- quiz editor ---------------------------------------------------------------------------------
+
+// Each question shows the answer field of its kind; the whole quiz is saved at once with
+// PUT …/quiz, and the server's checks (the same as the API's) come back as messages.
+const quizForm = document.querySelector("form.quiz-editor");
+if (quizForm) {
+  const questions = quizForm.querySelector("ol.questions");
+  const template = document.getElementById("question-template");
+  const status = quizForm.querySelector(".form-status");
+  const fit = (li) => {
+    const kind = li.querySelector(".q-kind").value;
+    for (const el of li.querySelectorAll("[data-for]")) el.hidden = !el.dataset.for.split(" ").includes(kind);
+  };
+  questions.querySelectorAll("li.question").forEach(fit);
+  questions.addEventListener("change", (e) => {
+    if (e.target.matches(".q-kind")) fit(e.target.closest("li.question"));
+  });
+  questions.addEventListener("click", (e) => {
+    if (e.target.matches(".remove-question")) e.target.closest("li.question").remove();
+  });
+  quizForm.querySelector(".add-question").addEventListener("click", () => {
+    questions.append(template.content.cloneNode(true));
+    const li = questions.lastElementChild;
+    fit(li);
+    li.querySelector(".q-prompt").focus();
+  });
+
+  const lines = (el) => el.value.split("\n").map((l) => l.trim()).filter(Boolean);
+  function question(li) {
+    const kind = li.querySelector(".q-kind").value;
+    const q = { kind, prompt: li.querySelector(".q-prompt").value };
+    if (kind === "single" || kind === "multiple") q.choices = lines(li.querySelector(".q-choices"));
+    if (kind === "single") q.answer = Number(li.querySelector(".q-single").value) - 1;
+    if (kind === "multiple") {
+      q.answer = li.querySelector(".q-multiple").value.split(/[\s,，、;；]+/).filter(Boolean).map((n) => Number(n) - 1);
+    }
+    if (kind === "true_false") q.answer = li.querySelector(".q-true-false").value === "true";
+    if (kind === "fill_in") q.answer = lines(li.querySelector(".q-fill-in"));
+    return q;
+  }
+
+  quizForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const attempts = quizForm.querySelector("#max-attempts").value.trim();
+    const body = {
+      pass_mark: Number(quizForm.querySelector("#pass-mark").value),
+      questions: [...questions.querySelectorAll("li.question")].map(question),
+    };
+    if (attempts) body.max_attempts = Number(attempts);
+    const res = await fetch(quizForm.dataset.action, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }).catch(() => null);
+    const reply = res ? await res.json().catch(() => ({})) : {};
+    if (res && res.ok) {
+      status.dataset.state = "done";
+      status.value = `✓ ${quizForm.dataset.savedText} (${reply.questions?.length ?? 0})`;
+    } else {
+      status.dataset.state = "failed";
+      status.value = reply.errors?.map((e) => `${e.field}: ${e.message}`).join("; ") || reply.detail || reply.title || WORDS.failed;
+    }
+  });
+}

@@ -13,7 +13,8 @@
 //   CARAVAN_CHROMIUM  the browser binary (default /usr/bin/chromium)
 //
 // A scenario is scenarios/<name>.mjs. It exports `default async function (ctx)` and, if it
-// needs another language than en-US, `export const locale = 'zh-CN'`. Each scenario gets its
+// needs another language than en-US, `export const locale = 'zh-CN'` (and to browse with
+// JavaScript off, `export const javaScriptEnabled = false`). Each scenario gets its
 // own browser context: a 360×740 viewport at device scale factor 2, mobile and touch. It fails
 // when it throws (a failed expectation says what was expected and what the page had), when it
 // takes more than 60 s, or when the page throws an uncaught error (`pageerror`). Console errors
@@ -37,6 +38,8 @@ import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SCENARIOS = path.join(HERE, 'scenarios');
+const AXE = path.join(HERE, '..', 'node_modules', 'axe-core', 'axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const VIEWPORT = { width: 360, height: 740 };
 const SCENARIO_TIMEOUT_MS = 60_000;
 const EXPECT_TIMEOUT_MS = 10_000;
@@ -167,6 +170,21 @@ function makeContext({ name, page, context, base, input, locale, screenshotDir, 
       });
     },
 
+    /// Runs axe-core's WCAG 2.1 A and AA rules on the page as it is now; fails on serious and
+    /// critical violations, naming each rule and the first elements it found.
+    async expectAccessible() {
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(
+        async (tags) => (await window.axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations,
+        AXE_TAGS,
+      );
+      const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      if (bad.length > 0) {
+        const list = bad.map((v) => `${v.id} (${v.impact}: ${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+        throw new ExpectationFailed(`accessibility problems on ${where()}: ${list.join('; ')}`);
+      }
+    },
+
     /// Waits until an element matching `selector` is visible.
     async expectVisible(selector, { timeout = EXPECT_TIMEOUT_MS } = {}) {
       const locator = page.locator(selector).first();
@@ -262,6 +280,7 @@ async function runScenario(browser, name, options) {
     return result;
   }
   const locale = mod.locale ?? 'en-US';
+  const javaScriptEnabled = mod.javaScriptEnabled ?? true;
   let context;
   let page;
   let timer;
@@ -273,6 +292,7 @@ async function runScenario(browser, name, options) {
       isMobile: true,
       hasTouch: true,
       locale,
+      javaScriptEnabled,
     });
     context.setDefaultTimeout(ACTION_TIMEOUT_MS);
     context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);

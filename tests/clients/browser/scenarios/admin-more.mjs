@@ -1,4 +1,5 @@
-// An organisation admin on a phone works with consortia and credentials: accepts a consortium's
+// An organisation admin on a phone adds a member by hand and works with consortia and
+// credentials: accepts a consortium's
 // invitation, founds a consortium and invites a partner by its id, issues a credential for
 // learning done elsewhere, revokes it, and edits the credit rules in place. Every change goes
 // through the API and shows after the page reloads.
@@ -13,6 +14,15 @@ export default async function adminMore(ctx) {
   for (const k of ['org_id', 'partner_org_id', 'invited_to', 'learner_email']) ctx.expect(input[k], `admin-more needs input.${k}`);
   await ctx.login();
   await ctx.goto(`/admin/orgs/${input.org_id}`);
+
+  // Add one member by hand.
+  await page.locator('form.add-member').locator('xpath=..').locator('summary').click();
+  await page.locator('#m-email').fill('zhao.lei@example.cn');
+  await page.locator('#m-name').fill('赵磊');
+  await page.locator('#m-password').fill('password-123');
+  await page.locator('#m-role').selectOption('teacher');
+  await ctx.submit(page.locator('form.add-member'));
+  await ctx.expectText('table.members', '赵磊');
 
   // Accept the pending invitation.
   const invited = page.locator('article.consortium', { hasText: input.invited_to });
@@ -61,4 +71,5 @@ export default async function adminMore(ctx) {
   ctx.expect((await page.locator('#rule-certs').inputValue()).includes('Forklift licence'), 'the certificates did not stick');
   await ctx.expectNoHorizontalScroll();
   await ctx.shot('credentials');
+  await ctx.expectAccessible();
 }

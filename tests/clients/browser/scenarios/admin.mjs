@@ -21,12 +21,14 @@ export default async function admin(ctx) {
   await ctx.expectCount('ul.codes code', 1);
   await ctx.expectText('table.members', '王芳');
   await ctx.shot('org');
+  await ctx.expectAccessible();
 
   await ctx.goto(`/admin/orgs/${input.org_id}/reports?group_by=domain`);
   await ctx.expectVisible('figure.chart-box svg.chart');
   await ctx.expectCount('svg.chart rect.completed', 1);
   await ctx.expectNoHorizontalScroll();
   await ctx.shot('report');
+  await ctx.expectAccessible();
   const href = await page.locator('a.csv').getAttribute('href');
   const csv = await page.request.get(ctx.url(href));
   ctx.expect(csv.ok() && (csv.headers()['content-type'] || '').startsWith('text/csv'), `the CSV link answered ${csv.status()}`);

@@ -5,4 +5,5 @@ export default async function catalogue(ctx) {
   await ctx.expectCount('ul.courses li', 1);
   await ctx.expectVisible('ul.courses li');
   await ctx.shot('list');
+  await ctx.expectAccessible();
 }

@@ -50,4 +50,5 @@ export default async function curriculum(ctx) {
   await ctx.submit(page.locator('form[data-action$="/publish"]'));
   await ctx.expectVisible('[data-visibility="consortium"]');
   await ctx.shot('shared');
+  await ctx.expectAccessible();
 }

@@ -12,6 +12,7 @@ export default async function join(ctx) {
   await page.locator('#email').fill('zhang.wei@example.cn');
   await page.locator('#password').fill('password-123');
   await ctx.shot('form');
+  await ctx.expectAccessible();
   await page.locator('form[data-action="/api/v1/join"] button[type="submit"]').click();
   await page.waitForURL(/\/me$/);
   await ctx.expectText('main', 'Zhang Wei');

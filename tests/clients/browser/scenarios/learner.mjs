@@ -14,6 +14,7 @@ export default async function learner(ctx) {
   await page.locator('input#email').fill(ctx.account.email);
   await page.locator('input#password').fill(ctx.account.password);
   await ctx.shot('login');
+  await ctx.expectAccessible();
   await page.locator('form[action="/login"] button[type="submit"]').click();
   await page.waitForURL(/\/me$/);
   await ctx.expectText('h1', 'My learning');
@@ -25,11 +26,13 @@ export default async function learner(ctx) {
   await ctx.expectText('ul.courses', input.course_title);
   await ctx.expectNoHorizontalScroll();
   await ctx.shot('filtered');
+  await ctx.expectAccessible();
   await page.locator('ul.courses a', { hasText: input.course_title }).first().click();
   await ctx.expectText('h1', input.course_title);
   await ctx.expectVisible('.progress[data-completed="true"]');
   await ctx.expectNoHorizontalScroll();
   await ctx.shot('course');
+  await ctx.expectAccessible();
 
   await page.locator('header a[href="/me"]').click();
   const card = page.locator('.wallet li.credential', { hasText: input.course_title });
@@ -41,10 +44,12 @@ export default async function learner(ctx) {
   ctx.expect(qrLoaded, 'the QR code image did not load');
   await ctx.expectNoHorizontalScroll();
   await ctx.shot('wallet');
+  await ctx.expectAccessible();
   const shareUrl = await card.locator('a.share-url').getAttribute('href');
   ctx.expect(shareUrl && shareUrl.includes('/share/'), `no share link, got ${shareUrl}`);
   await page.goto(shareUrl);
   await ctx.expectVisible('section.verdict[data-verified="true"]');
   await ctx.expectText('section.verdict', input.course_title);
   await ctx.shot('shared-verdict');
+  await ctx.expectAccessible();
 }

@@ -19,6 +19,7 @@ export default async function model(ctx) {
   }));
   const before = await state();
   await ctx.shot('loaded', { fullPage: false });
+  await ctx.expectAccessible();
 
   const box = await page.locator('figure.model canvas').boundingBox();
   const cx = box.x + box.width / 2;

@@ -19,6 +19,7 @@ export default async function offline(ctx) {
   const value = await page.locator('#offline-progress').evaluate((p) => p.value);
   ctx.expect(value === 100, `the progress bar ended at ${value}`);
   await ctx.shot('saved');
+  await ctx.expectAccessible();
 
   await context.setOffline(true);
   await page.goto(ctx.url(input.unit_path));

@@ -25,6 +25,7 @@ export default async function player(ctx) {
   await video(page).evaluate((v) => { v.muted = true; return v.play(); });
   await untilTime(ctx, () => document.getElementById('player').currentTime > 1.5, 'advanced past 1.5 s');
   await ctx.shot('playing');
+  await ctx.expectAccessible();
 
   await video(page).evaluate((v) => { v.currentTime = 5; });
   await untilTime(ctx, () => { const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 5; }, 'reached 5 s after a seek');

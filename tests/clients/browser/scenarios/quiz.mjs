@@ -18,6 +18,7 @@ export default async function quiz(ctx) {
   await page.locator('form.quiz button[type="submit"]').click();
   await ctx.expectVisible('section.verdict[data-passed="false"]');
   await ctx.shot('failed');
+  await ctx.expectAccessible();
 
   await page.locator('input[name="q0"][value="1"]').check();
   await page.locator('input[name="q1"][value="true"]').check();

@@ -74,4 +74,5 @@ export default async function teacher(ctx) {
   ctx.expect(lostLastAnswer, 'the last chunk was never sent');
   await ctx.expectVisible('li.unit .asset[data-status="ready"]', { timeout: 45000 });
   await ctx.shot('processed');
+  await ctx.expectAccessible();
 }

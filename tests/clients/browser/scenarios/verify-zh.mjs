@@ -7,4 +7,5 @@ export default async function verifyZh(ctx) {
   await ctx.expectText('h1', '验证证书');
   await ctx.expectNoHorizontalScroll();
   await ctx.shot('page');
+  await ctx.expectAccessible();
 }

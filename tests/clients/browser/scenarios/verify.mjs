@@ -27,6 +27,7 @@ export default async function verify(ctx) {
   if (input.expect_name) await ctx.expectText(verdict, input.expect_name);
   await ctx.expectNoHorizontalScroll();
   await ctx.shot('verdict');
+  await ctx.expectAccessible();
 
   await ctx.page.goBack();
   const tampered = structuredClone(input.credential);

@@ -29,6 +29,7 @@ export default async function view360(ctx) {
     .catch(async () => { throw new Error(`dragging did not turn the view (yaw ${start} → ${await yaw()})`); });
   ctx.expect((await pitch()) > 1, 'dragging down did not tilt the view up');
   await ctx.shot('looking', { fullPage: false });
+  await ctx.expectAccessible();
 
   await page.locator('.stage360').focus();
   const before = await yaw();
