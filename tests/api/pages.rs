@@ -86,3 +86,88 @@ async fn a_model_unit_works_with_and_without_the_viewer_library() {
             .assert(StatusCode::NOT_FOUND);
     }
 }
+
+/// Every page answers each kind of caller as its role allows: visitors are sent to sign in
+/// (or see only public things), learners never reach the consoles, and nobody reaches another
+/// organisation's course editor, quiz editor, admin page or report (404, so its existence is
+/// not confirmed). The JSON API's own matrix is `authz_matrix.rs`; this is the same for pages.
+#[tokio::test]
+async fn every_page_answers_each_kind_of_caller_as_its_role_allows() {
+    let c = Classroom::new(Backend::Sqlite).await;
+    let quiz = c.unit("quiz", "Check", true).await;
+    let other = c.app.create_org(&c.root, "other-school").await;
+    let other_admin = c.app.member(&c.root, &other, "admin").await;
+    let other_teacher = c.app.member(&c.root, &other, "teacher").await;
+    let other_learner = c.app.member(&c.root, &other, "learner").await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (course, org) = (&c.course, &c.org);
+    // Callers, in the order of each row's expectations.
+    let callers: [(&str, Option<&str>); 8] = [
+        ("visitor", None),
+        ("learner", Some(&c.learner)),
+        ("teacher", Some(&c.teacher)),
+        ("admin", Some(&c.admin)),
+        ("other learner", Some(&other_learner)),
+        ("other teacher", Some(&other_teacher)),
+        ("other admin", Some(&other_admin)),
+        ("superadmin", Some(&c.root)),
+    ];
+    const OK: u16 = 200;
+    const LOGIN: u16 = 303;
+    let rows: Vec<(String, [u16; 8])> = vec![
+        ("/".into(), [OK; 8]),
+        ("/verify".into(), [OK; 8]),
+        ("/login".into(), [OK; 8]),
+        ("/join".into(), [OK; 8]),
+        (
+            format!("/courses/{course}"),
+            [404, OK, OK, OK, 404, 404, 404, OK],
+        ),
+        (
+            format!("/courses/{course}/units/{quiz}"),
+            [404, OK, OK, OK, 404, 404, 404, OK],
+        ),
+        ("/me".into(), [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
+        ("/teach".into(), [LOGIN, 403, OK, OK, 403, OK, OK, 403]),
+        (
+            format!("/teach/courses/{course}"),
+            [LOGIN, 404, OK, OK, 404, 404, 404, OK],
+        ),
+        (
+            format!("/teach/courses/{course}/units/{quiz}/quiz"),
+            [LOGIN, 404, OK, OK, 404, 404, 404, OK],
+        ),
+        ("/admin".into(), [LOGIN, 403, 403, OK, 403, 403, OK, OK]),
+        (
+            format!("/admin/orgs/{org}"),
+            [LOGIN, 404, 404, OK, 404, 404, 404, OK],
+        ),
+        (
+            format!("/admin/orgs/{org}/reports"),
+            [LOGIN, 404, 404, OK, 404, 404, 404, OK],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (path, expected) in &rows {
+        for ((who, token), want) in callers.iter().zip(expected) {
+            let mut req = client.get(c.app.url(path));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap();
+            let got = res.status().as_u16();
+            let to_login = res
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .is_some_and(|l| l.starts_with("/login?next="));
+            if got != *want || (got == LOGIN && !to_login) {
+                wrong.push(format!("{path} as {who}: {got}, expected {want}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
