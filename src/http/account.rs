@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{accepts, Caller, Json, Path, Query};
+use super::extract::{negotiate, Caller, Format, Json, Path, Query};
 use crate::{
     app::AppState,
     authz,
@@ -64,34 +64,6 @@ struct TranscriptLearner {
     name: String,
 }
 
-#[derive(PartialEq)]
-enum Format {
-    Json,
-    Csv,
-    Html,
-}
-
-fn format(q: Option<&str>, headers: &HeaderMap, allowed: &[&str]) -> AppResult<Format> {
-    let chosen = match q.map(str::trim) {
-        Some("") | None => [("text/csv", "csv"), ("text/html", "html")]
-            .into_iter()
-            .find(|(media, f)| allowed.contains(f) && accepts(headers, media))
-            .map_or(allowed[0], |(_, f)| f),
-        Some(f) => f,
-    };
-    if !allowed.contains(&chosen) {
-        return Err(AppError::field(
-            "format",
-            format!("use one of: {}", allowed.join(", ")),
-        ));
-    }
-    Ok(match chosen {
-        "csv" => Format::Csv,
-        "html" => Format::Html,
-        _ => Format::Json,
-    })
-}
-
 /// The caller's transcript: JSON, CSV (`Accept: text/csv` or `format=csv`) or a printable HTML
 /// page (`Accept: text/html` or `format=html`), in Chinese or English by `Accept-Language`.
 #[utoipa::path(get, path = "/api/v1/me/transcript", tag = "credentials", params(FormatQuery),
@@ -105,7 +77,8 @@ async fn my_transcript(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let user = caller.user()?;
-    let format = format(q.format.as_deref(), &headers, &["json", "csv", "html"])?;
+    let format = negotiate(q.format.as_deref(), &headers, &["json", "csv", "html"])
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let entries = account::entries(&state.db, &user.id).await?;
     let transcript = Transcript {
         learner: TranscriptLearner {
@@ -239,7 +212,8 @@ async fn export_credits(
 ) -> AppResult<Response> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
-    let format = format(q.format.as_deref(), &headers, &["jsonl", "csv"])?;
+    let format = negotiate(q.format.as_deref(), &headers, &["jsonl", "csv"])
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let since = match q.since.as_deref() {
         None | Some("") => 0,
         Some(s) => {

@@ -233,3 +233,39 @@ pub fn accepts(headers: &HeaderMap, media: &str) -> bool {
                 .is_some_and(|m| m.trim().eq_ignore_ascii_case(media))
         })
 }
+
+/// A representation chosen by a `format` parameter or, without one, by `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Html,
+}
+
+/// `allowed` names the `format` values an endpoint takes, its default first (`json` or `jsonl`
+/// mean JSON). Without the parameter, `Accept: text/csv` or `text/html` chooses those formats
+/// when they are allowed.
+pub fn negotiate(
+    param: Option<&str>,
+    headers: &HeaderMap,
+    allowed: &[&str],
+) -> Result<Format, FieldError> {
+    let chosen = match param.map(str::trim) {
+        Some("") | None => [("text/csv", "csv"), ("text/html", "html")]
+            .into_iter()
+            .find(|(media, f)| allowed.contains(f) && accepts(headers, media))
+            .map_or(allowed[0], |(_, f)| f),
+        Some(f) => f,
+    };
+    if !allowed.contains(&chosen) {
+        return Err(FieldError::new(
+            "format",
+            format!("use one of: {}", allowed.join(", ")),
+        ));
+    }
+    Ok(match chosen {
+        "csv" => Format::Csv,
+        "html" => Format::Html,
+        _ => Format::Json,
+    })
+}

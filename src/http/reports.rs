@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Caller, Json, Query};
+use super::extract::{negotiate, Caller, Format, Json, Query};
 use crate::{
     app::AppState,
     error::{AppError, AppResult, FieldError},
@@ -79,7 +79,7 @@ async fn training_report(
         q.from.as_deref(),
         q.to.as_deref(),
     );
-    let csv = wants_csv(q.format.as_deref(), &headers);
+    let csv = negotiate(q.format.as_deref(), &headers, &["json", "csv"]).map(|f| f == Format::Csv);
     let (spec, csv) = match (spec, csv) {
         (Ok(spec), Ok(csv)) => (spec, csv),
         (spec, csv) => {
@@ -93,15 +93,6 @@ async fn training_report(
         csv_response(&report)
     } else {
         Ok(Json(report).into_response())
-    }
-}
-
-fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldError> {
-    match format.map(str::trim) {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some("") | None => Ok(super::extract::accepts(headers, "text/csv")),
-        Some(_) => Err(FieldError::new("format", "use json or csv")),
     }
 }
 
