@@ -121,8 +121,16 @@ function mount() {
     }
   });
 
-  // Draw only while the page is visible; a paused video costs one frame per interaction.
+  // Draw while the video plays, and once after each change of view or size; a paused video
+  // costs nothing (and the browser stops the loop while the page is hidden).
+  let dirty = true;
+  for (const type of ["pointermove", "wheel", "keydown"]) stage.addEventListener(type, () => (dirty = true));
+  new ResizeObserver(() => (dirty = true)).observe(stage);
+  video.addEventListener("seeked", () => (dirty = true));
+  video.addEventListener("loadeddata", () => (dirty = true));
   renderer.setAnimationLoop(() => {
+    if (video.paused && !dirty) return;
+    dirty = false;
     frame();
     renderer.render(scene, camera);
   });
