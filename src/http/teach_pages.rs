@@ -9,6 +9,7 @@ use axum::{
     Router,
 };
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 use super::{
     assets,
@@ -22,6 +23,7 @@ use crate::{
     catalogue::{
         courses::{self, CourseView, ListQuery},
         units::{self, org_may_reuse},
+        Visibility,
     },
     consortia,
     error::{AppError, AppResult},
@@ -149,7 +151,7 @@ async fn editor(
 
 /// Units the organisation may build on from other organisations' courses: those shared with a
 /// consortium it is in, and public ones (the same rule `POST …/units` with `reuse_unit_id`
-/// applies). At most 50 courses, consortium ones first.
+/// applies). At most 50 courses, consortium ones first; the check runs only where it can fail.
 async fn shared_units(state: &AppState, user: &User, org_id: &str) -> AppResult<Vec<Value>> {
     let page = courses::list(
         &state.db,
@@ -160,25 +162,36 @@ async fn shared_units(state: &AppState, user: &User, org_id: &str) -> AppResult<
         },
     )
     .await?;
+    // Consortium courses first; public ones need no consortium check.
+    let mut candidates: Vec<CourseView> = page
+        .items
+        .into_iter()
+        .filter(|c| c.org_id != org_id && c.visibility != Visibility::Draft)
+        .collect();
+    candidates.sort_by_key(|c| c.visibility != Visibility::Consortium);
+    let mut org_names: HashMap<String, String> = HashMap::new();
     let mut found = Vec::new();
-    for c in page.items.into_iter().filter(|c| c.org_id != org_id) {
-        let row = courses::row(&state.db, &c.id).await?;
-        if !org_may_reuse(&state.db, org_id, &row).await? {
-            continue;
+    for c in candidates {
+        if found.len() == 50 {
+            break;
+        }
+        if c.visibility == Visibility::Consortium || c.visibility == Visibility::Org {
+            let row = courses::row(&state.db, &c.id).await?;
+            if !org_may_reuse(&state.db, org_id, &row).await? {
+                continue;
+            }
         }
         let list = units::list(&state.db, &c.id).await?;
         if list.is_empty() {
             continue;
         }
-        let org = crate::orgs::get(&state.db, &c.org_id).await?.name;
-        let consortium = row.visibility == "consortium";
-        found.push((
-            !consortium,
-            json!({"title": c.title, "org": org, "units": list}),
-        ));
+        if !org_names.contains_key(&c.org_id) {
+            let name = crate::orgs::get(&state.db, &c.org_id).await?.name;
+            org_names.insert(c.org_id.clone(), name);
+        }
+        found.push(json!({"title": c.title, "org": org_names[&c.org_id], "units": list}));
     }
-    found.sort_by_key(|(public, _)| *public);
-    Ok(found.into_iter().take(50).map(|(_, v)| v).collect())
+    Ok(found)
 }
 
 /// A quiz unit's questions, edited in the page and saved whole with `PUT …/quiz`.
