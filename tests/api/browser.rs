@@ -320,6 +320,7 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
         .map(|r| r["language"].clone())
         .collect();
     assert_eq!(languages, vec![json!("zh-CN")]);
+    assert_eq!(lecture_asset.body["spherical"], true);
     let shared = c
         .app
         .get(&format!("/api/v1/courses/{}", c.course), Some(&c.teacher))

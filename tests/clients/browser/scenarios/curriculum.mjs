@@ -1,6 +1,6 @@
 // A teacher on a phone builds on a partner's shared course and finishes a lecture: reuses a
 // unit shared through a consortium, moves it to the top, adds Chinese captions to the
-// processed lecture, and shares the course with the consortium.
+// processed lecture, marks it as a 360° video, and shares the course with the consortium.
 //
 // input.course_id      a course of the teacher's organisation with a processed video unit
 // input.shared_unit    title of a unit of a partner's course shared with the consortium
@@ -43,6 +43,12 @@ export default async function curriculum(ctx) {
   ]);
   await ctx.expectVisible('details.captions[open] li[data-language="zh-CN"]', { timeout: 15000 });
   await ctx.shot('captions');
+
+  // The lecture was filmed in 360°: say so, and it shows in the 360° viewer.
+  const lectureAgain = page.locator('li.unit:has(details.captions)');
+  await lectureAgain.locator('form.spherical input[name="spherical"]').check();
+  await ctx.submit(lectureAgain.locator('form.spherical'));
+  ctx.expect(await page.locator('li.unit:has(details.captions) form.spherical input[name="spherical"]').isChecked(), 'the 360° mark did not stick');
 
   // Share with the consortium: the page names who will see it.
   await ctx.expectText('.consortia-note', input.consortium);
