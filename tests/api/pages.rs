@@ -87,6 +87,55 @@ async fn a_model_unit_works_with_and_without_the_viewer_library() {
     }
 }
 
+/// A 360° video is shown in the drag-to-look viewer when three.js is installed, and plays flat,
+/// saying so, when it is not.
+#[tokio::test]
+async fn a_360_video_plays_flat_without_the_viewer_library() {
+    let empty = tempfile::tempdir().unwrap();
+    for libs in [Some(empty.path().to_owned()), None] {
+        let c = Classroom::with_settings(Backend::Sqlite, |s| {
+            if let Some(dir) = libs.clone() {
+                s.web_libs = dir;
+            }
+        })
+        .await;
+        let unit = c.video_unit(10_000).await;
+        let course = c
+            .app
+            .get(&format!("/api/v1/courses/{}", c.course), Some(&c.teacher))
+            .await;
+        let asset = course.body["units"][0]["asset_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        c.app
+            .patch(
+                &format!("/api/v1/assets/{asset}"),
+                Some(&c.teacher),
+                serde_json::json!({"spherical": true}),
+            )
+            .await
+            .assert(StatusCode::OK);
+        let page = c
+            .app
+            .get(
+                &format!("/courses/{}/units/{unit}", c.course),
+                Some(&c.learner),
+            )
+            .await
+            .text
+            .clone();
+        assert!(page.contains(r#"class="player spherical""#), "{page}");
+        if libs.is_some() {
+            assert!(page.contains("A 360° video, shown flat here."), "{page}");
+            assert!(!page.contains("viewer360.js") && !page.contains("importmap"));
+        } else {
+            assert!(page.contains("Drag the picture to look around"), "{page}");
+            assert!(page.contains("viewer360.js") && page.contains("importmap"));
+        }
+    }
+}
+
 /// Every page answers each kind of caller as its role allows: visitors are sent to sign in
 /// (or see only public things), learners never reach the consoles, and nobody reaches another
 /// organisation's course editor, quiz editor, admin page or report (404, so its existence is
