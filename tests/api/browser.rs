@@ -215,6 +215,8 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
         "1\n00:00:00,500 --> 00:00:02,000\n洗手是护理的第一步\n\n2\n00:00:02,500 --> 00:00:04,000\nWash your hands first\n",
     )
     .unwrap();
+    let bad_captions = dir.path().join("notes.srt");
+    std::fs::write(&bad_captions, "Remember to bring gloves.\nAnd a mask.\n").unwrap();
     // A partner college shares a course with the consortium both schools are in.
     let partner = c.app.create_org(&c.root, "partner-college").await;
     let partner_admin = c.app.member(&c.root, &partner, "admin").await;
@@ -249,7 +251,7 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
         .to_owned();
     let input = json!({"course_title": "Care basics", "file": file, "course_id": c.course,
                        "shared_unit": "Safe lifting", "consortium": "Consortium care-alliance",
-                       "captions_file": captions});
+                       "captions_file": captions, "bad_captions_file": bad_captions});
     let outcome = browser::run(
         &c.app.base,
         &["teacher", "curriculum", "quiz-editor"],

@@ -75,7 +75,10 @@ async function upload(file, meta, ui) {
       offset = Number(res.headers.get("Upload-Offset"));
       asset = res.headers.get("Caravan-Asset-Id") || asset;
       delay = 500;
-      if (offset >= file.size && asset === null) break;
+      if (offset >= file.size && asset === null) {
+        asset = (await serverState(url))?.asset || null;
+        if (asset === null) throw Object.assign(new Error("the server did not name the new file"), { fatal: true });
+      }
     } catch (e) {
       if (e.fatal) throw e;
       // The connection dropped: wait for the network, then ask the server how far it got.
@@ -94,23 +97,35 @@ async function upload(file, meta, ui) {
   return asset;
 }
 
+// Polls an asset until it is ready or failed, showing each state to `each`; returns the last.
+// A moment offline only delays it: the server processes the asset all the same.
+async function settled(assetId, each = () => {}) {
+  for (;;) {
+    const a = await fetch(`/api/v1/assets/${assetId}`, { credentials: "same-origin" })
+      .then((res) => (res.ok ? res.json() : null))
+      .catch(() => null);
+    if (a) {
+      each(a);
+      if (a.status === "ready" || a.status === "failed") return a;
+    }
+    await sleep(a ? 1000 : 2000);
+  }
+}
+
 async function watch(li, assetId) {
   const box = li.querySelector(".asset");
   const bar = box.querySelector(".asset-progress");
   const label = box.querySelector(".asset-status");
+  const names = zh
+    ? { queued: "等待处理", processing: "处理中", ready: "已就绪", failed: "处理失败" }
+    : { queued: "Waiting to be processed", processing: "Processing", ready: "Ready", failed: "Failed" };
   box.dataset.asset = assetId;
-  for (;;) {
-    const a = await (await fetch(`/api/v1/assets/${assetId}`, { credentials: "same-origin" })).json();
+  await settled(assetId, (a) => {
     box.dataset.status = a.status;
     bar.hidden = a.status === "ready" || a.status === "failed";
     bar.value = a.progress;
-    const names = zh
-      ? { queued: "等待处理", processing: "处理中", ready: "已就绪", failed: "处理失败" }
-      : { queued: "Waiting to be processed", processing: "Processing", ready: "Ready", failed: "Failed" };
     label.textContent = `${names[a.status] || a.status}${a.error ? `: ${a.error.detail}` : ""}${a.status === "processing" ? ` ${a.progress}%` : ""}`;
-    if (a.status === "ready" || a.status === "failed") return;
-    await sleep(1000);
-  }
+  });
 }
 
 const WORDS = zh
@@ -169,16 +184,12 @@ for (const input of document.querySelectorAll("input.captions-input")) {
       org_id: course.dataset.courseOrg,
     }),
     async (asset) => {
-      for (;;) {
-        const a = await (await fetch(`/api/v1/assets/${asset}`, { credentials: "same-origin" })).json();
-        if (a.status === "failed") {
-          const status = box.querySelector(".upload-status");
-          status.dataset.state = "failed";
-          status.value = `${WORDS.failed}: ${a.error?.detail || ""}`;
-          return;
-        }
-        if (a.status === "ready") break;
-        await sleep(500);
+      const a = await settled(asset);
+      if (a.status === "failed") {
+        const status = box.querySelector(".upload-status");
+        status.dataset.state = "failed";
+        status.value = `${WORDS.failed}: ${a.error?.detail || ""}`;
+        return;
       }
       sessionStorage.setItem("caravan-open-captions", li.dataset.unit);
       location.reload();

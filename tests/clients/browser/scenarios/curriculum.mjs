@@ -6,10 +6,11 @@
 // input.shared_unit    title of a unit of a partner's course shared with the consortium
 // input.consortium     name of the consortium the teacher's organisation is in
 // input.captions_file  path of an .srt file
+// input.bad_captions_file  path of a text file that is not captions
 
 export default async function curriculum(ctx) {
   const { page, input } = ctx;
-  for (const k of ['course_id', 'shared_unit', 'consortium', 'captions_file']) ctx.expect(input[k], `curriculum needs input.${k}`);
+  for (const k of ['course_id', 'shared_unit', 'consortium', 'captions_file', 'bad_captions_file']) ctx.expect(input[k], `curriculum needs input.${k}`);
   await ctx.login();
   await ctx.goto(`/teach/courses/${input.course_id}`);
 
@@ -37,6 +38,9 @@ export default async function curriculum(ctx) {
   const lecture = page.locator('li.unit:has(details.captions)');
   await lecture.locator('details.captions summary').click();
   await lecture.locator('.captions-language').fill('zh-CN');
+  // A file that is not captions is refused at once, saying what it is, and nothing changes.
+  await lecture.locator('input.captions-input').setInputFiles(input.bad_captions_file);
+  await ctx.expectText('details.captions output.upload-status[data-state="failed"]', 'plain text file', { timeout: 20000 });
   await Promise.all([
     page.waitForEvent('load', { timeout: 30000 }),
     lecture.locator('input.captions-input').setInputFiles(input.captions_file),
