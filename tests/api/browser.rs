@@ -254,7 +254,7 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
                        "captions_file": captions, "bad_captions_file": bad_captions});
     let outcome = browser::run(
         &c.app.base,
-        &["teacher", "curriculum", "quiz-editor"],
+        &["teacher", "curriculum", "quiz-editor", "teach-zh"],
         Some((&email, "password-123")),
         Some(&input),
     )
