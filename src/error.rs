@@ -84,6 +84,14 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// For refusals that must not confirm the thing exists: `Forbidden` becomes `NotFound`.
+    pub fn hidden(self) -> Self {
+        match self {
+            Self::Forbidden => Self::NotFound,
+            other => other,
+        }
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }

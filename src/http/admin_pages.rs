@@ -6,14 +6,14 @@
 use axum::{
     extract::State,
     http::{HeaderMap, Uri},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Response},
     routing::get,
     Router,
 };
 use serde_json::{json, Value};
 
 use super::{
-    extract::{Caller, Path},
+    extract::{Path, SignedIn},
     pages::escape,
     templates,
 };
@@ -36,30 +36,18 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn admin_of(state: &AppState, user: &User, org_id: &str) -> AppResult<String> {
-    match authz::require_org_role(&state.db, user, org_id, authz::admin).await {
-        Ok(()) => Ok(orgs::get(&state.db, org_id).await?.name),
-        Err(AppError::Forbidden) => Err(AppError::NotFound),
-        Err(e) => Err(e),
-    }
-}
-
-fn signed_in(caller: &Caller, next: &str) -> Result<User, Redirect> {
-    caller
-        .0
-        .clone()
-        .ok_or_else(|| Redirect::to(&format!("/login?next={next}")))
+    authz::require_org_role(&state.db, user, org_id, authz::admin)
+        .await
+        .map_err(AppError::hidden)?;
+    Ok(orgs::get(&state.db, org_id).await?.name)
 }
 
 async fn admin_home(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(user): SignedIn,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let user = match signed_in(&caller, "/admin") {
-        Ok(u) => u,
-        Err(r) => return Ok(r.into_response()),
-    };
     let orgs: Vec<Value> = if user.is_superadmin {
         orgs::visible_to(&state.db, &user)
             .await?
@@ -88,15 +76,11 @@ async fn admin_home(
 
 async fn org_page(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(user): SignedIn,
     Path(org_id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let user = match signed_in(&caller, &format!("/admin/orgs/{org_id}")) {
-        Ok(u) => u,
-        Err(r) => return Ok(r.into_response()),
-    };
     let name = admin_of(&state, &user, &org_id).await?;
     let zh = templates::chinese(&uri, &headers);
     let members = members::list(&state.db, &org_id).await?;
@@ -138,7 +122,7 @@ async fn org_page(
             "credentials": credentials,
             "rules": rules::load(&state.db, &org_id).await?,
             "consortia": consortia,
-            "domains": super::pages::labels(&state, "domains", zh).await?,
+            "domains": super::pages::domain_options(&state, zh).await?,
         }),
     )?)
     .into_response())
@@ -210,15 +194,11 @@ pub fn bar_chart(title: &str, rows: &[(String, i64, i64)], legend: (&str, &str))
 
 async fn report_page(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(user): SignedIn,
     Path(org_id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let user = match signed_in(&caller, &format!("/admin/orgs/{org_id}/reports")) {
-        Ok(u) => u,
-        Err(r) => return Ok(r.into_response()),
-    };
     let name = admin_of(&state, &user, &org_id).await?;
     let zh = templates::chinese(&uri, &headers);
     let group_by = uri

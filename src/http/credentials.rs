@@ -243,11 +243,10 @@ pub async fn readable(state: &AppState, user: &User, id: &str) -> AppResult<Reco
     if record.user_id == user.id {
         return Ok(record);
     }
-    match authz::require_org_role(&state.db, user, &record.org_id, authz::admin).await {
-        Ok(()) => Ok(record),
-        Err(AppError::Forbidden) => Err(AppError::NotFound),
-        Err(e) => Err(e),
-    }
+    authz::require_org_role(&state.db, user, &record.org_id, authz::admin)
+        .await
+        .map_err(AppError::hidden)?;
+    Ok(record)
 }
 
 /// The signed credential as its learner (or its issuer's admins) download it: JSON-LD with a

@@ -1,4 +1,5 @@
-//! Request extractors whose every rejection is a problem+json `AppError`.
+//! Request extractors whose every rejection is a problem+json `AppError` (except `SignedIn`,
+//! the pages' extractor, which sends a visitor to sign in).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -8,7 +9,7 @@ use axum::{
         ConnectInfo, FromRef, FromRequest, FromRequestParts, Request,
     },
     http::{header, request::Parts, HeaderMap},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::CookieJar;
 use bytes::Bytes;
@@ -141,6 +142,29 @@ pub struct Caller(pub Option<User>);
 impl Caller {
     pub fn user(&self) -> AppResult<&User> {
         self.0.as_ref().ok_or(AppError::Unauthorized)
+    }
+}
+
+/// A page's signed-in user; a visitor is redirected to sign in and come back to this path.
+pub struct SignedIn(pub User);
+
+/// The sign-in page, returning to `path` (a path of this site) afterwards.
+pub fn to_sign_in(path: &str) -> Response {
+    Redirect::to(&format!("/login?next={path}")).into_response()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(Caller(Some(user))) => Ok(SignedIn(user)),
+            Ok(Caller(None)) => Err(to_sign_in(parts.uri.path())),
+            Err(e) => Err(e.into_response()),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{
     auth::{authenticate, session_cookie},
-    extract::{presented_token, Caller, ClientAddr, SESSION_COOKIE},
+    extract::{presented_token, Caller, ClientAddr, SignedIn, SESSION_COOKIE},
     templates,
 };
 use crate::{
@@ -142,13 +142,10 @@ async fn logout(
 /// The learner's page; signed-out visitors are sent to sign in first.
 async fn me(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(ref user): SignedIn,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let Some(user) = caller.0.as_ref() else {
-        return Ok(Redirect::to("/login?next=/me").into_response());
-    };
     let zh = templates::chinese(&uri, &headers);
     let progress = progress::view::all(&state.db, &user.id).await?;
     let credentials: Vec<serde_json::Value> = records::of_learner(&state.db, &user.id)

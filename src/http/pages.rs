@@ -138,6 +138,18 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// A vocabulary as a select's options: `[{slug, label}]`.
+pub(super) fn options(list: &[(String, String)]) -> Vec<Value> {
+    list.iter()
+        .map(|(slug, label)| json!({"slug": slug, "label": label}))
+        .collect()
+}
+
+/// The domains as a select's options, in the page's language.
+pub(super) async fn domain_options(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
+    Ok(options(&labels(state, "domains", zh).await?))
+}
+
 /// slug → label in the page's language, for one vocabulary table.
 pub(super) async fn labels(
     state: &AppState,
@@ -234,11 +246,6 @@ async fn catalogue(
         q.append_pair("cursor", cursor);
         q.finish()
     });
-    let vocab = |list: &[(String, String)]| -> Vec<Value> {
-        list.iter()
-            .map(|(slug, label)| json!({"slug": slug, "label": label}))
-            .collect()
-    };
     Ok(Html(templates::render(
         "catalogue.html",
         zh,
@@ -246,8 +253,8 @@ async fn catalogue(
             "user": templates::viewer_opt(&state.db, caller.0.as_ref()).await?,
             "query": {"q": f.q, "domain": f.domain, "level": level,
                       "target_group": f.target_group, "language": f.language},
-            "domains": vocab(&domains),
-            "groups": vocab(&groups),
+            "domains": options(&domains),
+            "groups": options(&groups),
             "courses": courses,
             "next_cursor": page.next_cursor,
             "next_query": next_query,

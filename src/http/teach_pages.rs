@@ -4,7 +4,7 @@
 use axum::{
     extract::State,
     http::{HeaderMap, Uri},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Response},
     routing::get,
     Router,
 };
@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use super::{
     assets,
-    extract::{Caller, Path},
-    templates,
+    extract::{Path, SignedIn},
+    pages, templates,
 };
 use crate::{
     accounts::{self, User},
@@ -44,34 +44,18 @@ pub fn routes() -> Router<AppState> {
 /// The course if the user may author it; others are told it does not exist.
 async fn authored(state: &AppState, user: &User, course_id: &str) -> AppResult<CourseView> {
     let course = courses::get(&state.db, Some(user), course_id).await?;
-    match authz::require_org_role(&state.db, user, &course.org_id, authz::author).await {
-        Ok(()) => Ok(course),
-        Err(AppError::Forbidden) => Err(AppError::NotFound),
-        Err(e) => Err(e),
-    }
-}
-
-fn to_login(path: &str) -> Response {
-    Redirect::to(&format!("/login?next={path}")).into_response()
-}
-
-async fn domains(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
-    Ok(super::pages::labels(state, "domains", zh)
-        .await?
-        .into_iter()
-        .map(|(slug, label)| json!({"slug": slug, "label": label}))
-        .collect())
+    authz::require_org_role(&state.db, user, &course.org_id, authz::author)
+        .await
+        .map_err(AppError::hidden)?;
+    Ok(course)
 }
 
 async fn console(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(ref user): SignedIn,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let Some(user) = caller.0.as_ref() else {
-        return Ok(Redirect::to("/login?next=/teach").into_response());
-    };
     let zh = templates::chinese(&uri, &headers);
     let mut orgs = Vec::new();
     for m in accounts::memberships(&state.db, &user.id).await? {
@@ -99,7 +83,7 @@ async fn console(
         json!({
             "user": templates::viewer(&state.db, user).await?,
             "orgs": orgs,
-            "domains": domains(&state, zh).await?,
+            "domains": pages::domain_options(&state, zh).await?,
         }),
     )?)
     .into_response())
@@ -107,14 +91,11 @@ async fn console(
 
 async fn editor(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(ref user): SignedIn,
     Path(course_id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let Some(user) = caller.0.as_ref() else {
-        return Ok(to_login(&format!("/teach/courses/{course_id}")));
-    };
     let zh = templates::chinese(&uri, &headers);
     let course = authored(&state, user, &course_id).await?;
     let mut units = Vec::new();
@@ -141,7 +122,7 @@ async fn editor(
             "user": templates::viewer(&state.db, user).await?,
             "course": course,
             "units": units,
-            "domains": domains(&state, zh).await?,
+            "domains": pages::domain_options(&state, zh).await?,
             "consortia": consortia,
             "shared": shared_units(&state, user, &course.org_id).await?,
         }),
@@ -197,16 +178,11 @@ async fn shared_units(state: &AppState, user: &User, org_id: &str) -> AppResult<
 /// A quiz unit's questions, edited in the page and saved whole with `PUT …/quiz`.
 async fn quiz_editor(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(ref user): SignedIn,
     Path((course_id, unit_id)): Path<(String, String)>,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let Some(user) = caller.0.as_ref() else {
-        return Ok(to_login(&format!(
-            "/teach/courses/{course_id}/units/{unit_id}/quiz"
-        )));
-    };
     let zh = templates::chinese(&uri, &headers);
     let course = authored(&state, user, &course_id).await?;
     let unit = units::get(&state.db, &course_id, &unit_id).await?;

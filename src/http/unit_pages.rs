@@ -5,7 +5,7 @@
 use axum::{
     extract::State,
     http::{HeaderMap, Uri},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Response},
     routing::{get, post},
     Router,
 };
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::{
     assets,
-    extract::{Caller, Path},
+    extract::{to_sign_in, Caller, Path},
     templates,
 };
 use crate::{
@@ -128,8 +128,7 @@ async fn render(
     let course = courses::get(&state.db, caller.0.as_ref(), &course_id).await?;
     let unit = units::get(&state.db, &course_id, &unit_id).await?;
     let Some(user) = caller.0.as_ref() else {
-        let next = format!("/courses/{course_id}/units/{unit_id}");
-        return Ok(Redirect::to(&format!("/login?next={next}")).into_response());
+        return Ok(to_sign_in(&format!("/courses/{course_id}/units/{unit_id}")));
     };
     let asset: Option<Value> = match &unit.asset_id {
         Some(id) => {

@@ -2,12 +2,14 @@
 //! playwright-core from `tests/clients/browser`. Screenshots of the main pages are kept in
 //! `target/screenshots/`.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
     credentials::completed,
-    support::{browser, course::Classroom, Backend},
+    support::{course::Classroom, Backend},
 };
 
 /// A learner completes a course, then signs in through the page, finds it by filter, sees it
@@ -17,10 +19,6 @@ use crate::{
 async fn learner_pages_work_on_a_phone() {
     let c = Classroom::new(Backend::Sqlite).await;
     let item = completed(&c).await;
-    let email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     c.app.get("/", None).await.assert(StatusCode::OK);
     let input = json!({
         "credential": item["credential"],
@@ -28,14 +26,12 @@ async fn learner_pages_work_on_a_phone() {
         "course_title": "Care basics",
         "domain": "elderly-care",
     });
-    let outcome = browser::run(
-        &c.app.base,
+    c.browse(
+        &c.learner,
         &["learner", "verify", "verify-zh", "catalogue"],
-        Some((&email, "password-123")),
-        Some(&input),
+        input,
     )
     .await;
-    assert!(outcome.ok, "{}", outcome.failures());
 }
 
 /// A video lecture made by ffmpeg, uploaded and processed for real, played in Chromium: time
@@ -49,36 +45,19 @@ async fn the_player_plays_resumes_and_works_offline() {
     let dir = tempfile::tempdir().unwrap();
     let clip = crate::support::media::av_clip(dir.path(), "lecture.mp4", "640x360", 10);
     let asset = c
-        .app
-        .upload(
-            &c.teacher,
-            &clip,
-            &[("filename", "lecture.mp4"), ("unit_id", unit.as_str())],
-        )
-        .await;
-    let ready = c
-        .app
-        .wait_asset(
-            Some(&c.teacher),
-            &asset,
-            std::time::Duration::from_secs(180),
-        )
-        .await;
-    assert_eq!(ready["status"], "ready", "{ready}");
-    let email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
+        .processed(&unit, &clip, "lecture.mp4", Duration::from_secs(180))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let input = json!({"unit_path": format!("/courses/{}/units/{unit}", c.course),
                        "course_path": format!("/courses/{}", c.course)});
-    let outcome = browser::run(
-        &c.app.base,
+    c.browse(
+        &c.learner,
         &["player", "offline", "no-script"],
-        Some((&email, "password-123")),
-        Some(&input),
+        input.clone(),
     )
     .await;
-    assert!(outcome.ok, "{}", outcome.failures());
     // What the page reported reached progress: the played segments, and the resume position
     // of the last (offline) playback, which stopped just after 2 s.
     let u = c.unit_progress(&unit).await;
@@ -95,14 +74,7 @@ async fn the_player_plays_resumes_and_works_offline() {
         )
         .await
         .assert(StatusCode::OK);
-    let outcome = browser::run(
-        &c.app.base,
-        &["view360"],
-        Some((&email, "password-123")),
-        Some(&input),
-    )
-    .await;
-    assert!(outcome.ok, "{}", outcome.failures());
+    c.browse(&c.learner, &["view360"], input).await;
 }
 
 /// A GLB model in a VR unit turns and zooms in the model viewer (three.js, fetched by
@@ -112,32 +84,10 @@ async fn a_model_turns_and_zooms_in_the_viewer() {
     let c = Classroom::with_workers(Backend::Sqlite, 1).await;
     let unit = c.unit("vr", "The machine", true).await;
     let glb = crate::support::media::glb_box();
-    let asset = c
-        .app
-        .upload(
-            &c.teacher,
-            &glb,
-            &[("filename", "machine.glb"), ("unit_id", unit.as_str())],
-        )
+    c.processed(&unit, &glb, "machine.glb", Duration::from_secs(30))
         .await;
-    let ready = c
-        .app
-        .wait_asset(Some(&c.teacher), &asset, std::time::Duration::from_secs(30))
-        .await;
-    assert_eq!(ready["status"], "ready", "{ready}");
-    let email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let input = json!({"model_path": format!("/courses/{}/units/{unit}", c.course)});
-    let outcome = browser::run(
-        &c.app.base,
-        &["model"],
-        Some((&email, "password-123")),
-        Some(&input),
-    )
-    .await;
-    assert!(outcome.ok, "{}", outcome.failures());
+    c.browse(&c.learner, &["model"], input).await;
     assert_eq!(c.unit_progress(&unit).await["state"], "completed");
 }
 
@@ -158,20 +108,9 @@ async fn passing_the_quiz_completes_the_course_and_earns_the_credential() {
         )
         .await
         .assert(StatusCode::OK);
-    let email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let input = json!({"unit_path": format!("/courses/{}/units/{unit}", c.course),
                        "course_title": "Care basics"});
-    let outcome = browser::run(
-        &c.app.base,
-        &["quiz"],
-        Some((&email, "password-123")),
-        Some(&input),
-    )
-    .await;
-    assert!(outcome.ok, "{}", outcome.failures());
+    c.browse(&c.learner, &["quiz"], input).await;
     assert!(c.progress(&c.learner).await["completed_at"].is_string());
     let wallet = c.app.get("/api/v1/me/credentials", Some(&c.learner)).await;
     assert_eq!(wallet.body["items"][0]["course_id"], c.course.as_str());
@@ -245,21 +184,15 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
     c.app
         .publish(&partner_teacher, &shared_course, "consortium")
         .await;
-    let email = c.app.get("/api/v1/me", Some(&c.teacher)).await.body["user"]["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let input = json!({"course_title": "Care basics", "file": file, "course_id": c.course,
                        "shared_unit": "Safe lifting", "consortium": "Consortium care-alliance",
                        "captions_file": captions, "bad_captions_file": bad_captions});
-    let outcome = browser::run(
-        &c.app.base,
+    c.browse(
+        &c.teacher,
         &["teacher", "curriculum", "quiz-editor", "teach-zh"],
-        Some((&email, "password-123")),
-        Some(&input),
+        input,
     )
     .await;
-    assert!(outcome.ok, "{}", outcome.failures());
     let course = c
         .app
         .get(&format!("/api/v1/courses/{}", c.course), Some(&c.teacher))
@@ -378,10 +311,6 @@ async fn course_units(c: &Classroom) -> Vec<serde_json::Value> {
 async fn an_admin_imports_a_class_and_reads_the_report() {
     let c = Classroom::new(Backend::Sqlite).await;
     completed(&c).await;
-    let email = c.app.get("/api/v1/me", Some(&c.admin)).await.body["user"]["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let code = c
         .app
         .post(
@@ -411,21 +340,12 @@ async fn an_admin_imports_a_class_and_reads_the_report() {
         .await
         .assert(StatusCode::NO_CONTENT);
     let school = c.app.create_org(&c.root, "partner-school").await;
-    let learner_email = c.app.get("/api/v1/me", Some(&c.learner)).await.body["user"]["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let learner_email = c.app.email(&c.learner).await;
     let input = json!({"org_id": c.org, "code": code, "partner_org_id": school,
                        "invited_to": "Consortium vocational-alliance",
                        "learner_email": learner_email});
-    let outcome = browser::run(
-        &c.app.base,
-        &["admin", "join", "admin-more"],
-        Some((&email, "password-123")),
-        Some(&input),
-    )
-    .await;
-    assert!(outcome.ok, "{}", outcome.failures());
+    c.browse(&c.admin, &["admin", "join", "admin-more"], input)
+        .await;
     // What the pages did, as the API sees it.
     let consortia = c.app.get("/api/v1/consortia", Some(&c.admin)).await;
     assert_eq!(

@@ -8,19 +8,14 @@ use crate::support::{course::Classroom, media, Backend};
 /// Adds a VR unit with a ready GLB model to the classroom and returns its page as the learner.
 async fn model_unit_page(c: &Classroom) -> String {
     let unit = c.unit("vr", "The machine", true).await;
-    let asset = c
-        .app
-        .upload(
-            &c.teacher,
+    let ready = c
+        .processed(
+            &unit,
             &media::glb_box(),
-            &[("filename", "machine.glb"), ("unit_id", unit.as_str())],
+            "machine.glb",
+            Duration::from_secs(30),
         )
         .await;
-    let ready = c
-        .app
-        .wait_asset(Some(&c.teacher), &asset, Duration::from_secs(30))
-        .await;
-    assert_eq!(ready["status"], "ready", "{ready}");
     let page = c
         .app
         .get(

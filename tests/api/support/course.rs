@@ -92,6 +92,45 @@ impl Classroom {
         unit
     }
 
+    /// Uploads `bytes` as the unit's file and waits (up to `timeout`) until the workers have
+    /// processed it; returns the ready asset.
+    pub async fn processed(
+        &self,
+        unit: &str,
+        bytes: &[u8],
+        filename: &str,
+        timeout: std::time::Duration,
+    ) -> Value {
+        let asset = self
+            .app
+            .upload(
+                &self.teacher,
+                bytes,
+                &[("filename", filename), ("unit_id", unit)],
+            )
+            .await;
+        let ready = self
+            .app
+            .wait_asset(Some(&self.teacher), &asset, timeout)
+            .await;
+        assert_eq!(ready["status"], "ready", "{ready}");
+        ready
+    }
+
+    /// Runs browser scenarios signed in as the token's user (every test account's password is
+    /// `password-123`); fails the test with what failed and its screenshots.
+    pub async fn browse(&self, token: &str, scenarios: &[&str], input: Value) {
+        let email = self.app.email(token).await;
+        let outcome = super::browser::run(
+            &self.app.base,
+            scenarios,
+            Some((&email, "password-123")),
+            Some(&input),
+        )
+        .await;
+        assert!(outcome.ok, "{}", outcome.failures());
+    }
+
     pub fn unit_iri(&self, unit: &str) -> String {
         format!(
             "{}/xapi/activities/units/{unit}",
@@ -158,6 +197,14 @@ impl Classroom {
 impl TestApp {
     pub async fn user_id(&self, token: &str) -> String {
         self.get("/api/v1/me", Some(token)).await.body["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The e-mail address of the token's user (to sign in through a page as them).
+    pub async fn email(&self, token: &str) -> String {
+        self.get("/api/v1/me", Some(token)).await.body["user"]["email"]
             .as_str()
             .unwrap()
             .to_owned()
