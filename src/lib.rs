@@ -23,6 +23,7 @@ pub mod progress;
 pub mod quizzes;
 pub mod reports;
 pub mod seed;
+pub mod spreadsheet;
 pub mod storage;
 pub mod telemetry;
 pub mod uploads;

@@ -345,16 +345,15 @@ impl Report {
             .collect()
     }
 
-    /// UTF-8 CSV with a header row, led by a byte-order mark so spreadsheet programs read the
-    /// Chinese labels as UTF-8 rather than the system code page.
+    /// CSV with a header row, for spreadsheet programs (`spreadsheet::Sheet`).
     pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
-        let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let mut out = crate::spreadsheet::Sheet::default();
         let columns = self.columns();
-        out.write_record(&columns)?;
+        out.row(&columns)?;
         for row in &self.rows {
-            out.write_record(columns.iter().map(|c| row.cell(c)))?;
+            out.row(columns.iter().map(|c| row.cell(c)))?;
         }
-        out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+        out.finish()
     }
 }
 

@@ -117,11 +117,14 @@ pub async fn create(state: &AppState, new: NewUpload<'_>) -> AppResult<Upload> {
     Ok(upload)
 }
 
-/// Bytes an organisation stores: its assets' sources plus uploads still in progress.
+/// Bytes an organisation stores: every blob its assets hold (sources, renditions, the files
+/// of unpacked packages), each counted once, plus uploads still in progress.
 pub async fn org_usage(state: &AppState, org_id: &str) -> AppResult<u64> {
     let stored: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(b.bytes), 0) AS BIGINT) FROM blobs b WHERE b.sha256 IN \
-         (SELECT source_sha256 FROM assets WHERE org_id = $1)",
+         (SELECT source_sha256 FROM assets WHERE org_id = $1 \
+          UNION SELECT r.sha256 FROM renditions r JOIN assets a ON a.id = r.asset_id \
+          WHERE a.org_id = $1)",
     )
     .bind(org_id)
     .fetch_one(&state.db.pool)

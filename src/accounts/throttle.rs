@@ -1,67 +1,190 @@
 //! Failed-login throttling, counted in the database so every node sees the same counts.
+//!
+//! Each attempt is charged to a few keys before its password is checked: the account *from this
+//! address*, the account, and the address — or, from a device that signed in to the account
+//! before, that device alone. A key allows some failures freely, then makes each further attempt
+//! wait, twice as long each time, up to [`MAX_DELAY_MS`]. So a guesser slows down fast, a
+//! classroom behind one address is not locked out by one learner's typos, and a learner's own
+//! phone still signs in while someone elsewhere guesses at their account. An admin can lift an
+//! account's delays at once ([`unlock`]).
+//!
+//! The charge is reserved atomically (a locked row per key, in one transaction) before the slow
+//! password check and released when the password was right, so parallel guesses cannot all slip
+//! through before the first failure is counted.
 
 use crate::{
     db::{time::now_ms, Db},
     error::{AppError, AppResult},
 };
 
-/// Failures allowed per window before further attempts are refused.
+/// Failures older than this are forgotten.
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
-pub const PER_ACCOUNT: i64 = 5;
-pub const PER_ADDRESS: i64 = 30;
+/// The longest wait between two attempts on one key.
+pub const MAX_DELAY_MS: i64 = 15 * 60 * 1000;
 
-pub fn account_key(email: &str) -> String {
-    format!("account:{email}")
+/// A throttled key and the failures it allows before attempts must wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub name: String,
+    /// The e-mail of the account the key protects, for an admin's unlock.
+    pub account: Option<String>,
+    pub free: i64,
+    /// Cleared by a successful sign-in (else only one failure is taken back).
+    pub cleared_on_success: bool,
 }
 
-pub fn address_key(addr: &str) -> String {
-    format!("address:{addr}")
-}
+impl Key {
+    /// The account tried from one address: the key a guesser meets first.
+    pub fn account_from(email: &str, addr: &str) -> Self {
+        Self::new(format!("pair:{email}|{addr}"), Some(email), 5, true)
+    }
 
-/// Refuses with 429 when any key has reached its limit within the window.
-pub async fn check(db: &Db, keys: &[(String, i64)]) -> AppResult<()> {
-    let since = now_ms() - WINDOW_MS;
-    for (key, limit) in keys {
-        let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = $1 AND at > $2",
-        )
-        .bind(key)
-        .bind(since)
-        .fetch_one(&db.pool)
-        .await?;
-        if count >= *limit {
-            let retry_ms = oldest.unwrap_or(since) + WINDOW_MS - now_ms();
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: (retry_ms.max(1000) / 1000) as u64,
-            });
+    /// The account from anywhere (many addresses guessing at one account).
+    pub fn account(email: &str) -> Self {
+        Self::new(format!("account:{email}"), Some(email), 20, true)
+    }
+
+    /// One address trying many accounts; generous, since a classroom shares one.
+    pub fn address(addr: &str) -> Self {
+        Self::new(format!("address:{addr}"), None, 100, false)
+    }
+
+    /// A device that signed in to this account before.
+    pub fn device(email: &str, device: &str) -> Self {
+        Self::new(format!("device:{email}|{device}"), Some(email), 5, true)
+    }
+
+    fn new(name: String, account: Option<&str>, free: i64, cleared_on_success: bool) -> Self {
+        Self {
+            name,
+            account: account.map(str::to_owned),
+            free,
+            cleared_on_success,
         }
     }
-    Ok(())
 }
 
-pub async fn record_failure(db: &Db, keys: &[(String, i64)]) -> AppResult<()> {
-    let now = now_ms();
-    let mut tx = db.pool.begin().await?;
-    for (key, _) in keys {
-        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+/// The wait after `failures` failures on a key that allows `free`.
+pub fn delay_ms(failures: i64, free: i64) -> i64 {
+    if failures < free {
+        return 0;
     }
-    // Old rows carry no information; pruning here keeps the table small without a timer.
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+    let doublings = (failures - free).min(20) as u32;
+    (1000_i64 << doublings).min(MAX_DELAY_MS)
+}
+
+/// Charges one attempt to every key, or refuses with 429 (and charges nothing) when any key
+/// must still wait. The charge stands as a failure unless [`release`]d.
+pub async fn reserve(db: &Db, keys: &[Key]) -> AppResult<()> {
+    let mut keys: Vec<&Key> = keys.iter().collect();
+    // One lock order for every attempt, so two attempts never wait on each other's rows.
+    keys.sort_by(|a, b| a.name.cmp(&b.name));
+    let now = now_ms();
+    let _turn = db.write_turn().await;
+    let mut tx = db.pool.begin().await?;
+    let mut charged = Vec::with_capacity(keys.len());
+    for key in keys {
+        // Takes the key's row lock (PostgreSQL) or the write lock (SQLite) until commit.
+        sqlx::query(
+            "INSERT INTO login_throttle (key, account, failures, next_at, updated_at) \
+             VALUES ($1, $2, 0, 0, $3) ON CONFLICT (key) DO UPDATE SET key = excluded.key",
+        )
+        .bind(&key.name)
+        .bind(key.account.as_deref())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let (failures, next_at, updated_at): (i64, i64, i64) = sqlx::query_as(
+            "SELECT failures, next_at, updated_at FROM login_throttle WHERE key = $1",
+        )
+        .bind(&key.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        if now < next_at {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: ((next_at - now + 999) / 1000) as u64,
+            });
+        }
+        let failures = if updated_at < now - WINDOW_MS {
+            0
+        } else {
+            failures
+        };
+        charged.push((key, failures + 1));
+    }
+    for (key, failures) in charged {
+        sqlx::query(
+            "UPDATE login_throttle SET failures = $1, next_at = $2, updated_at = $3 WHERE key = $4",
+        )
+        .bind(failures)
+        .bind(now + delay_ms(failures, key.free))
+        .bind(now)
+        .bind(&key.name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Forgotten keys carry no information; pruning here keeps the table small without a timer.
+    sqlx::query("DELETE FROM login_throttle WHERE updated_at < $1 AND next_at < $2")
         .bind(now - WINDOW_MS)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn clear(db: &Db, key: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE key = $1")
-        .bind(key)
+/// The password was right: the account's keys start afresh, and shared keys take back the
+/// failure this attempt was charged.
+pub async fn release(db: &Db, keys: &[Key]) -> AppResult<()> {
+    let now = now_ms();
+    for key in keys {
+        if key.cleared_on_success {
+            sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+                .bind(&key.name)
+                .execute(&db.pool)
+                .await?;
+            continue;
+        }
+        let _turn = db.write_turn().await;
+        let mut tx = db.pool.begin().await?;
+        let failures: Option<i64> = sqlx::query_scalar(
+            "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0 \
+             RETURNING failures",
+        )
+        .bind(&key.name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(f) = failures {
+            sqlx::query("UPDATE login_throttle SET next_at = $1 WHERE key = $2")
+                .bind(now + delay_ms(f, key.free))
+                .bind(&key.name)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Lifts every delay on an account (an admin's unlock): from any address and device.
+pub async fn unlock(db: &Db, email: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE account = $1")
+        .bind(email)
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_start_after_the_free_failures_and_double_to_a_ceiling() {
+        assert_eq!(delay_ms(4, 5), 0);
+        assert_eq!(delay_ms(5, 5), 1000);
+        assert_eq!(delay_ms(6, 5), 2000);
+        assert_eq!(delay_ms(9, 5), 16_000);
+        assert_eq!(delay_ms(500, 5), MAX_DELAY_MS);
+    }
 }

@@ -179,7 +179,43 @@ pub async fn update(db: &Db, id: &str, p: Parsed) -> AppResult<()> {
     Ok(())
 }
 
+/// Titles of the course's units lent by another organisation's course that is not public: such a
+/// course cannot be made public (its audience would outgrow what the owners shared).
+pub async fn lent_units_not_public(db: &Db, id: &str) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.title FROM units u JOIN courses c ON c.id = u.course_id \
+         LEFT JOIN units su ON su.id = u.source_unit_id \
+         LEFT JOIN courses sc ON sc.id = su.course_id \
+         WHERE u.course_id = $1 AND u.source_unit_id IS NOT NULL \
+         AND (sc.org_id IS NULL OR sc.org_id <> c.org_id) \
+         AND (sc.visibility IS NULL OR sc.visibility <> 'public') ORDER BY u.position",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// The refusal to make public a course holding these shared units.
+pub fn not_public_error(titles: &[String]) -> AppError {
+    AppError::Status {
+        status: 409,
+        code: "shared-units-not-public",
+        detail: format!(
+            "These units are shared with your organisation but not published to everyone by \
+             their owners, so the course cannot be public: {}. Publish it to your organisation \
+             or consortium, or remove them.",
+            titles.join(", ")
+        ),
+    }
+}
+
 pub async fn set_visibility(db: &Db, id: &str, visibility: Visibility) -> AppResult<()> {
+    if visibility == Visibility::Public {
+        let lent = lent_units_not_public(db, id).await?;
+        if !lent.is_empty() {
+            return Err(not_public_error(&lent));
+        }
+    }
     let now = now_ms();
     let published_at = (visibility != Visibility::Draft).then_some(now);
     sqlx::query(

@@ -11,23 +11,34 @@ use crate::{accounts::User, db::Placeholders};
 
 /// Returns the predicate; pushes the values it binds onto `binds`.
 pub fn predicate(viewer: Option<&User>, ph: &mut Placeholders, binds: &mut Vec<String>) -> String {
+    predicate_on("c", viewer, ph, binds)
+}
+
+/// The same predicate over the courses row aliased `c` in the query (a NULL row — no such
+/// course — satisfies it for nobody but superadmins).
+pub fn predicate_on(
+    c: &str,
+    viewer: Option<&User>,
+    ph: &mut Placeholders,
+    binds: &mut Vec<String>,
+) -> String {
     let Some(user) = viewer else {
-        return "c.visibility = 'public'".to_owned();
+        return format!("{c}.visibility = 'public'");
     };
     if user.is_superadmin {
-        return "1 = 1".to_owned();
+        return format!("{c}.id IS NOT NULL");
     }
     let u = ph.take();
     binds.push(user.id.clone());
     format!(
-        "(c.visibility = 'public' \
-          OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.org_id = c.org_id AND vm.user_id = {u} \
-                     AND (c.visibility <> 'draft' OR vm.role IN ('teacher', 'admin'))) \
-          OR (c.visibility = 'consortium' AND EXISTS ( \
+        "({c}.visibility = 'public' \
+          OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.org_id = {c}.org_id AND vm.user_id = {u} \
+                     AND ({c}.visibility <> 'draft' OR vm.role IN ('teacher', 'admin'))) \
+          OR ({c}.visibility = 'consortium' AND EXISTS ( \
                 SELECT 1 FROM consortium_members va \
                 JOIN consortium_members vb ON vb.consortium_id = va.consortium_id \
                 JOIN memberships vm2 ON vm2.org_id = vb.org_id \
-                WHERE va.org_id = c.org_id AND va.status = 'active' AND vb.status = 'active' \
+                WHERE va.org_id = {c}.org_id AND va.status = 'active' AND vb.status = 'active' \
                 AND vm2.user_id = {u})))"
     )
 }

@@ -1,13 +1,27 @@
-//! Who may read a stored blob. Only renditions are served (an uploaded source is not), and a
-//! rendition is readable by anyone when a published public course uses it, by members of its
-//! organisation, and by anyone who can see a course that uses it. Answers are cached briefly:
-//! this is the hot path, and a visibility change reaches every node within the cache's lifetime.
+//! Who may read an asset and the blobs of its renditions: the one audience rule behind the
+//! asset API, playlists, model files and `/media`.
+//!
+//! - teachers and admins of the asset's organisation, and superadmins;
+//! - anyone who can see a course with a unit that carries the asset — and, when that unit
+//!   reuses another organisation's unit, who can also see that source course *now*. Sharing lends a
+//!   unit to a partner's course; it never widens the owner's audience, and it ends when the
+//!   owner unpublishes or leaves the consortium.
+//!
+//! An asset is public (shared caches may keep its bytes) when that holds for a visitor. Only
+//! renditions are served (an uploaded source is not). Blob answers are cached briefly: this is
+//! the hot path, and a visibility change reaches every node within the cache's lifetime.
 
 use std::time::Duration;
 
 use moka::sync::Cache;
 
-use crate::{accounts::User, blobs::Sha256Hex, db::Db, error::AppResult};
+use crate::{
+    accounts::User,
+    blobs::Sha256Hex,
+    catalogue::visibility,
+    db::{Db, Placeholders},
+    error::AppResult,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -49,57 +63,91 @@ impl AccessCache {
 }
 
 async fn decide(db: &Db, user: Option<&User>, sha: &Sha256Hex) -> AppResult<Access> {
-    if is_public(db, sha.as_str()).await? {
+    audience(db, user, Carrier::Blob(sha.as_str())).await
+}
+
+/// Which assets a question is about.
+#[derive(Clone, Copy)]
+enum Carrier<'a> {
+    Asset(&'a str),
+    /// Every asset with a rendition stored as this blob.
+    Blob(&'a str),
+}
+
+impl Carrier<'_> {
+    /// `(SELECT asset ids)` with its one placeholder, and the value it binds.
+    fn assets(&self, ph: &mut Placeholders) -> (String, String) {
+        let p = ph.take();
+        match self {
+            Carrier::Asset(id) => (format!("(SELECT {p})"), (*id).to_owned()),
+            Carrier::Blob(sha) => (
+                format!("(SELECT asset_id FROM renditions WHERE sha256 = {p})"),
+                (*sha).to_owned(),
+            ),
+        }
+    }
+}
+
+async fn audience(db: &Db, user: Option<&User>, carrier: Carrier<'_>) -> AppResult<Access> {
+    if reaches(db, None, carrier).await? {
         return Ok(Access::Public);
     }
     let Some(user) = user else {
         return Ok(Access::Denied);
     };
-    let member: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM renditions r JOIN assets a ON a.id = r.asset_id \
-         WHERE r.sha256 = $1 AND ($2 OR EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = a.org_id AND m.user_id = $3))",
-    )
-    .bind(sha.as_str())
-    .bind(user.is_superadmin)
-    .bind(&user.id)
-    .fetch_one(&db.pool)
-    .await?;
-    if member > 0 {
+    if user.is_superadmin
+        || authors(db, user, carrier).await?
+        || reaches(db, Some(user), carrier).await?
+    {
         return Ok(Access::Allowed);
-    }
-    let courses: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT u.course_id FROM renditions r JOIN units u ON u.asset_id = r.asset_id WHERE r.sha256 = $1",
-    )
-    .bind(sha.as_str())
-    .fetch_all(&db.pool)
-    .await?;
-    for course in courses {
-        if crate::catalogue::courses::is_visible(db, Some(user), &course).await? {
-            return Ok(Access::Allowed);
-        }
     }
     Ok(Access::Denied)
 }
 
-async fn is_public(db: &Db, sha: &str) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM renditions r JOIN units u ON u.asset_id = r.asset_id \
-         JOIN courses c ON c.id = u.course_id WHERE r.sha256 = $1 AND c.visibility = 'public'",
-    )
-    .bind(sha)
-    .fetch_one(&db.pool)
-    .await?;
+/// Is the viewer a teacher or admin of an organisation owning one of the assets?
+async fn authors(db: &Db, user: &User, carrier: Carrier<'_>) -> AppResult<bool> {
+    let mut ph = Placeholders::default();
+    let (assets, bind) = carrier.assets(&mut ph);
+    let u = ph.take();
+    let sql = format!(
+        "SELECT COUNT(*) FROM assets a JOIN memberships m ON m.org_id = a.org_id \
+         WHERE a.id IN {assets} AND m.user_id = {u} AND m.role IN ('teacher', 'admin')"
+    );
+    let n: i64 = sqlx::query_scalar(&sql)
+        .bind(bind)
+        .bind(&user.id)
+        .fetch_one(&db.pool)
+        .await?;
     Ok(n > 0)
 }
 
-/// Is the asset used by a published public course (so its URLs need no signature)?
-pub async fn asset_is_public(db: &Db, asset_id: &str) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar(
+/// Does a unit carrying one of the assets reach the viewer (see the module's rule)?
+async fn reaches(db: &Db, viewer: Option<&User>, carrier: Carrier<'_>) -> AppResult<bool> {
+    let mut ph = Placeholders::default();
+    let (assets, asset_bind) = carrier.assets(&mut ph);
+    let mut binds = vec![asset_bind];
+    let course = visibility::predicate_on("c", viewer, &mut ph, &mut binds);
+    let source = visibility::predicate_on("sc", viewer, &mut ph, &mut binds);
+    let sql = format!(
         "SELECT COUNT(*) FROM units u JOIN courses c ON c.id = u.course_id \
-         WHERE u.asset_id = $1 AND c.visibility = 'public'",
-    )
-    .bind(asset_id)
-    .fetch_one(&db.pool)
-    .await?;
-    Ok(n > 0)
+         LEFT JOIN units su ON su.id = u.source_unit_id \
+         LEFT JOIN courses sc ON sc.id = su.course_id \
+         WHERE u.asset_id IN {assets} AND {course} \
+         AND (u.source_unit_id IS NULL OR sc.org_id = c.org_id OR {source})"
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    Ok(query.fetch_one(&db.pool).await? > 0)
+}
+
+/// Who may use this asset through the API (uncached: rare next to blob reads).
+pub async fn asset_access(db: &Db, user: Option<&User>, asset_id: &str) -> AppResult<Access> {
+    audience(db, user, Carrier::Asset(asset_id)).await
+}
+
+/// Is the asset public (so its URLs need no signature)?
+pub async fn asset_is_public(db: &Db, asset_id: &str) -> AppResult<bool> {
+    reaches(db, None, Carrier::Asset(asset_id)).await
 }

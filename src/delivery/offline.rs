@@ -97,16 +97,31 @@ fn pick(renditions: &[RenditionRow], quality: Quality) -> Vec<&RenditionRow> {
     out
 }
 
+/// A unit lent by another course goes into a bundle only when its source course reaches
+/// everyone the bundle's course reaches (a bundle, once signed or public, has no viewer to
+/// check): a source of the same organisation (its own decision), a public source, or a
+/// consortium source lent to an organisation-only course of a current consortium partner.
+const LENT_REACHES_COURSE: &str = "(u.source_unit_id IS NULL OR EXISTS ( \
+    SELECT 1 FROM units su JOIN courses sc ON sc.id = su.course_id WHERE su.id = u.source_unit_id \
+    AND (sc.visibility = 'public' \
+      OR sc.org_id = c.org_id \
+      OR (sc.visibility = 'consortium' AND c.visibility = 'org' AND EXISTS ( \
+          SELECT 1 FROM consortium_members ma JOIN consortium_members mb \
+          ON ma.consortium_id = mb.consortium_id WHERE ma.org_id = sc.org_id \
+          AND mb.org_id = c.org_id AND ma.status = 'active' AND mb.status = 'active')))))";
+
 /// Every file of the course's ready assets, unit by unit, in course order.
 pub async fn files(
     state: &AppState,
     course_id: &str,
     quality: Quality,
 ) -> AppResult<Vec<OfflineFile>> {
-    let units: Vec<(String, String)> = sqlx::query_as(
+    let units: Vec<(String, String)> = sqlx::query_as(&format!(
         "SELECT u.id, u.asset_id FROM units u JOIN assets a ON a.id = u.asset_id \
-         WHERE u.course_id = $1 AND a.status = 'ready' ORDER BY u.position, u.id",
-    )
+         JOIN courses c ON c.id = u.course_id \
+         WHERE u.course_id = $1 AND a.status = 'ready' AND {LENT_REACHES_COURSE} \
+         ORDER BY u.position, u.id"
+    ))
     .bind(course_id)
     .fetch_all(&state.db.pool)
     .await?;

@@ -91,7 +91,7 @@ async fn my_transcript(
     match format {
         Format::Json => Ok(Json(transcript).into_response()),
         Format::Csv => {
-            let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+            let mut out = crate::spreadsheet::Sheet::default();
             let head = [
                 "credential_id",
                 "achievement",
@@ -104,9 +104,9 @@ async fn my_transcript(
                 "earned_at",
                 "revoked_at",
             ];
-            out.write_record(head).map_err(anyhow::Error::from)?;
+            out.row(head)?;
             for e in &transcript.account.entries {
-                out.write_record([
+                out.row([
                     e.credential_id.clone(),
                     e.name.clone(),
                     e.org_name.clone(),
@@ -117,10 +117,9 @@ async fn my_transcript(
                     e.convertible.to_string(),
                     to_rfc3339(e.earned_at),
                     e.revoked_at.map(to_rfc3339).unwrap_or_default(),
-                ])
-                .map_err(anyhow::Error::from)?;
+                ])?;
             }
-            let body = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let body = out.finish()?;
             Ok(download(
                 "text/csv; charset=utf-8; header=present",
                 "transcript.csv",
@@ -222,13 +221,12 @@ async fn export_credits(
     };
     let rows = account::export(&state.db, &org_id, since).await?;
     if format == Format::Csv {
-        let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        out.write_record(EXPORT_COLUMNS)
-            .map_err(anyhow::Error::from)?;
+        let mut out = crate::spreadsheet::Sheet::default();
+        out.row(EXPORT_COLUMNS)?;
         for r in &rows {
-            out.write_record(r.cells()).map_err(anyhow::Error::from)?;
+            out.row(r.cells())?;
         }
-        let body = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let body = out.finish()?;
         return Ok(download(
             "text/csv; charset=utf-8; header=present",
             "credits.csv",

@@ -68,8 +68,7 @@ async fn login(
     jar: CookieJar,
     Json(req): Json<LoginRequest>,
 ) -> AppResult<impl IntoResponse> {
-    let (user, token) = authenticate(&state, addr, &req.email, req.password).await?;
-    let jar = jar.add(session_cookie(&token, &state));
+    let (user, token, jar) = sign_in(&state, addr, jar, &req.email, req.password).await?;
     Ok((
         jar,
         Json(LoginResponse {
@@ -79,41 +78,96 @@ async fn login(
     ))
 }
 
-/// Checks e-mail and password (throttled per account and address) and opens a session: the
-/// one way in, for the API and the login page alike.
-pub async fn authenticate(
+/// Remembers that a device signed in to an account, so that its attempts are throttled apart
+/// from everyone else's (see `accounts::throttle`).
+pub const DEVICE_COOKIE: &str = "caravan_device";
+const DEVICE_TTL_SECS: i64 = 365 * 24 * 3600;
+
+/// The account a device cookie names and the device's id, when the cookie is genuine.
+fn known_device(state: &AppState, value: &str) -> Option<(String, String)> {
+    let mut parts = value.splitn(4, '~');
+    let (user_id, exp, kid, sig) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let path = format!("device:{user_id}");
+    state.delivery.signer.verify(&path, exp, kid, sig).ok()?;
+    Some((user_id.to_owned(), sig.chars().take(22).collect()))
+}
+
+fn device_cookie(state: &AppState, user_id: &str) -> Cookie<'static> {
+    let exp = crate::db::time::now_ms() / 1000 + DEVICE_TTL_SECS;
+    let signed = state
+        .delivery
+        .signer
+        .sign(&format!("device:{user_id}"), exp);
+    let field = |name: &str| {
+        form_urlencoded::parse(signed.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let value = format!("{user_id}~{exp}~{}~{}", field("kid"), field("sig"));
+    Cookie::build((DEVICE_COOKIE, value))
+        .http_only(true)
+        .secure(secure_cookies(state))
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(time::Duration::seconds(DEVICE_TTL_SECS))
+        .build()
+}
+
+/// Checks e-mail and password (throttled, see `accounts::throttle`) and opens a session: the
+/// one way in, for the API and the login page alike. The jar comes back with the session and
+/// device cookies set.
+pub async fn sign_in(
     state: &AppState,
     addr: std::net::IpAddr,
+    jar: CookieJar,
     email: &str,
     password: String,
-) -> AppResult<(accounts::User, String)> {
+) -> AppResult<(accounts::User, String, CookieJar)> {
     let email = Email::parse(email).map_err(|m| AppError::field("email", m))?;
-    let keys = [
-        (throttle::account_key(email.as_str()), throttle::PER_ACCOUNT),
-        (
-            throttle::address_key(&addr.to_string()),
-            throttle::PER_ADDRESS,
-        ),
-    ];
-    throttle::check(&state.db, &keys).await?;
     let user = accounts::find_by_email(&state.db, &email).await?;
+    let device = jar
+        .get(DEVICE_COOKIE)
+        .and_then(|c| known_device(state, c.value()));
+    let keys = match (&user, device) {
+        (Some(u), Some((owner, device))) if owner == u.id => {
+            vec![throttle::Key::device(email.as_str(), &device)]
+        }
+        _ => {
+            let addr = addr.to_string();
+            vec![
+                throttle::Key::account_from(email.as_str(), &addr),
+                throttle::Key::account(email.as_str()),
+                throttle::Key::address(&addr),
+            ]
+        }
+    };
+    throttle::reserve(&state.db, &keys).await?;
     let stored = match &user {
         Some(u) => accounts::password_hash_of(&state.db, &u.id).await?,
         None => None,
     };
     let ok = password::verify(stored, password).await?;
     let Some(user) = user.filter(|_| ok) else {
-        throttle::record_failure(&state.db, &keys).await?;
         return Err(AppError::Unauthorized);
     };
-    throttle::clear(&state.db, &keys[0].0).await?;
+    throttle::release(&state.db, &keys).await?;
     let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
-    Ok((user, token))
+    let jar = jar
+        .add(session_cookie(&token, state))
+        .add(device_cookie(state, &user.id));
+    Ok((user, token, jar))
+}
+
+/// Cookies carry `Secure` when the server is reached over HTTPS.
+pub fn secure_cookies(state: &AppState) -> bool {
+    state.settings.public_url.starts_with("https://")
 }
 
 pub fn session_cookie(token: &str, state: &AppState) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, token.to_owned()))
         .http_only(true)
+        .secure(secure_cookies(state))
         .same_site(SameSite::Lax)
         .path("/")
         .max_age(time::Duration::seconds(

@@ -214,6 +214,19 @@ async fn add_unit(
         }
         let title = parse_title(req.title.as_deref().unwrap_or(&source.title))?;
         let original = source.source_unit_id.as_deref().unwrap_or(&source.id);
+        let lender = courses::row(
+            &state.db,
+            &units::find_with_course(&state.db, original).await?.1,
+        )
+        .await?;
+        if course.visibility == "public"
+            && lender.org_id != course.org_id
+            && lender.visibility != "public"
+        {
+            return Err(courses::not_public_error(std::slice::from_ref(
+                &title.as_str().to_owned(),
+            )));
+        }
         units::add(
             &state.db,
             &id,

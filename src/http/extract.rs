@@ -46,6 +46,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     }
 }
 
+/// Whether the body's `Content-Type` is this media type (parameters aside).
+pub fn has_media_type(headers: &HeaderMap, media: &str) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(media))
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -150,7 +159,8 @@ pub struct SignedIn(pub User);
 
 /// The sign-in page, returning to `path` (a path of this site) afterwards.
 pub fn to_sign_in(path: &str) -> Response {
-    Redirect::to(&format!("/login?next={path}")).into_response()
+    let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    auth::{authenticate, session_cookie},
+    auth::sign_in,
     extract::{presented_token, Caller, ClientAddr, SignedIn, SESSION_COOKIE},
     templates,
 };
@@ -47,11 +47,23 @@ async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> AppResult<Ht
 }
 
 /// Only paths of this site, so a crafted link cannot send someone elsewhere after signing in.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/me".to_owned(),
-    }
+pub(super) fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| is_local_path(n))
+        .map_or_else(|| "/me".to_owned(), str::to_owned)
+}
+
+/// A path that resolves to this origin however a browser reads it: it starts with one `/`, holds
+/// no backslash, whitespace or control character (browsers drop tabs and newlines from URLs, so
+/// `/\t/evil.example` is `//evil.example`), and joined to any origin it stays on that origin.
+fn is_local_path(next: &str) -> bool {
+    let plain = next
+        .chars()
+        .all(|c| !c.is_whitespace() && !c.is_control() && c != '\\');
+    let base = url::Url::parse("http://origin.invalid/").expect("a valid base URL");
+    plain
+        && next.starts_with('/')
+        && !next.starts_with("//")
+        && base.join(next).is_ok_and(|u| u.origin() == base.origin())
 }
 
 fn query_param(uri: &Uri, key: &str) -> Option<String> {
@@ -102,11 +114,8 @@ async fn login(
 ) -> AppResult<Response> {
     let zh = templates::chinese(&uri, &headers);
     let next = safe_next(form.next.as_deref());
-    match authenticate(&state, addr, &form.email, form.password).await {
-        Ok((_, token)) => {
-            let jar = jar.add(session_cookie(&token, &state));
-            Ok((jar, Redirect::to(&next)).into_response())
-        }
+    match sign_in(&state, addr, jar, &form.email, form.password).await {
+        Ok((_, _, jar)) => Ok((jar, Redirect::to(&next)).into_response()),
         Err(
             e @ (AppError::Unauthorized
             | AppError::Validation(_)
@@ -173,4 +182,30 @@ async fn me(
         }),
     )?)
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_sign_in() {
+        for good in ["/me", "/courses/1?x=1#u", "/teach/courses/a%2Fb"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example/",
+            "/ /evil.example",
+            "me",
+            "/\u{0}x",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/me", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/me");
+    }
 }

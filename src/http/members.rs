@@ -148,9 +148,15 @@ async fn import_members(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Json<ImportReport>> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    if !super::extract::has_media_type(&headers, "text/csv") {
+        return Err(AppError::UnsupportedMediaType {
+            detail: "Send the class list as CSV with Content-Type: text/csv.".into(),
+        });
+    }
     let body = body.map_err(super::extract::body_error)?;
     Ok(Json(import::import_csv(&state.db, &org_id, &body).await?))
 }

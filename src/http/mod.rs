@@ -4,6 +4,7 @@ mod account;
 mod admin_pages;
 pub(super) mod assets;
 mod auth;
+mod browser;
 mod consortia;
 mod cors;
 mod courses;
@@ -229,6 +230,10 @@ pub fn router(state: AppState) -> Router {
     .fallback(|| async { AppError::NotFound })
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     .layer(DefaultBodyLimit::max(settings.max_json_bytes))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        browser::guard,
+    ))
     .layer(middleware)
     .with_state(state)
 }

@@ -122,6 +122,15 @@ pub fn render(name: &str, zh: bool, context: Value) -> AppResult<String> {
     let mut ctx = context;
     ctx["t"] = t.clone();
     ctx["lang"] = t["lang"].clone();
+    // Signed-in pages (the sign-out form, quizzes) and the sign-in form post back; a visitor's
+    // other pages carry no token and so set no cookie.
+    let posts_back = name == "login.html" || !ctx["user"].is_null();
+    if let Some(token) = posts_back.then(super::browser::form_token).flatten() {
+        ctx["csrf"] = token.into();
+    }
+    if !ctx["import_map"].is_null() {
+        ctx["nonce"] = super::browser::script_nonce().into();
+    }
     env()
         .get_template(name)
         .and_then(|tpl| tpl.render(&ctx))

@@ -43,7 +43,13 @@ pub struct Row {
     pub seq: i64,
     pub stored: i64,
     pub body: String,
+    /// Whose the statement's stored attachments are (`lrs::store::tenant_of` its writer).
+    pub tenant: String,
 }
+
+/// The `tenant` column of [`Row`], for a statement aliased `s`.
+const TENANT: &str =
+    "CASE WHEN s.authority_id LIKE 'user:%' THEN s.authority_id ELSE 'org:' || s.org_id END AS tenant";
 
 /// A page of statements and whether more follow.
 pub struct Page {
@@ -75,7 +81,8 @@ pub async fn get(db: &Db, scope: &ReadScope, id: &str, voided: bool) -> AppResul
     let id_ph = ph.take();
     let (scope_cond, scope_value) = scope_sql(scope, &mut ph, "s");
     let sql = format!(
-        "SELECT seq, stored, body FROM xapi_statements s WHERE s.id = {id_ph} AND {scope_cond} \
+        "SELECT s.seq, s.stored, s.body, {TENANT} FROM xapi_statements s \
+         WHERE s.id = {id_ph} AND {scope_cond} \
          AND s.voided = {}",
         if voided { "TRUE" } else { "FALSE" }
     );
@@ -193,7 +200,8 @@ impl Sql {
         conds.extend(self.target(f, "s", h, driver.as_ref().map(|d| d.1)));
         let order_by = if driver.is_some() { "r.seq" } else { "s.seq" };
         format!(
-            "SELECT s.seq, s.stored, s.body FROM {from} WHERE {} ORDER BY {order_by} {order} LIMIT {fetch}",
+            "SELECT s.seq, s.stored, s.body, {TENANT} FROM {from} WHERE {} \
+             ORDER BY {order_by} {order} LIMIT {fetch}",
             conds.join(" AND ")
         )
     }
@@ -204,7 +212,7 @@ impl Sql {
         let mut conds = self.own(scope, f, true);
         conds.extend(self.target(f, "t", self.hint, None));
         format!(
-            "SELECT s.seq, s.stored, s.body FROM xapi_statements s \
+            "SELECT s.seq, s.stored, s.body, {TENANT} FROM xapi_statements s \
              JOIN xapi_statements t ON t.id = s.object_ref \
              WHERE s.object_ref IS NOT NULL AND {} ORDER BY s.seq {order} LIMIT {fetch}",
             conds.join(" AND ")

@@ -239,11 +239,15 @@ async fn try_insert(
 
     let _turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
+    let tenant = batch
+        .first()
+        .map(|p| tenant_of(&p.authority_id, p.org_id.as_deref()));
     for att in attachments {
         sqlx::query(
-            "INSERT INTO xapi_attachments (sha2, content_type, length, content, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha2) DO NOTHING",
+            "INSERT INTO xapi_attachments (tenant, sha2, content_type, length, content, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, sha2) DO NOTHING",
         )
+        .bind(tenant.as_deref())
         .bind(&att.sha2)
         .bind(&att.content_type)
         .bind(att.bytes.len() as i64)
@@ -282,20 +286,27 @@ async fn try_insert(
             }
         }
     }
-    let new: Vec<&Prepared> = batch.iter().filter(|p| inserted.contains(&p.id)).collect();
-    let targets: Vec<&str> = new.iter().filter_map(|p| p.voids.as_deref()).collect();
-    for chunk in targets.chunks(500) {
-        let mut ph = Placeholders::default();
-        let list: Vec<String> = chunk.iter().map(|_| ph.take()).collect();
-        let sql = format!(
-            "UPDATE xapi_statements SET voided = TRUE WHERE voids IS NULL AND id IN ({})",
-            list.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        query.execute(&mut *tx).await?;
+    // Targets were checked before the transaction; the condition holds the rule again for a
+    // target stored in between.
+    let voiders = batch
+        .iter()
+        .filter(|p| inserted.contains(&p.id))
+        .filter_map(|p| p.voids.as_deref().map(|t| (t, p)));
+    for (target, voider) in voiders {
+        let sql = if voider.authority_id.starts_with("user:") {
+            "UPDATE xapi_statements SET voided = TRUE WHERE voids IS NULL AND id = $1 AND authority_id = $2"
+        } else {
+            "UPDATE xapi_statements SET voided = TRUE WHERE voids IS NULL AND id = $1 AND org_id = $2"
+        };
+        let scope = match voider.authority_id.starts_with("user:") {
+            true => Some(voider.authority_id.as_str()),
+            false => voider.org_id.as_deref(),
+        };
+        sqlx::query(sql)
+            .bind(target)
+            .bind(scope)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(outcomes)
@@ -317,9 +328,13 @@ fn insert_sql(backend: Backend, rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|_| {
             let columns: Vec<String> = (0..11).map(|_| ph()).collect();
-            let (id_again, body) = (ph(), ph());
+            let (id_again, org, auth, body) = (ph(), ph(), ph(), ph());
+            let may_void = VOIDER_MAY_VOID
+                .replace("{org}", &org)
+                .replace("{auth}", &auth);
             format!(
-                "({}, EXISTS (SELECT 1 FROM xapi_statements v WHERE v.voids = {id_again}), {body})",
+                "({}, EXISTS (SELECT 1 FROM xapi_statements v WHERE v.voids = {id_again} \
+                 AND {may_void}), {body})",
                 columns.join(", ")
             )
         })
@@ -358,36 +373,70 @@ async fn existing_bodies(
     Ok(found)
 }
 
-/// Data 2.3.2: a voiding statement cannot target another voiding statement.
+/// Whose statements a voiding statement written by `voider` may void: a learner only those they
+/// wrote themself (never what the organisation recorded about them), an LRS client or Caravan
+/// only its own organisation's. The SQL twin of this rule is [`VOIDER_MAY_VOID`].
+fn may_void(voider: &Prepared, target_org: Option<&str>, target_authority: &str) -> bool {
+    if voider.authority_id.starts_with("user:") {
+        return target_authority == voider.authority_id;
+    }
+    voider.org_id.is_some() && target_org == voider.org_id.as_deref()
+}
+
+/// The rule of [`may_void`] for a voiding row `v` and the statement being inserted, whose
+/// `org_id` and `authority_id` are bound to the two placeholders (in that order).
+/// (`{org}` comes first: SQLite's `?` placeholders bind in the order they appear.)
+const VOIDER_MAY_VOID: &str = "((v.authority_id NOT LIKE 'user:%' AND v.org_id = {org}) \
+     OR (v.authority_id LIKE 'user:%' AND v.authority_id = {auth}))";
+
+/// Data 2.3.2: a voiding statement cannot target another voiding statement; and a caller may
+/// only void statements it may reach (403, nothing stored).
 async fn check_voiding_targets(db: &Db, new: &[&Prepared]) -> AppResult<()> {
-    let targets: Vec<&str> = new.iter().filter_map(|p| p.voids.as_deref()).collect();
-    if targets.is_empty() {
+    let voiders: HashMap<&str, &Prepared> = new
+        .iter()
+        .filter_map(|p| p.voids.as_deref().map(|t| (t, *p)))
+        .collect();
+    if voiders.is_empty() {
         return Ok(());
     }
-    let in_batch: HashSet<&str> = new
-        .iter()
-        .filter(|p| p.voids.is_some())
-        .map(|p| p.id.as_str())
-        .collect();
-    let mut voiding: Vec<String> = targets
-        .iter()
-        .filter(|t| in_batch.contains(**t))
-        .map(|t| (*t).to_owned())
-        .collect();
+    let in_batch: HashMap<&str, &Prepared> = new.iter().map(|p| (p.id.as_str(), *p)).collect();
+    let mut found: Vec<(String, bool, Option<String>, String)> = Vec::new();
+    for (&target, _) in voiders.iter().filter(|(t, _)| in_batch.contains_key(**t)) {
+        let p = in_batch[target];
+        found.push((
+            target.to_owned(),
+            p.voids.is_some(),
+            p.org_id.clone(),
+            p.authority_id.clone(),
+        ));
+    }
+    let targets: Vec<&str> = voiders.keys().copied().collect();
     for chunk in targets.chunks(500) {
         let sql = format!(
-            "SELECT id FROM xapi_statements WHERE voids IS NOT NULL AND id IN ({})",
+            "SELECT id, voids IS NOT NULL, org_id, authority_id FROM xapi_statements WHERE id IN ({})",
             in_list(&mut Placeholders::default(), chunk.len())
         );
-        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        let mut query =
+            sqlx::query_as::<_, (String, crate::db::Flag, Option<String>, String)>(&sql);
         for id in chunk {
             query = query.bind(*id);
         }
-        voiding.extend(query.fetch_all(&db.pool).await?);
+        for (id, voiding, org, authority) in query.fetch_all(&db.pool).await? {
+            found.push((id, voiding.into(), org, authority));
+        }
     }
-    match voiding.first() {
+    for (id, _, org, authority) in &found {
+        if !may_void(voiders[id.as_str()], org.as_deref(), authority) {
+            return Err(AppError::Status {
+                status: 403,
+                code: "xapi-void-forbidden",
+                detail: format!("Statement {id} is not one this caller may void."),
+            });
+        }
+    }
+    match found.iter().find(|(_, voiding, _, _)| *voiding) {
         None => Ok(()),
-        Some(id) => Err(AppError::bad_request(
+        Some((id, ..)) => Err(AppError::bad_request(
             "xapi-voids-voiding",
             format!("Statement {id} is itself a voiding statement and cannot be voided."),
         )),
@@ -414,15 +463,34 @@ pub fn equivalent(stored: &Value, new: &Value, compare_timestamp: bool) -> bool 
     same_time && strip(stored) == strip(new)
 }
 
-/// Stored attachments by hash (those that exist).
-pub async fn attachments(db: &Db, hashes: &[String]) -> AppResult<Vec<(String, String, Vec<u8>)>> {
+/// Whose stored attachments a writer's statements use: a learner's own, or the organisation's
+/// (its LRS clients and Caravan share them). Bytes are found only within the tenant that sent
+/// them, so declaring another tenant's hash with a `fileUrl` returns nothing.
+pub fn tenant_of(authority_id: &str, org_id: Option<&str>) -> String {
+    match org_id {
+        _ if authority_id.starts_with("user:") => authority_id.to_owned(),
+        Some(org) => format!("org:{org}"),
+        None => authority_id.to_owned(),
+    }
+}
+
+/// Stored attachments by tenant and hash (those that exist).
+pub async fn attachments(
+    db: &Db,
+    wanted: &[(String, String)],
+) -> AppResult<Vec<(String, String, Vec<u8>)>> {
     let mut out = Vec::new();
-    for hash in hashes {
-        let row: Option<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT content_type, content FROM xapi_attachments WHERE sha2 = $1")
-                .bind(hash)
-                .fetch_optional(&db.pool)
-                .await?;
+    for (tenant, hash) in wanted {
+        if out.iter().any(|(h, _, _)| h == hash) {
+            continue;
+        }
+        let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT content_type, content FROM xapi_attachments WHERE tenant = $1 AND sha2 = $2",
+        )
+        .bind(tenant)
+        .bind(hash)
+        .fetch_optional(&db.pool)
+        .await?;
         if let Some((content_type, bytes)) = row {
             out.push((hash.clone(), content_type, bytes));
         }
@@ -456,6 +524,8 @@ pub async fn write_rows(
                 .bind(p.object_ref.as_deref())
                 .bind(p.voids.as_deref())
                 .bind(&p.id)
+                .bind(p.org_id.as_deref())
+                .bind(&p.authority_id)
                 .bind(p.body.to_string());
         }
         for (seq, id) in query.fetch_all(&mut *conn).await? {

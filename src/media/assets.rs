@@ -222,31 +222,12 @@ where
     Ok(())
 }
 
-/// May the user see this asset? Members of its organisation, superadmins, and anyone who can see
-/// a course that uses it.
+/// May the user see this asset? The audience rule of `delivery::access`.
 pub async fn visible_to(
     db: &Db,
     user: Option<&crate::accounts::User>,
     asset: &AssetRow,
 ) -> AppResult<bool> {
-    if let Some(u) = user {
-        if u.is_superadmin
-            || crate::accounts::role_in(db, &u.id, &asset.org_id)
-                .await?
-                .is_some()
-        {
-            return Ok(true);
-        }
-    }
-    let courses: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT course_id FROM units WHERE asset_id = $1")
-            .bind(&asset.id)
-            .fetch_all(&db.pool)
-            .await?;
-    for course in courses {
-        if crate::catalogue::courses::is_visible(db, user, &course).await? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let access = crate::delivery::access::asset_access(db, user, &asset.id).await?;
+    Ok(access != crate::delivery::access::Access::Denied)
 }

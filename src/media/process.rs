@@ -140,7 +140,10 @@ pub async fn run(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), Job
             .await
             .map_err(anyhow::Error::from)?
             .map_err(anyhow::Error::from)?;
-            checked.map_err(|r| permanent(r.code, r.detail))?;
+            let (_, unpacked) = checked.map_err(|r| permanent(r.code, r.detail))?;
+            if model.is_some() {
+                within_quota(state, &asset.org_id, unpacked).await?;
+            }
             match model {
                 // A .gltf with its buffers and textures: served file by file.
                 Some(main) => super::package::process(state, &asset.id, &path, &main).await?,
@@ -154,6 +157,28 @@ pub async fn run(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), Job
     assets::set_status(&state.db, &asset.id, "ready", 100)
         .await
         .map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// Refuses to unpack `unpacked` more bytes (as the archive declares them) past the
+/// organisation's quota.
+async fn within_quota(state: &AppState, org_id: &str, unpacked: u64) -> Result<(), JobError> {
+    let Some(quota) = state.settings.org_quota_bytes else {
+        return Ok(());
+    };
+    let used = crate::uploads::org_usage(state, org_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if used + unpacked > quota {
+        return Err(permanent(
+            "quota-exceeded",
+            format!(
+                "Unpacked, this package needs {unpacked} bytes; your organisation has {} of its \
+                 {quota} bytes left.",
+                quota.saturating_sub(used)
+            ),
+        ));
+    }
     Ok(())
 }
 

@@ -87,3 +87,13 @@ for (const form of document.querySelectorAll("form.api-form")) {
   });
 }
 
+
+// A print button (the page's policy runs no inline handlers).
+for (const button of document.querySelectorAll("button[data-print]")) {
+  button.addEventListener("click", () => window.print());
+}
+
+// A print button (the page's policy runs no inline handlers).
+for (const button of document.querySelectorAll("button[data-print]")) {
+  button.addEventListener("click", () => window.print());
+}

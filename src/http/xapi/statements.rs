@@ -364,7 +364,7 @@ async fn get_statements(
             .await?
             .ok_or(AppError::NotFound)?;
         let mut stmt: Value = serde_json::from_str(&row.body).map_err(anyhow::Error::from)?;
-        let hashes = attachment_hashes(std::slice::from_ref(&stmt));
+        let hashes = attachment_hashes(std::slice::from_ref(&stmt), |_| &row.tenant);
         format::apply(&mut stmt, format, &languages);
         return respond(
             &state,
@@ -443,7 +443,7 @@ async fn get_statements(
     for row in &page.rows {
         statements.push(serde_json::from_str::<Value>(&row.body).map_err(anyhow::Error::from)?);
     }
-    let hashes = attachment_hashes(&statements);
+    let hashes = attachment_hashes(&statements, |i| &page.rows[i].tenant);
     for stmt in &mut statements {
         format::apply(stmt, format, &languages);
     }
@@ -474,11 +474,23 @@ async fn get_statements(
     .await
 }
 
-fn attachment_hashes(statements: &[Value]) -> Vec<String> {
-    let mut hashes: Vec<String> = statements
+/// The (tenant, hash) of every attachment the statements declare; `tenant(i)` is whose the
+/// i-th statement's stored attachments are.
+fn attachment_hashes<'a>(
+    statements: &[Value],
+    tenant: impl Fn(usize) -> &'a String,
+) -> Vec<(String, String)> {
+    let mut hashes: Vec<(String, String)> = statements
         .iter()
-        .flat_map(|s| s["attachments"].as_array().cloned().unwrap_or_default())
-        .filter_map(|a| a["sha2"].as_str().map(str::to_ascii_lowercase))
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let declared = s["attachments"].as_array().cloned().unwrap_or_default();
+            declared.into_iter().map(move |a| (i, a))
+        })
+        .filter_map(|(i, a)| {
+            let hash = a["sha2"].as_str()?.to_ascii_lowercase();
+            Some((tenant(i).clone(), hash))
+        })
         .collect();
     hashes.sort();
     hashes.dedup();
@@ -489,7 +501,7 @@ async fn respond(
     state: &AppState,
     body: Value,
     with_attachments: bool,
-    hashes: Vec<String>,
+    hashes: Vec<(String, String)>,
     last_modified: i64,
     consistent: &str,
 ) -> AppResult<Response> {
