@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_members, add_member))
         .routes(routes!(update_member, remove_member))
+        .routes(routes!(unlock_member))
         .routes(routes!(import_members))
         .routes(routes!(list_join_codes, create_join_code))
         .routes(routes!(revoke_join_code))
@@ -135,6 +136,22 @@ async fn remove_member(
 ) -> AppResult<StatusCode> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     members::remove(&state.db, &org_id, &user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lift the sign-in delays on a member's account after failed attempts, from every address and
+/// device (org admin).
+#[utoipa::path(post, path = "/api/v1/orgs/{org_id}/members/{user_id}/unlock", tag = "members",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)))]
+async fn unlock_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org_id, user_id)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    members::unlock(&state.db, &org_id, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -133,6 +133,20 @@ pub async fn set_role(db: &Db, org_id: &str, user_id: &str, role: OrgRole) -> Ap
     Ok(())
 }
 
+/// Lifts a member's sign-in delays (`accounts::throttle::unlock`); 404 for a non-member.
+pub async fn unlock(db: &Db, org_id: &str, user_id: &str) -> AppResult<()> {
+    let email: String = sqlx::query_scalar(
+        "SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id \
+         WHERE m.org_id = $1 AND u.id = $2",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    accounts::throttle::unlock(db, &email).await
+}
+
 pub async fn remove(db: &Db, org_id: &str, user_id: &str) -> AppResult<()> {
     let current = accounts::role_in(db, user_id, org_id)
         .await?

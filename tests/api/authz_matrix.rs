@@ -234,6 +234,23 @@ async fn prepare(
             .execute(&db.pool)
             .await
             .unwrap();
+            // Learners reach an asset only through a course they see.
+            let course = app.course(&w.teacher, &w.org, "Matrix media").await;
+            app.publish(&w.teacher, &course, "org").await;
+            let unit = app
+                .post(
+                    &format!("/api/v1/courses/{course}/units"),
+                    Some(&w.teacher),
+                    json!({"kind": "audio", "title": "Listen"}),
+                )
+                .await
+                .id();
+            sqlx::query("UPDATE units SET asset_id = $1 WHERE id = $2")
+                .bind(&asset)
+                .bind(&unit)
+                .execute(&db.pool)
+                .await
+                .unwrap();
             v.insert("asset_id", asset);
             v.insert("sha256", sha);
             v.insert("playlist", "master.m3u8".to_owned());

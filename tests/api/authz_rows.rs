@@ -173,6 +173,13 @@ fn core_rows() -> Vec<Row> {
         ),
         r(
             Method::POST,
+            "/api/v1/orgs/{org_id}/members/{user_id}/unlock",
+            Member,
+            none,
+            [401, 403, 403, 403, 204, 204],
+        ),
+        r(
+            Method::POST,
             "/api/v1/orgs/{org_id}/members:import",
             Nothing,
             none,
@@ -383,7 +390,8 @@ fn core_rows() -> Vec<Row> {
             "/api/v1/assets/{asset_id}",
             Asset,
             none,
-            [404, 200, 200, 404, 200, 200],
+            // In no course yet: its organisation's authors only, not its learners.
+            [404, 404, 200, 404, 200, 200],
         ),
         r(
             Method::POST,

@@ -288,7 +288,19 @@ async fn the_data_saver_trims_the_master_playlist_and_is_remembered() {
     let learner = app.member(&root, &org, "learner").await;
     let dir = tempfile::tempdir().unwrap();
     let clip = av_clip(dir.path(), "c.mp4", "960x540", 1);
-    let id = app.upload(&teacher, &clip, &[("filename", "c.mp4")]).await;
+    // The learner reaches the lecture through a course of the organisation.
+    let course = app.course(&teacher, &org, "Saver").await;
+    app.publish(&teacher, &course, "org").await;
+    let unit = app
+        .post(
+            &format!("/api/v1/courses/{course}/units"),
+            Some(&teacher),
+            json!({"kind": "video", "title": "Lecture"}),
+        )
+        .await
+        .id();
+    let meta = [("filename", "c.mp4"), ("unit_id", unit.as_str())];
+    let id = app.upload(&teacher, &clip, &meta).await;
     let asset = app
         .wait_asset(Some(&learner), &id, Duration::from_secs(60))
         .await;

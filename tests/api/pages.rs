@@ -56,7 +56,7 @@ async fn a_model_unit_works_with_and_without_the_viewer_library() {
     let with = Classroom::with_workers(Backend::Sqlite, 1).await;
     let page = model_unit_page(&with).await;
     assert!(
-        page.contains(r#"<script type="importmap">"#) && page.contains("/static/model.js"),
+        page.contains(r#"<script type="importmap" nonce=""#) && page.contains("/static/model.js"),
         "{page}"
     );
     let three = with
