@@ -30,3 +30,14 @@ FROM xapi_attachments a JOIN xapi_statements s ON s.body LIKE '%' || a.sha2 || '
 ON CONFLICT DO NOTHING;
 DROP TABLE xapi_attachments;
 ALTER TABLE xapi_tenant_attachments RENAME TO xapi_attachments;
+
+-- An admin who adds someone who already has an account invites them: the membership begins
+-- when they accept (the admin never enrols another organisation's learner silently).
+CREATE TABLE member_invitations (
+    org_id     TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role       TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX member_invitations_user ON member_invitations(user_id);

@@ -6,13 +6,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{presented_token, Caller, ClientAddr, Json, SESSION_COOKIE};
+use super::extract::{presented_token, Caller, ClientAddr, Json, Path, SESSION_COOKIE};
 use crate::{
     accounts::{self, password, throttle, Membership, User},
     app::AppState,
     db::time::to_rfc3339,
     error::{AppError, AppResult, FieldError},
-    orgs::join_codes,
+    orgs::{
+        join_codes,
+        members::{self, Invitation},
+    },
     values::Email,
 };
 
@@ -21,6 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(accept_invitation))
+        .routes(routes!(decline_invitation))
         .routes(routes!(join))
 }
 
@@ -198,6 +203,8 @@ async fn logout(
 pub struct Me {
     user: UserView,
     memberships: Vec<Membership>,
+    /// Organisations that invited this account; it joins one by accepting.
+    invitations: Vec<Invitation>,
 }
 
 /// The caller and the organisations they belong to.
@@ -206,10 +213,40 @@ pub struct Me {
 async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>> {
     let user = caller.user()?.clone();
     let memberships = accounts::memberships(&state.db, &user.id).await?;
+    let invitations = members::invitations(&state.db, &user.id).await?;
     Ok(Json(Me {
         user: user.into(),
         memberships,
+        invitations,
     }))
+}
+
+/// Accept an organisation's invitation: the caller joins it with the invited role.
+#[utoipa::path(post, path = "/api/v1/me/invitations/{org_id}/accept", tag = "auth",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)))]
+async fn accept_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+) -> AppResult<StatusCode> {
+    members::answer(&state.db, &caller.user()?.id, &org_id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Decline an organisation's invitation.
+#[utoipa::path(post, path = "/api/v1/me/invitations/{org_id}/decline", tag = "auth",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)))]
+async fn decline_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+) -> AppResult<StatusCode> {
+    members::answer(&state.db, &caller.user()?.id, &org_id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -231,19 +268,37 @@ pub struct JoinResponse {
     user: UserView,
 }
 
-/// Join an organisation as a learner with a join code: a logged-in user joins as themself,
-/// anyone else registers a new account at the same time.
+/// Join an organisation as a learner with a join code: a logged-in user joins as themself, an
+/// address that has an account signs in with its password, and anyone else registers a new
+/// account at the same time.
 #[utoipa::path(post, path = "/api/v1/join", tag = "auth", request_body = JoinRequest,
     responses((status = 201, body = JoinResponse), (status = 404, body = crate::error::Problem),
               (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 async fn join(
     State(state): State<AppState>,
     caller: Caller,
+    ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     Json(req): Json<JoinRequest>,
 ) -> AppResult<impl IntoResponse> {
-    let (user, token) = match caller.0 {
-        Some(user) => (user, None),
+    let known = match (
+        &caller.0,
+        Email::parse(req.email.as_deref().unwrap_or_default()),
+    ) {
+        (None, Ok(email)) => accounts::find_by_email(&state.db, &email).await?.is_some(),
+        _ => false,
+    };
+    let (user, token, jar) = match caller.0 {
+        Some(user) => (user, None, jar),
+        // An address with an account signs in with its password (throttled like any sign-in)
+        // instead of being told that the account exists.
+        None if known => {
+            join_codes::peek(&state.db, &req.code).await?;
+            let email = req.email.as_deref().unwrap_or_default();
+            let password = req.password.clone().unwrap_or_default();
+            let (user, token, jar) = sign_in(&state, addr, jar, email, password).await?;
+            (user, Some(token), jar)
+        }
         None => {
             let mut errors = Vec::new();
             let email = Email::parse(req.email.as_deref().unwrap_or_default())
@@ -264,14 +319,11 @@ async fn join(
             let user = accounts::create_user(&state.db, &email, &name, &hash, false).await?;
             let token =
                 accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
-            (user, Some(token))
+            let jar = jar.add(session_cookie(&token, &state));
+            (user, Some(token), jar)
         }
     };
     let (org_id, role) = join_codes::redeem(&state.db, &req.code, &user.id).await?;
-    let jar = match &token {
-        Some(t) => jar.add(session_cookie(t, &state)),
-        None => jar,
-    };
     Ok((
         StatusCode::CREATED,
         jar,

@@ -179,6 +179,7 @@ async fn me(
             "user": templates::viewer(&state.db, user).await?,
             "progress": progress.items,
             "credentials": credentials,
+            "invitations": crate::orgs::members::invitations(&state.db, &user.id).await?,
         }),
     )?)
     .into_response())

@@ -61,16 +61,16 @@ pub struct AddMember {
     role: OrgRole,
 }
 
+/// The same answer whether or not the address had an account: an admin learns nothing about
+/// other organisations' members from it.
 #[derive(Serialize, ToSchema)]
 pub struct AddedMember {
-    user_id: String,
     email: String,
     role: OrgRole,
-    /// False when an existing account was added.
-    created_account: bool,
 }
 
-/// Add a member, creating the account if the e-mail is new (org admin).
+/// Add a member (org admin): a new e-mail gets an account and joins at once; an existing
+/// account is invited and joins when its owner accepts (`/api/v1/me/invitations`).
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/members", tag = "members", request_body = AddMember,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = AddedMember), (status = 409, body = crate::error::Problem),
@@ -89,17 +89,13 @@ async fn add_member(
         password: req.password,
         role: req.role,
     };
-    let (user, created_account) = match members::add(&state.db, &org_id, new).await? {
-        Added::Created(u) => (u, true),
-        Added::Existing(u) => (u, false),
-    };
+    let (Added::Created(user) | Added::Invited(user)) =
+        members::add(&state.db, &org_id, new).await?;
     Ok((
         StatusCode::CREATED,
         Json(AddedMember {
-            user_id: user.id,
             email: user.email,
             role: req.role,
-            created_account,
         }),
     ))
 }

@@ -18,7 +18,8 @@ pub const MAX_ROWS: usize = 5000;
 #[derive(Serialize, ToSchema, Debug)]
 pub struct ImportReport {
     pub created: usize,
-    pub added: usize,
+    /// Rows naming an existing account, which was invited.
+    pub invited: usize,
     pub rejected: usize,
     pub rows: Vec<RowOutcome>,
 }
@@ -28,7 +29,8 @@ pub struct RowOutcome {
     /// Line number in the file (the header is line 1).
     pub line: usize,
     pub email: String,
-    /// `created` (new account), `added` (existing account joined) or `rejected`.
+    /// `created` (new account), `invited` (an existing account, which joins when it accepts)
+    /// or `rejected`.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -66,7 +68,7 @@ pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> AppResult<Imp
 
     let mut report = ImportReport {
         created: 0,
-        added: 0,
+        invited: 0,
         rejected: 0,
         rows: Vec::new(),
     };
@@ -128,12 +130,12 @@ pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> AppResult<Imp
                     initial_password: generated,
                 });
             }
-            Ok(Added::Existing(_)) => {
-                report.added += 1;
+            Ok(Added::Invited(_)) => {
+                report.invited += 1;
                 report.rows.push(RowOutcome {
                     line,
                     email: raw_email,
-                    status: "added",
+                    status: "invited",
                     reason: None,
                     initial_password: None,
                 });

@@ -20,18 +20,34 @@ pub struct NewMember {
 
 #[derive(Debug)]
 pub enum Added {
-    /// A new account was created.
+    /// A new account was created, a member at once.
     Created(User),
-    /// An existing account got this membership.
-    Existing(User),
+    /// An existing account was invited: it joins when its owner accepts.
+    Invited(User),
 }
 
 /// Adds a member, creating the account when the e-mail is new (then a display name and a
-/// password are required). An existing account's name and password are never touched.
+/// password are required). An existing account is invited instead, and its name and password
+/// are never touched.
 pub async fn add(db: &Db, org_id: &str, new: NewMember) -> AppResult<Added> {
-    let added = match accounts::find_by_email(db, &new.email).await? {
-        Some(user) => Added::Existing(user),
-        None => {
+    if let Some(user) = accounts::find_by_email(db, &new.email).await? {
+        if accounts::role_in(db, &user.id, org_id).await?.is_some() {
+            return Err(already_member());
+        }
+        sqlx::query(
+            "INSERT INTO member_invitations (org_id, user_id, role, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(org_id)
+        .bind(&user.id)
+        .bind(new.role.as_str())
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?;
+        return Ok(Added::Invited(user));
+    }
+    let added = {
+        {
             let mut errors = Vec::new();
             let name = password::display_name(new.display_name.as_deref().unwrap_or_default())
                 .map_err(|m| errors.push(FieldError::new("display_name", m)))
@@ -43,14 +59,57 @@ pub async fn add(db: &Db, org_id: &str, new: NewMember) -> AppResult<Added> {
                 return Err(AppError::Validation(errors));
             };
             let hash = password::hash(pw).await?;
-            Added::Created(accounts::create_user(db, &new.email, &name, &hash, false).await?)
+            accounts::create_user(db, &new.email, &name, &hash, false).await?
         }
     };
-    let user = match &added {
-        Added::Created(u) | Added::Existing(u) => u,
-    };
-    insert_membership(db, org_id, &user.id, new.role).await?;
-    Ok(added)
+    insert_membership(db, org_id, &added.id, new.role).await?;
+    Ok(Added::Created(added))
+}
+
+fn already_member() -> AppError {
+    AppError::conflict(
+        "email",
+        "This person is already a member of the organisation.",
+    )
+}
+
+/// An organisation's invitation to the user.
+#[derive(Serialize, ToSchema, sqlx::FromRow)]
+pub struct Invitation {
+    pub org_id: String,
+    pub org_name: String,
+    #[schema(value_type = OrgRole)]
+    pub role: String,
+}
+
+pub async fn invitations(db: &Db, user_id: &str) -> AppResult<Vec<Invitation>> {
+    Ok(sqlx::query_as::<_, Invitation>(
+        "SELECT i.org_id, o.name AS org_name, i.role FROM member_invitations i \
+         JOIN orgs o ON o.id = i.org_id WHERE i.user_id = $1 ORDER BY i.created_at",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Accepts (joining with the invited role) or declines an invitation; 404 when there is none.
+pub async fn answer(db: &Db, user_id: &str, org_id: &str, accept: bool) -> AppResult<()> {
+    let role: String = sqlx::query_scalar(
+        "DELETE FROM member_invitations WHERE org_id = $1 AND user_id = $2 RETURNING role",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if accept {
+        let role = OrgRole::parse(&role).map_err(|m| anyhow::anyhow!("stored role: {m}"))?;
+        match insert_membership(db, org_id, user_id, role).await {
+            Err(AppError::Conflict { .. }) | Ok(()) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 pub async fn insert_membership(
@@ -71,10 +130,7 @@ pub async fn insert_membership(
     .await?
     .rows_affected();
     if inserted == 0 {
-        return Err(AppError::conflict(
-            "email",
-            "This person is already a member of the organisation.",
-        ));
+        return Err(already_member());
     }
     Ok(())
 }
@@ -91,13 +147,17 @@ pub struct MemberView {
     #[serde(serialize_with = "crate::db::time::serialize_ms")]
     #[schema(value_type = String)]
     pub joined_at: i64,
+    /// `member`, or `invited` until the person accepts (then `joined_at` is the invitation's).
+    pub status: String,
 }
 
 pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<MemberView>> {
     Ok(sqlx::query_as::<_, MemberView>(
-        "SELECT u.id AS user_id, u.email, u.display_name, m.role, m.created_at \
+        "SELECT u.id AS user_id, u.email, u.display_name, m.role, m.created_at, 'member' AS status \
          FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 \
-         ORDER BY u.display_name, u.email",
+         UNION ALL SELECT u.id, u.email, u.display_name, i.role, i.created_at, 'invited' \
+         FROM member_invitations i JOIN users u ON u.id = i.user_id WHERE i.org_id = $1 \
+         ORDER BY 3, 2",
     )
     .bind(org_id)
     .fetch_all(&db.pool)

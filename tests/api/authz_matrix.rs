@@ -130,9 +130,12 @@ async fn prepare(
             v.insert("unit_id", unit);
         }
         Fresh::Member => {
-            let r = app.post(&format!("/api/v1/orgs/{}/members", w.org), Some(&w.root),
-                json!({"email": format!("member-{n}@example.org"), "display_name": "M", "password": "password-123", "role": "learner"})).await;
-            v.insert("user_id", r.body["user_id"].as_str().unwrap().to_owned());
+            let email = format!("member-{n}@example.org");
+            app.post(&format!("/api/v1/orgs/{}/members", w.org), Some(&w.root),
+                json!({"email": email, "display_name": "M", "password": "password-123", "role": "learner"}))
+                .await
+                .assert(reqwest::StatusCode::CREATED);
+            v.insert("user_id", app.member_id(&w.root, &w.org, &email).await);
         }
         Fresh::JoinCode => {
             let r = app

@@ -173,6 +173,20 @@ fn core_rows() -> Vec<Row> {
         ),
         r(
             Method::POST,
+            "/api/v1/me/invitations/{org_id}/accept",
+            Nothing,
+            none,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        r(
+            Method::POST,
+            "/api/v1/me/invitations/{org_id}/decline",
+            Nothing,
+            none,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        r(
+            Method::POST,
             "/api/v1/orgs/{org_id}/members/{user_id}/unlock",
             Member,
             none,

@@ -26,6 +26,7 @@ mod pages;
 mod progress;
 mod quizzes;
 mod reports;
+mod security;
 mod sessions;
 mod stores;
 mod tus_clients;

@@ -16,24 +16,108 @@ async fn admins_add_members_and_duplicates_conflict(backend: Backend) {
     let path = format!("/api/v1/orgs/{org}/members");
     let r = app.post(&path, Some(&admin), json!({"email": "zhang@example.org", "display_name": "Zhang", "password": "password-1", "role": "teacher"})).await;
     r.assert(StatusCode::CREATED);
-    assert_eq!(r.body["created_account"], true);
+    let new_account = r.body.clone();
     let r = app.post(&path, Some(&admin), json!({"email": "ZHANG@example.org", "display_name": "Zhang", "password": "password-1", "role": "teacher"})).await;
     r.assert_problem(StatusCode::CONFLICT, "conflict");
     assert_eq!(r.error_fields(), vec!["email"]);
 
-    // An existing account from another organisation is added without touching its password.
+    // An existing account from another organisation is invited, not enrolled, and its
+    // password is untouched; the answer is the one a new address gets.
     let other = app.create_org(&root, "other-centre").await;
     let other_admin = app.member(&root, &other, "admin").await;
     let r = app
         .post(
             &format!("/api/v1/orgs/{other}/members"),
             Some(&other_admin),
-            json!({"email": "zhang@example.org", "password": "hijacked-pass", "role": "learner"}),
+            json!({"email": "zhang@example.org", "password": "hijacked-pass", "role": "teacher"}),
         )
         .await;
     r.assert(StatusCode::CREATED);
-    assert_eq!(r.body["created_account"], false);
-    app.login("zhang@example.org", "password-1").await;
+    assert_eq!(
+        r.body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        new_account.as_object().unwrap().keys().collect::<Vec<_>>()
+    );
+    assert!(r.body.get("user_id").is_none() && r.body.get("created_account").is_none());
+    let zhang = app.login("zhang@example.org", "password-1").await;
+    let me = app.get("/api/v1/me", Some(&zhang)).await;
+    assert_eq!(
+        me.body["memberships"].as_array().unwrap().len(),
+        1,
+        "{}",
+        me.text
+    );
+    assert_eq!(me.body["invitations"][0]["org_id"], other.as_str());
+    assert_eq!(me.body["invitations"][0]["role"], "teacher");
+    let other_list = app
+        .get(&format!("/api/v1/orgs/{other}/members"), Some(&other_admin))
+        .await;
+    assert!(
+        other_list.text.contains(r#""status":"invited""#),
+        "{}",
+        other_list.text
+    );
+    let page = app.get("/me", Some(&zhang)).await;
+    assert!(
+        page.text.contains("Org other-centre")
+            && page.text.contains(&format!(
+                r#"data-action="/api/v1/me/invitations/{other}/accept""#
+            )),
+        "{}",
+        page.text
+    );
+    // Until accepted the invitation grants nothing; accepting joins with the invited role.
+    let new_course = json!({"org_id": other, "title": "T", "domain": "elderly-care", "level": 1, "language": "zh-CN"});
+    app.post("/api/v1/courses", Some(&zhang), new_course.clone())
+        .await
+        .assert(StatusCode::FORBIDDEN);
+    app.post(
+        &format!("/api/v1/me/invitations/{other}/accept"),
+        Some(&zhang),
+        json!({}),
+    )
+    .await
+    .assert(StatusCode::NO_CONTENT);
+    let me = app.get("/api/v1/me", Some(&zhang)).await;
+    assert_eq!(
+        me.body["memberships"].as_array().unwrap().len(),
+        2,
+        "{}",
+        me.text
+    );
+    assert_eq!(me.body["invitations"].as_array().unwrap().len(), 0);
+    app.post("/api/v1/courses", Some(&zhang), new_course)
+        .await
+        .assert(StatusCode::CREATED);
+    app.post(
+        &format!("/api/v1/me/invitations/{other}/accept"),
+        Some(&zhang),
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND, "not-found");
+    // A declined invitation leaves no membership.
+    let third = app.create_org(&root, "third-centre").await;
+    app.post(
+        &format!("/api/v1/orgs/{third}/members"),
+        Some(&root),
+        json!({"email": "zhang@example.org", "role": "learner"}),
+    )
+    .await
+    .assert(StatusCode::CREATED);
+    app.post(
+        &format!("/api/v1/me/invitations/{third}/decline"),
+        Some(&zhang),
+        json!({}),
+    )
+    .await
+    .assert(StatusCode::NO_CONTENT);
+    let me = app.get("/api/v1/me", Some(&zhang)).await;
+    assert_eq!(
+        me.body["memberships"].as_array().unwrap().len(),
+        2,
+        "{}",
+        me.text
+    );
 
     let list = app.get(&path, Some(&admin)).await;
     list.assert(StatusCode::OK);
@@ -133,13 +217,13 @@ async fn a_class_list_imports_row_by_row(backend: Backend) {
     assert_eq!(status(3), "rejected");
     assert_eq!(status(4), "created");
     assert_eq!(status(5), "rejected", "already a member");
-    assert_eq!(status(6), "added");
+    assert_eq!(status(6), "invited");
     assert_eq!(status(7), "rejected", "unknown role");
     assert_eq!(status(8), "rejected", "password too short");
     assert_eq!(
         (
             report["created"].as_u64(),
-            report["added"].as_u64(),
+            report["invited"].as_u64(),
             report["rejected"].as_u64()
         ),
         (Some(2), Some(1), Some(4))
@@ -167,7 +251,7 @@ async fn a_class_list_imports_row_by_row(backend: Backend) {
     assert_eq!(
         members.body["items"].as_array().unwrap().len(),
         5,
-        "admin, existing and three imported"
+        "admin, existing, two imported and one invited"
     );
 }
 

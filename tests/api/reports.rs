@@ -36,7 +36,8 @@ async fn learner(app: &TestApp, admin: &str, org: &str, n: usize) -> String {
         )
         .await;
     r.assert(StatusCode::CREATED);
-    r.body["user_id"].as_str().unwrap().to_owned()
+    app.member_id(admin, org, &format!("learner-{n}@example.org"))
+        .await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -198,6 +198,40 @@ async fn self_registration_with_a_join_code(backend: Backend) {
     let me = app.get("/api/v1/me", Some(token)).await;
     assert_eq!(me.body["memberships"].as_array().unwrap().len(), 2);
 
+    // An address that has an account is never told so: with its password it signs in and
+    // joins, without it the answer is a failed sign-in, throttled like every other.
+    let third = app.create_org(&root, "third-school").await;
+    let code3 = app
+        .post(
+            &format!("/api/v1/orgs/{third}/join-codes"),
+            Some(&root),
+            json!({}),
+        )
+        .await
+        .body["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let join = |password: &str| json!({"code": code3, "email": "FARMER@example.org", "display_name": "Someone", "password": password});
+    let r = app.post("/api/v1/join", None, join("guessing-1")).await;
+    r.assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(!r.text.contains("exists"), "{}", r.text);
+    let r = app.post("/api/v1/join", None, join("phone-pass-1")).await;
+    r.assert(StatusCode::CREATED);
+    assert_eq!(
+        r.body["user"]["display_name"], "Wang",
+        "the account is unchanged"
+    );
+    let me = app.get("/api/v1/me", Some(token)).await;
+    assert_eq!(me.body["memberships"].as_array().unwrap().len(), 3);
+    for i in 0..5 {
+        app.post("/api/v1/join", None, join(&format!("guess-{i}")))
+            .await;
+    }
+    app.post("/api/v1/join", None, join("phone-pass-1"))
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+
     // Revoked codes stop working.
     app.request(
         reqwest::Method::DELETE,

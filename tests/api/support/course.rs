@@ -195,6 +195,22 @@ impl Classroom {
 }
 
 impl TestApp {
+    /// The user id of a member with this e-mail, from the organisation's member list (adding a
+    /// member answers without it, so as not to say whether the address had an account).
+    pub async fn member_id(&self, admin: &str, org_id: &str, email: &str) -> String {
+        let list = self
+            .get(&format!("/api/v1/orgs/{org_id}/members"), Some(admin))
+            .await;
+        list.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["email"] == email)
+            .and_then(|m| m["user_id"].as_str())
+            .unwrap_or_else(|| panic!("no member {email}: {}", list.text))
+            .to_owned()
+    }
+
     pub async fn user_id(&self, token: &str) -> String {
         self.get("/api/v1/me", Some(token)).await.body["user"]["id"]
             .as_str()
