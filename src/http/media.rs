@@ -217,6 +217,11 @@ pub async fn fast_path(
     }
     .await;
     let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    // What `browser::guard` adds on the routed path: uploaded bytes are never sniffed into HTML.
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if headers.contains_key(header::ORIGIN) {
         // What the routed path's CORS layer would send: any origin, and the headers a player
         // on another origin needs to read for ranges and caching.

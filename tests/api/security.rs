@@ -353,6 +353,19 @@ async fn learners_reach_media_only_through_courses_they_see(backend: Backend) {
     }
     app.publish(&teacher, &course, "org").await;
     app.get(&path, Some(&learner)).await.assert(StatusCode::OK);
+    // Uploaded bytes are never sniffed into something a browser would run, on either path.
+    let signed = app.get(&path, Some(&learner)).await.body["renditions"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (token, url) in [
+        (Some(teacher.as_str()), format!("/media/{sha}")),
+        (None, signed),
+    ] {
+        let (status, headers, _) = app.bytes_as(token, &url, None).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{url}");
+    }
 }
 
 async fn login_as(app: &TestApp, email: &str, password: &str, cookie: Option<&str>) -> Reply {
