@@ -3,6 +3,9 @@
 # and random 1 MiB ranges of a 64 MiB file, 64 connections, Caravan with access control on
 # (protected course, signed URLs checked on every request). Then Caravan's peak RSS under 1,000
 # concurrent slow readers. Results: bench/out/serve/results.md
+#
+# CARAVAN_BIN=path measures that binary instead of building this checkout (e.g. the previous
+# commit's, to compare a change against its baseline with nginx beside both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$PWD/bench/out/serve
@@ -13,8 +16,12 @@ ulimit -n 65536 2>/dev/null || ulimit -n 4096
 for tool in nginx wrk; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tool/nginx/nginx-light}" >/dev/null
 done
-cargo build --release --quiet
-bin=$PWD/target/release/caravan
+if [ -n "${CARAVAN_BIN:-}" ]; then
+  bin=$CARAVAN_BIN
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/caravan
+fi
 
 # Two files Caravan accepts (it decides types from bytes): PDFs padded with random data.
 python3 - "$out" <<'PY'
@@ -34,7 +41,7 @@ nginx_pid=
 for _ in $(seq 100); do curl -fs localhost:18090/healthz >/dev/null && break; sleep 0.1; done
 
 # A protected (organisation-only) course with the two files; their signed URLs come back.
-read -r small_url large_url < <(python3 - "$out" <<'PY'
+read -r small_url large_url token < <(python3 - "$out" <<'PY'
 import base64, json, sys, time, urllib.request
 api = "http://127.0.0.1:18090"
 def call(method, path, body=None, token=None, headers=None, raw=None):
@@ -63,7 +70,7 @@ for name in ("small.pdf", "large.pdf"):
         time.sleep(0.1)
     urls.append(a["renditions"][0]["url"])
 call("POST", f"/api/v1/courses/{course}/publish", {"visibility": "org"}, tok)
-print(*urls)
+print(*urls, tok)
 PY
 )
 echo "caravan: $small_url" >&2
@@ -83,8 +90,9 @@ http {
 NGINX
 nginx -c "$out/nginx.conf"; nginx_pid=$(cat "$out/nginx.pid")
 
-run() { # name url [lua]
+run() { # name url [lua] [header]
   local extra=(); [ -n "${3:-}" ] && extra=(-s "$3")
+  [ -n "${4:-}" ] && extra+=(-H "$4")
   wrk -t2 -c64 -d"${duration}s" "${extra[@]}" "$2" > "$out/$1.txt"
   local rps tps
   rps=$(awk '/Requests\/sec/ {print $2}' "$out/$1.txt")
@@ -99,6 +107,9 @@ lua=$PWD/bench/serve/random-range.lua
   run caravan-ranges "http://127.0.0.1:18090$large_url" "$lua"
   run nginx-4k-again "http://127.0.0.1:18091/small.pdf"
   run caravan-4k-again "http://127.0.0.1:18090$small_url"
+  # An app's request: the bearer token instead of a signed URL, through the routed path.
+  run nginx-bearer "http://127.0.0.1:18091/small.pdf"
+  run caravan-bearer "http://127.0.0.1:18090${small_url%%\?*}" "" "Authorization: Bearer $token"
 } | tee "$out/wrk.txt"
 
 slow=$(python3 bench/serve/slow_readers.py 127.0.0.1 18090 "$large_url" "$caravan" 1000 10)
@@ -113,7 +124,8 @@ for line in open(sys.argv[1]):
 avg = lambda k: (sum(r for r, _ in rows[k]) / len(rows[k]), sum(g for _, g in rows[k]) / len(rows[k]))
 print("| wrk -t2 -c64, loopback, 2 cores | nginx req/s | Caravan req/s | Caravan / nginx | nginx GB/s | Caravan GB/s |")
 print("| --- | --- | --- | --- | --- | --- |")
-for label, key in (("4 KiB file", "4k"), ("random 1 MiB ranges of 64 MiB", "ranges")):
+for label, key in (("4 KiB file", "4k"), ("random 1 MiB ranges of 64 MiB", "ranges"),
+                   ("4 KiB file, bearer token (routed)", "bearer")):
     (nr, ng), (cr, cg) = avg(f"nginx-{key}"), avg(f"caravan-{key}")
     print(f"| {label} | {nr:,.0f} | {cr:,.0f} | {cr / nr:.2f}x | {ng:.2f} | {cg:.2f} |")
 print()
