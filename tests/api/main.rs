@@ -27,6 +27,8 @@ mod progress;
 mod quizzes;
 mod reports;
 mod security;
+mod security_browser;
+mod security_data;
 mod sessions;
 mod stores;
 mod tus_clients;
