@@ -3,27 +3,17 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use anyhow::Context;
-use tokio::{
-    net::TcpListener,
-    sync::{watch, Notify},
+use anyhow::Context as _;
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::{
+    config::Settings,
+    context::Context,
+    db::Db,
+    http::{self, AppState},
+    jobs, seed,
+    storage::Store,
 };
-
-use crate::{config::Settings, db::Db, http, jobs, seed, storage::Store};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub store: Store,
-    pub settings: Arc<Settings>,
-    /// Wakes this node's workers when it enqueues a job (other nodes poll).
-    pub jobs_notify: Arc<Notify>,
-    pub delivery: Arc<crate::delivery::Delivery>,
-    /// Recently authenticated LRS clients.
-    pub lrs_clients: crate::lrs::clients::ClientCache,
-    /// Opens the organisations' credential signing keys.
-    pub sealer: Arc<crate::credentials::keys::Sealer>,
-}
 
 pub struct Application {
     listener: TcpListener,
@@ -49,18 +39,7 @@ impl Application {
                 .context("seeding the demo catalogue")?;
         }
         let delivery = Arc::new(crate::delivery::Delivery::new(&db, store.clone()).await?);
-        let settings_secret = settings.secret_key.clone();
-        let state = AppState {
-            db,
-            store,
-            settings: Arc::new(settings),
-            jobs_notify: Arc::new(Notify::new()),
-            delivery,
-            lrs_clients: Default::default(),
-            sealer: Arc::new(crate::credentials::keys::Sealer::new(
-                settings_secret.expose(),
-            )),
-        };
+        let state = AppState::new(Context::new(db, store, settings), delivery);
         Ok(Self { listener, state })
     }
 
@@ -86,22 +65,20 @@ impl Application {
             Some(version) => tracing::info!(%version, "media tools found"),
             None => tracing::warn!("{}", crate::media::FFMPEG_MISSING),
         }
-        let workers = jobs::worker::spawn(
-            self.state.clone(),
-            self.state.jobs_notify.clone(),
-            stop_rx.clone(),
-        );
-        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), stop_rx));
+        let runners = jobs::worker::Runners::default().with(crate::media::process::Runner);
+        let workers =
+            jobs::worker::spawn(self.state.ctx.clone(), Arc::new(runners), stop_rx.clone());
+        let housekeeping = tokio::spawn(housekeeping(self.state.ctx.clone(), stop_rx));
         if self.state.settings.seed_demo {
-            let state = self.state.clone();
+            let ctx = self.state.ctx.clone();
             tokio::spawn(async move {
-                if let Err(e) = seed::demo_lecture(state).await {
+                if let Err(e) = seed::demo_lecture(ctx).await {
                     tracing::warn!(error = %e, "generating the demo lecture");
                 }
             });
         }
-        let router = http::router(self.state.clone());
-        let served = serve(self.listener, router, self.state, shutdown).await;
+        let edge = http::service(self.state.clone());
+        let served = serve(self.listener, edge, shutdown).await;
         let _ = stop_tx.send(true);
         for w in workers {
             let _ = w.await;
@@ -114,23 +91,20 @@ impl Application {
 /// The HTTP server: one accept loop per core, each on its own single-threaded runtime, so a
 /// connection's requests never hop between threads (cross-thread wake-ups cost more than a small
 /// response). Jobs and other background work stay on the main runtime.
-async fn serve(
+async fn serve<S>(
     listener: TcpListener,
-    router: axum::Router,
-    state: AppState,
+    edge: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    S: Edge,
+{
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let listener = listener.into_std()?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut handles = Vec::with_capacity(threads);
     for i in 0..threads {
-        let (listener, router, state, stop) = (
-            listener.try_clone()?,
-            router.clone(),
-            state.clone(),
-            stop_rx.clone(),
-        );
+        let (listener, edge, stop) = (listener.try_clone()?, edge.clone(), stop_rx.clone());
         handles.push(
             std::thread::Builder::new()
                 .name(format!("caravan-http-{i}"))
@@ -140,7 +114,7 @@ async fn serve(
                         .build()?;
                     runtime.block_on(async move {
                         let listener = TcpListener::from_std(listener)?;
-                        accept_loop(listener, router, state, stop).await
+                        accept_loop(listener, edge, stop).await
                     })
                 })?,
         );
@@ -160,13 +134,37 @@ async fn serve(
     .await?
 }
 
+/// What `http::service` is: one tower service answering every request.
+trait Edge:
+    tower::Service<
+        axum::http::Request<axum::body::Body>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> Edge for S where
+    S: tower::Service<
+            axum::http::Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
 /// Accepts and serves connections until `stop` turns true, then lets in-flight requests finish.
 /// hyper's own builder (rather than `axum::serve`) caps what one connection may buffer: with
 /// 1,000 slow readers, hyper's default (~400 KiB each) would hold 400 MiB of media in memory.
-async fn accept_loop(
+async fn accept_loop<S: Edge>(
     listener: TcpListener,
-    router: axum::Router,
-    state: AppState,
+    edge: S,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     use hyper_util::{
@@ -193,24 +191,11 @@ async fn accept_loop(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let (state, router) = (state.clone(), router.clone());
+                let edge = edge.clone();
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let (state, router) = (state.clone(), router.clone());
-                    async move {
-                        let fast = http::media::fast_path(&state, req.method(), req.uri(), req.headers()).await;
-                        if let Some(response) = fast {
-                            return Ok::<_, std::convert::Infallible>(response);
-                        }
-                        let mut req = req.map(axum::body::Body::new);
-                        req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
-                        if http::xapi::alternate::applies(&req) {
-                            req = match http::xapi::alternate::rewrite(req, http::LRS_BODY_LIMIT).await {
-                                Ok(req) => req,
-                                Err(response) => return Ok(response),
-                            };
-                        }
-                        tower::ServiceExt::oneshot(router, req).await
-                    }
+                    let mut req = req.map(axum::body::Body::new);
+                    req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                    tower::ServiceExt::oneshot(edge.clone(), req)
                 });
                 let connection = builder
                     .serve_connection_with_upgrades(TokioIo::new(stream), service)
@@ -238,17 +223,17 @@ async fn accept_loop(
 
 /// Periodic chores every node may run at once: expiring abandoned uploads, and issuing the
 /// credentials of completions that were not issued when they happened (a crash in between).
-async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
+async fn housekeeping(ctx: Context, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                match crate::uploads::expire(&state).await {
+                match crate::uploads::expire(&ctx).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(count = n, "expired abandoned uploads"),
                     Err(e) => tracing::warn!(error = %e, "expiring uploads"),
                 }
-                match crate::credentials::issue::drain(&state).await {
+                match crate::credentials::issue::drain(&ctx).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(count = n, "issued pending credentials"),
                     Err(e) => tracing::warn!(error = %e, "issuing pending credentials"),

@@ -152,6 +152,27 @@ pub async fn download(store: &Store, key: &Path, to: &FsPath) -> anyhow::Result<
     Ok(total)
 }
 
+/// Bytes an organisation stores: every blob its assets hold (sources, renditions, the files
+/// of unpacked packages), each counted once, plus uploads still in progress.
+pub async fn org_usage(db: &Db, org_id: &str) -> sqlx::Result<u64> {
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(b.bytes), 0) AS BIGINT) FROM blobs b WHERE b.sha256 IN \
+         (SELECT source_sha256 FROM assets WHERE org_id = $1 \
+          UNION SELECT r.sha256 FROM renditions r JOIN assets a ON a.id = r.asset_id \
+          WHERE a.org_id = $1)",
+    )
+    .bind(org_id)
+    .fetch_one(&db.pool)
+    .await?;
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(upload_length), 0) AS BIGINT) FROM uploads WHERE org_id = $1 AND asset_id IS NULL",
+    )
+    .bind(org_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((stored + pending).max(0) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,7 +97,7 @@ fn text(s: &str) -> Text {
 
 /// Gives the demo course's first video unit a short generated lecture (test pattern and a tone),
 /// once ffmpeg is present; runs after start-up so it never delays serving.
-pub async fn demo_lecture(state: crate::app::AppState) -> anyhow::Result<()> {
+pub async fn demo_lecture(state: crate::context::Context) -> anyhow::Result<()> {
     let settings = &state.settings;
     let unit: Option<(String, String, String)> = sqlx::query_as(
         "SELECT u.id, c.org_id, c.created_by FROM units u JOIN courses c ON c.id = u.course_id \

@@ -8,12 +8,47 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    app::AppState,
     blobs::{self, Sha256Hex},
+    context::Context,
     db::time::now_ms,
-    error::{AppError, AppResult},
+    error::AppError,
     media::{self, sniff},
 };
+
+/// Why an upload was refused or failed. The tus edge (`http::tus`) gives each its status and
+/// stable problem code; the messages are what a teacher reads.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("This file is {length} bytes; the largest accepted upload is {limit} bytes.")]
+    TooLarge { length: u64, limit: u64 },
+    #[error("Your organisation has {left} of its {quota} bytes left; this file needs {length}.")]
+    QuotaExceeded { left: u64, quota: u64, length: u64 },
+    #[error("More bytes were sent than the upload's declared Upload-Length.")]
+    LengthExceeded,
+    #[error("The bytes received do not match Upload-Checksum; send them again.")]
+    ChecksumMismatch,
+    #[error("The connection broke; resume from Upload-Offset.")]
+    Interrupted,
+    #[error("Another request changed this upload; HEAD it and resume.")]
+    OffsetMoved,
+    /// The finished file is of no type Caravan accepts (the detail names what it looks like).
+    #[error("{0}")]
+    Unsupported(String),
+    /// No live upload has this id (never made, finished and gone, or expired).
+    #[error("no such upload")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Store(#[from] object_store::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+    /// Another feature's refusal while finishing (recording the asset), passed on unchanged.
+    #[error(transparent)]
+    Feature(#[from] AppError),
+}
+
+pub type UploadResult<T> = Result<T, UploadError>;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Upload {
@@ -73,28 +108,21 @@ pub struct NewUpload<'a> {
     pub length: u64,
 }
 
-pub async fn create(state: &AppState, new: NewUpload<'_>) -> AppResult<Upload> {
+pub async fn create(state: &Context, new: NewUpload<'_>) -> UploadResult<Upload> {
     let settings = &state.settings;
     if new.length > settings.max_upload_bytes {
-        return Err(AppError::PayloadTooLarge {
-            code: "upload-too-large",
-            detail: format!(
-                "This file is {} bytes; the largest accepted upload is {} bytes.",
-                new.length, settings.max_upload_bytes
-            ),
+        return Err(UploadError::TooLarge {
+            length: new.length,
+            limit: settings.max_upload_bytes,
         });
     }
     if let Some(quota) = settings.org_quota_bytes {
-        let used = org_usage(state, new.org_id).await?;
+        let used = blobs::org_usage(&state.db, new.org_id).await?;
         if used + new.length > quota {
-            return Err(AppError::PayloadTooLarge {
-                code: "quota-exceeded",
-                detail: format!(
-                    "Your organisation has {} of its {} bytes left; this file needs {}.",
-                    quota.saturating_sub(used),
-                    quota,
-                    new.length
-                ),
+            return Err(UploadError::QuotaExceeded {
+                left: quota.saturating_sub(used),
+                quota,
+                length: new.length,
             });
         }
     }
@@ -117,29 +145,8 @@ pub async fn create(state: &AppState, new: NewUpload<'_>) -> AppResult<Upload> {
     Ok(upload)
 }
 
-/// Bytes an organisation stores: every blob its assets hold (sources, renditions, the files
-/// of unpacked packages), each counted once, plus uploads still in progress.
-pub async fn org_usage(state: &AppState, org_id: &str) -> AppResult<u64> {
-    let stored: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(b.bytes), 0) AS BIGINT) FROM blobs b WHERE b.sha256 IN \
-         (SELECT source_sha256 FROM assets WHERE org_id = $1 \
-          UNION SELECT r.sha256 FROM renditions r JOIN assets a ON a.id = r.asset_id \
-          WHERE a.org_id = $1)",
-    )
-    .bind(org_id)
-    .fetch_one(&state.db.pool)
-    .await?;
-    let pending: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(upload_length), 0) AS BIGINT) FROM uploads WHERE org_id = $1 AND asset_id IS NULL",
-    )
-    .bind(org_id)
-    .fetch_one(&state.db.pool)
-    .await?;
-    Ok((stored + pending).max(0) as u64)
-}
-
 /// A live upload (expired ones are gone, as far as clients are concerned).
-pub async fn get(state: &AppState, id: &str) -> AppResult<Upload> {
+pub async fn get(state: &Context, id: &str) -> UploadResult<Upload> {
     sqlx::query_as::<_, Upload>(&format!(
         "SELECT {COLUMNS} FROM uploads WHERE id = $1 AND expires_at > $2"
     ))
@@ -147,7 +154,7 @@ pub async fn get(state: &AppState, id: &str) -> AppResult<Upload> {
     .bind(now_ms())
     .fetch_optional(&state.db.pool)
     .await?
-    .ok_or(AppError::NotFound)
+    .ok_or(UploadError::NotFound)
 }
 
 /// An optional checksum of one PATCH body (tus `checksum` extension: sha1, which the spec
@@ -176,11 +183,11 @@ impl Checksum {
 /// checksum a long body is committed every `upload_part_bytes`, and what arrived before a broken
 /// connection is kept; with one, nothing is committed until the whole body verifies.
 pub async fn append<S, E>(
-    state: &AppState,
+    state: &Context,
     upload: &Upload,
     body: S,
     checksum: Option<Checksum>,
-) -> AppResult<Upload>
+) -> UploadResult<Upload>
 where
     S: Stream<Item = Result<bytes::Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -215,10 +222,7 @@ where
             if let Some((w, _, _)) = writer.take() {
                 let _ = w.abort().await;
             }
-            return Err(AppError::PayloadTooLarge {
-                code: "upload-length-exceeded",
-                detail: "More bytes were sent than the upload's declared Upload-Length.".into(),
-            });
+            return Err(UploadError::LengthExceeded);
         }
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);
@@ -249,12 +253,7 @@ where
                 let _ = w.abort().await;
             }
             if broken.is_none() {
-                return Err(AppError::Status {
-                    status: 460,
-                    code: "checksum-mismatch",
-                    detail: "The bytes received do not match Upload-Checksum; send them again."
-                        .into(),
-                });
+                return Err(UploadError::ChecksumMismatch);
             }
         }
     }
@@ -264,16 +263,13 @@ where
     }
     if let Some(reason) = broken {
         tracing::info!(upload = %current.id, offset = current.upload_offset, %reason, "upload interrupted; kept what arrived");
-        return Err(AppError::bad_request(
-            "upload-interrupted",
-            "The connection broke; resume from Upload-Offset.",
-        ));
+        return Err(UploadError::Interrupted);
     }
     Ok(current)
 }
 
 /// Advances the offset past a stored part, unless another request moved it meanwhile.
-async fn commit(state: &AppState, upload: &Upload, len: i64, key: String) -> AppResult<Upload> {
+async fn commit(state: &Context, upload: &Upload, len: i64, key: String) -> UploadResult<Upload> {
     let mut parts = upload.parts();
     parts.push(Part {
         offset: upload.upload_offset,
@@ -297,17 +293,14 @@ async fn commit(state: &AppState, upload: &Upload, len: i64, key: String) -> App
         Some(u) => Ok(u),
         None => {
             let _ = state.store.object_store().delete(&Path::from(key)).await;
-            Err(AppError::conflict(
-                "Upload-Offset",
-                "Another request changed this upload; HEAD it and resume.",
-            ))
+            Err(UploadError::OffsetMoved)
         }
     }
 }
 
 /// Turns a complete upload into a blob, an asset and its processing job. Idempotent: a crash
 /// half-way is finished by the next HEAD or PATCH.
-pub async fn finish(state: &AppState, upload: &Upload) -> AppResult<String> {
+pub async fn finish(state: &Context, upload: &Upload) -> UploadResult<String> {
     if let Some(asset) = &upload.asset_id {
         return Ok(asset.clone());
     }
@@ -326,9 +319,9 @@ pub async fn finish(state: &AppState, upload: &Upload) -> AppResult<String> {
     let sniffed = sniff::sniff(&head);
     let Some(kind) = media::AssetKind::from_sniffed(&sniffed) else {
         discard(state, upload).await?;
-        return Err(AppError::UnsupportedMediaType {
-            detail: media::unsupported_detail(&sniffed),
-        });
+        return Err(UploadError::Unsupported(media::unsupported_detail(
+            &sniffed,
+        )));
     };
 
     let (sha, bytes, crc) = assemble(state, upload, &parts).await?;
@@ -354,10 +347,10 @@ pub async fn finish(state: &AppState, upload: &Upload) -> AppResult<String> {
 
 /// Concatenates the parts into the blob store while hashing them.
 async fn assemble(
-    state: &AppState,
+    state: &Context,
     upload: &Upload,
     parts: &[Part],
-) -> AppResult<(Sha256Hex, u64, u32)> {
+) -> UploadResult<(Sha256Hex, u64, u32)> {
     let store = state.store.object_store();
     let staging = Path::from(format!("uploads/{}/assembled", upload.id));
     let mut hasher = Sha256::new();
@@ -397,7 +390,7 @@ async fn assemble(
 }
 
 /// Moves a finished object to its blob key, or drops it when the blob is already stored.
-async fn place(state: &AppState, from: &Path, sha: &Sha256Hex) -> AppResult<()> {
+async fn place(state: &Context, from: &Path, sha: &Sha256Hex) -> UploadResult<()> {
     let store = state.store.object_store();
     if blobs::exists(&state.db, sha).await? {
         store.delete(from).await?;
@@ -407,7 +400,7 @@ async fn place(state: &AppState, from: &Path, sha: &Sha256Hex) -> AppResult<()> 
     Ok(())
 }
 
-async fn delete_parts(state: &AppState, upload_id: &str) {
+async fn delete_parts(state: &Context, upload_id: &str) {
     let store = state.store.object_store();
     let keys: Vec<Path> = match store
         .list(Some(&prefix(upload_id)))
@@ -433,7 +426,7 @@ async fn delete_parts(state: &AppState, upload_id: &str) {
 }
 
 /// Deletes an upload and everything received for it (termination, rejection, expiry).
-pub async fn discard(state: &AppState, upload: &Upload) -> AppResult<()> {
+pub async fn discard(state: &Context, upload: &Upload) -> UploadResult<()> {
     delete_parts(state, &upload.id).await;
     sqlx::query("DELETE FROM uploads WHERE id = $1")
         .bind(&upload.id)
@@ -443,7 +436,7 @@ pub async fn discard(state: &AppState, upload: &Upload) -> AppResult<()> {
 }
 
 /// Removes expired uploads; safe to run on every node at once.
-pub async fn expire(state: &AppState) -> AppResult<usize> {
+pub async fn expire(state: &Context) -> UploadResult<usize> {
     let expired: Vec<String> = sqlx::query_scalar("SELECT id FROM uploads WHERE expires_at <= $1")
         .bind(now_ms())
         .fetch_all(&state.db.pool)

@@ -27,10 +27,10 @@ use caravan::{
     lrs::{
         clients::{self, Scopes},
         store::{self, Prepared, WriteContext},
+        xapi::XapiVersion,
     },
     orgs,
     values::{Email, Slug, Text},
-    xapi::XapiVersion,
 };
 use serde_json::{json, Value};
 

@@ -1,6 +1,7 @@
 //! Users, their organisation roles, sessions and login throttling.
 
 pub mod password;
+pub mod preferences;
 pub mod throttle;
 pub mod tokens;
 

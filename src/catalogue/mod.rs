@@ -4,6 +4,7 @@ pub mod courses;
 pub mod input;
 pub mod units;
 pub mod visibility;
+pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -86,11 +86,19 @@ pub async fn add(db: &Db, course_id: &str, unit: NewUnit<'_>) -> AppResult<UnitV
     Ok(view)
 }
 
+/// The course a unit belongs to, if the unit exists.
+pub async fn course_of(db: &Db, unit_id: &str) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT course_id FROM units WHERE id = $1")
+            .bind(unit_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
 /// The unit to reuse and the id of the course it belongs to.
 pub async fn find_with_course(db: &Db, unit_id: &str) -> AppResult<(UnitView, String)> {
-    let course_id: String = sqlx::query_scalar("SELECT course_id FROM units WHERE id = $1")
-        .bind(unit_id)
-        .fetch_optional(&db.pool)
+    let course_id = course_of(db, unit_id)
         .await?
         .ok_or_else(|| AppError::field("reuse_unit_id", "no such unit"))?;
     Ok((get(db, &course_id, unit_id).await?, course_id))

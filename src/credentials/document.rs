@@ -200,8 +200,8 @@ fn badge_image(a: &Achievement) -> String {
          text-anchor=\"middle\">{}</text>\
          <text x=\"60\" y=\"92\" font-family=\"sans-serif\" font-size=\"14\" fill=\"#fff\" \
          text-anchor=\"middle\">{}</text></svg>",
-        crate::http::pages::escape(&initials),
-        crate::http::pages::escape(&level)
+        crate::html::escape(&initials),
+        crate::html::escape(&level)
     );
     format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg))
 }

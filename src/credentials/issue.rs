@@ -9,7 +9,7 @@ use super::{
     keys, proof, rules, status,
 };
 use crate::{
-    app::AppState,
+    context::Context,
     db::{is_unique_violation, time::now_ms, time::to_rfc3339, Flag},
     error::{AppError, AppResult},
     progress::courses::{mark_consumed, pending_completions, CompletionEvent},
@@ -27,7 +27,7 @@ pub struct Request<'a> {
 
 /// Issues the credential and returns its id (for a course already credited: the existing one).
 #[tracing::instrument(skip_all, fields(org = req.org_id, user = req.user_id, course = ?req.course_id))]
-pub async fn issue(state: &AppState, mut req: Request<'_>) -> AppResult<String> {
+pub async fn issue(state: &Context, mut req: Request<'_>) -> AppResult<String> {
     let db = &state.db;
     if let Some(existing) = existing_for_course(state, req.user_id, req.course_id).await? {
         return Ok(existing);
@@ -166,7 +166,7 @@ pub async fn issue(state: &AppState, mut req: Request<'_>) -> AppResult<String> 
 }
 
 async fn existing_for_course(
-    state: &AppState,
+    state: &Context,
     user_id: &str,
     course_id: Option<&str>,
 ) -> AppResult<Option<String>> {
@@ -183,7 +183,7 @@ async fn existing_for_course(
 }
 
 /// Issues the credential for one completion and marks the event consumed.
-pub async fn for_completion(state: &AppState, event: &CompletionEvent) -> AppResult<String> {
+pub async fn for_completion(state: &Context, event: &CompletionEvent) -> AppResult<String> {
     let course: Option<(String, String, String, i64, String, f64, i64)> = sqlx::query_as(
         "SELECT title, summary, domain, level, language, credit_value, estimated_minutes \
          FROM courses WHERE id = $1",
@@ -219,9 +219,19 @@ pub async fn for_completion(state: &AppState, event: &CompletionEvent) -> AppRes
     Ok(id)
 }
 
+/// Issues the credentials of completions that just happened, so the learner has them when the
+/// request that completed the course returns; one that fails stays pending for [`drain`].
+pub async fn for_new_completions(state: &Context, events: &[CompletionEvent]) {
+    for event in events {
+        if let Err(e) = for_completion(state, event).await {
+            tracing::warn!(error = %e, course = event.course_id, "issuing a course credential");
+        }
+    }
+}
+
 /// Issues credentials for every completion not yet consumed (after a crash, or when issuing
 /// failed at completion time). Returns how many were issued.
-pub async fn drain(state: &AppState) -> AppResult<usize> {
+pub async fn drain(state: &Context) -> AppResult<usize> {
     let mut issued = 0;
     loop {
         let events = pending_completions(&state.db, 50).await?;

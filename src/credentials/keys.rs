@@ -3,15 +3,12 @@
 //! id and organisation so a sealed value moved to another row does not open. Rotation retires
 //! the active key (it stays listed, so credentials it signed still verify) and makes a new one.
 
-use base64::{engine::general_purpose::STANDARD, Engine};
-use chacha20poly1305::{aead::Aead, aead::Payload, ChaCha20Poly1305, KeyInit, Nonce};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 use utoipa::ToSchema;
 
 use super::did;
+pub use crate::sealer::Sealer;
 use crate::{
     db::{is_unique_violation, time::now_ms, Db, Flag},
     error::{AppError, AppResult},
@@ -54,64 +51,26 @@ pub struct PublicKey {
     pub retired_at: Option<i64>,
 }
 
-/// Seals and opens key material with the server secret.
-pub struct Sealer {
-    cipher: ChaCha20Poly1305,
+/// Seals `secret` for the key row `key_id` of `org_id`.
+fn seal(sealer: &Sealer, key_id: &str, org_id: &str, secret: &[u8; 32]) -> String {
+    sealer.seal(&format!("{key_id}\n{org_id}"), secret)
 }
 
-impl Sealer {
-    pub fn new(server_secret: &[u8]) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(server_secret)
-            .expect("HMAC takes keys of any length");
-        mac.update(b"caravan/issuer-keys/v1");
-        let key = mac.finalize().into_bytes();
-        Self {
-            cipher: ChaCha20Poly1305::new(&key),
-        }
-    }
+fn open(sealer: &Sealer, key_id: &str, org_id: &str, sealed: &str) -> AppResult<SigningKey> {
+    let secret = sealer
+        .open(&format!("{key_id}\n{org_id}"), sealed)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("issuer key {key_id}: {e}")))?;
+    Ok(SigningKey::from_bytes(&secret))
+}
 
-    fn seal(&self, key_id: &str, org_id: &str, secret: &[u8; 32]) -> String {
-        let nonce_bytes: [u8; 12] = rand::random();
-        let aad = format!("{key_id}\n{org_id}");
-        let sealed = self
-            .cipher
-            .encrypt(
-                Nonce::from_slice(&nonce_bytes),
-                Payload {
-                    msg: secret,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .expect("sealing 32 bytes cannot fail");
-        let mut out = nonce_bytes.to_vec();
-        out.extend_from_slice(&sealed);
-        STANDARD.encode(out)
-    }
-
-    fn open(&self, key_id: &str, org_id: &str, sealed: &str) -> AppResult<SigningKey> {
-        let failed = || {
-            AppError::Internal(anyhow::anyhow!(
-                "issuer key {key_id} does not open with this server secret"
-            ))
-        };
-        let bytes = STANDARD.decode(sealed).map_err(|_| failed())?;
-        if bytes.len() < 12 {
-            return Err(failed());
-        }
-        let aad = format!("{key_id}\n{org_id}");
-        let plain = self
-            .cipher
-            .decrypt(
-                Nonce::from_slice(&bytes[..12]),
-                Payload {
-                    msg: &bytes[12..],
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| failed())?;
-        let secret: [u8; 32] = plain.try_into().map_err(|_| failed())?;
-        Ok(SigningKey::from_bytes(&secret))
-    }
+/// The name of the organisation that holds the key (retired keys too).
+pub async fn org_name_of(db: &Db, key_id: &str) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT o.name FROM issuer_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = $1",
+    )
+    .bind(key_id)
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// The organisation's active key, made now if it has none.
@@ -124,7 +83,7 @@ pub async fn active(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerK
         .fetch_optional(&db.pool)
         .await?;
         if let Some((id, sealed)) = row {
-            let signing = sealer.open(&id, org_id, &sealed)?;
+            let signing = open(sealer, &id, org_id, &sealed)?;
             return Ok(IssuerKey { id, signing });
         }
         match insert(db, sealer, org_id).await {
@@ -148,7 +107,7 @@ pub async fn by_id(db: &Db, sealer: &Sealer, key_id: &str) -> AppResult<IssuerKe
             .await?;
     Ok(IssuerKey {
         id: key_id.to_owned(),
-        signing: sealer.open(key_id, &org_id, &sealed)?,
+        signing: open(sealer, key_id, &org_id, &sealed)?,
     })
 }
 
@@ -162,7 +121,7 @@ async fn insert(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> 
     .bind(&id)
     .bind(org_id)
     .bind(did::public_key_multibase(&signing.verifying_key()))
-    .bind(sealer.seal(&id, org_id, signing.as_bytes()))
+    .bind(seal(sealer, &id, org_id, signing.as_bytes()))
     .bind(now_ms())
     .execute(&db.pool)
     .await;
@@ -208,23 +167,4 @@ pub async fn owner_of(db: &Db, public: &VerifyingKey) -> AppResult<Option<(Strin
             .fetch_optional(&db.pool)
             .await?;
     Ok(row.map(|(org, active)| (org, active.into())))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sealed_keys_open_only_with_the_same_secret_and_row() {
-        let sealer = Sealer::new(b"0123456789abcdef0123456789abcdef");
-        let secret = [7u8; 32];
-        let sealed = sealer.seal("k1", "org1", &secret);
-        assert!(!sealed.contains(&STANDARD.encode(secret)));
-        let opened = sealer.open("k1", "org1", &sealed).unwrap();
-        assert_eq!(opened.as_bytes(), &secret);
-        assert!(sealer.open("k1", "org2", &sealed).is_err());
-        assert!(sealer.open("k2", "org1", &sealed).is_err());
-        let other = Sealer::new(b"another secret of at least 32 bytes!");
-        assert!(other.open("k1", "org1", &sealed).is_err());
-    }
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::records::{self, Record};
 use crate::{
-    app::AppState,
+    context::Context,
     db::Db,
     error::{AppError, AppResult},
 };
@@ -25,7 +25,7 @@ pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub fn url(state: &AppState, record: &Record) -> String {
+pub fn url(state: &Context, record: &Record) -> String {
     let t = token(
         state.settings.secret_key.expose(),
         &record.id,
@@ -35,7 +35,7 @@ pub fn url(state: &AppState, record: &Record) -> String {
 }
 
 /// Starts sharing (or keeps the live link) and returns the link.
-pub async fn start(state: &AppState, record: &Record) -> AppResult<String> {
+pub async fn start(state: &Context, record: &Record) -> AppResult<String> {
     if record.share_hash.is_none() {
         let t = token(
             state.settings.secret_key.expose(),

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{did, jwt, keys, proof, records, status};
 use crate::{
-    app::AppState,
+    context::Context,
     db::time::{now_ms, parse_rfc3339, to_rfc3339},
     error::AppResult,
 };
@@ -68,7 +68,7 @@ impl Verdict {
     }
 }
 
-pub async fn verify(state: &AppState, presented: Presented) -> AppResult<Verdict> {
+pub async fn verify(state: &Context, presented: Presented) -> AppResult<Verdict> {
     let mut verdict = Verdict {
         verified: false,
         checks: Vec::new(),
@@ -143,7 +143,7 @@ fn issuer_id(credential: &Value) -> Option<&str> {
 }
 
 async fn check_issuer(
-    state: &AppState,
+    state: &Context,
     credential: &Value,
     key: Option<&VerifyingKey>,
     verdict: &mut Verdict,
@@ -242,11 +242,7 @@ fn check_validity(credential: &Value, verdict: &mut Verdict) {
     }
 }
 
-async fn check_status(
-    state: &AppState,
-    credential: &Value,
-    verdict: &mut Verdict,
-) -> AppResult<()> {
+async fn check_status(state: &Context, credential: &Value, verdict: &mut Verdict) -> AppResult<()> {
     let entries: Vec<&Value> = match &credential["credentialStatus"] {
         Value::Null => {
             verdict.push(

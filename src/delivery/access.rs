@@ -142,6 +142,11 @@ async fn reaches(db: &Db, viewer: Option<&User>, carrier: Carrier<'_>) -> AppRes
     Ok(query.fetch_one(&db.pool).await? > 0)
 }
 
+/// May the user see this asset? [`asset_access`] as a yes or no.
+pub async fn asset_visible(db: &Db, user: Option<&User>, asset_id: &str) -> AppResult<bool> {
+    Ok(asset_access(db, user, asset_id).await? != Access::Denied)
+}
+
 /// Who may use this asset through the API (uncached: rare next to blob reads).
 pub async fn asset_access(db: &Db, user: Option<&User>, asset_id: &str) -> AppResult<Access> {
     audience(db, user, Carrier::Asset(asset_id)).await

@@ -3,10 +3,13 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::zip::{self, Entry, Segment};
+use super::{
+    source::Source,
+    zip::{self, Entry, Segment},
+};
 use crate::{
-    app::AppState,
     blobs::Sha256Hex,
+    context::Context,
     error::{AppError, AppResult},
     media::assets::{self, RenditionRow},
 };
@@ -112,7 +115,7 @@ const LENT_REACHES_COURSE: &str = "(u.source_unit_id IS NULL OR EXISTS ( \
 
 /// Every file of the course's ready assets, unit by unit, in course order.
 pub async fn files(
-    state: &AppState,
+    state: &Context,
     course_id: &str,
     quality: Quality,
 ) -> AppResult<Vec<OfflineFile>> {
@@ -148,21 +151,15 @@ pub async fn files(
 }
 
 /// CRC-32 of a blob: recorded at ingest; computed once and recorded for older blobs.
-async fn crc32(state: &AppState, sha: &Sha256Hex) -> AppResult<u32> {
-    let meta = state
-        .delivery
-        .source
+async fn crc32(state: &Context, source: &Source, sha: &Sha256Hex) -> AppResult<u32> {
+    let meta = source
         .meta(&state.db, sha)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(crc) = meta.meta.crc32 {
         return Ok(crc as u32);
     }
-    let bytes = state
-        .delivery
-        .source
-        .read(sha, 0, meta.meta.bytes as u64)
-        .await?;
+    let bytes = source.read(sha, 0, meta.meta.bytes as u64).await?;
     let crc = crc32fast::hash(&bytes);
     sqlx::query("UPDATE blobs SET crc32 = $1 WHERE sha256 = $2")
         .bind(i64::from(crc))
@@ -173,8 +170,10 @@ async fn crc32(state: &AppState, sha: &Sha256Hex) -> AppResult<u32> {
 }
 
 /// The bundle: `manifest.json` and `course.json`, then each file once, stored uncompressed.
+/// `source` reads the blobs whose CRC-32 was not recorded at ingest.
 pub async fn bundle(
-    state: &AppState,
+    state: &Context,
+    source: &Source,
     manifest: &[u8],
     course: &[u8],
     files: &[OfflineFile],
@@ -199,7 +198,7 @@ pub async fn bundle(
         let sha = Sha256Hex::parse(&f.sha256).ok_or(AppError::NotFound)?;
         entries.push(Entry {
             name: f.path.clone(),
-            crc32: crc32(state, &sha).await?,
+            crc32: crc32(state, source, &sha).await?,
             data: Segment::Blob {
                 sha256: f.sha256.clone(),
                 len: f.bytes as u64,

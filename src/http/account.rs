@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{negotiate, Caller, Format, Json, Path, Query};
 use crate::{
-    app::AppState,
+    accounts::preferences,
     authz,
     credentials::{
         account::{self, Account, ExportRow, EXPORT_COLUMNS},
@@ -20,6 +20,7 @@ use crate::{
     },
     db::time::{now_ms, parse_rfc3339, to_rfc3339},
     error::{AppError, AppResult},
+    http::AppState,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -128,7 +129,7 @@ async fn my_transcript(
         }
         Format::Html => {
             let zh = super::pages::prefers_chinese(&headers);
-            Ok(axum::response::Html(super::transcript_page::render(
+            Ok(axum::response::Html(super::pages::transcript::render(
                 &transcript.learner.name,
                 &transcript.generated_at,
                 &transcript.account,
@@ -280,13 +281,8 @@ async fn get_preferences(
     caller: Caller,
 ) -> AppResult<Json<CredentialPreferences>> {
     let user = caller.user()?;
-    let plain: Option<crate::db::Flag> =
-        sqlx::query_scalar("SELECT credential_email FROM user_preferences WHERE user_id = $1")
-            .bind(&user.id)
-            .fetch_optional(&state.db.pool)
-            .await?;
     Ok(Json(CredentialPreferences {
-        plain_email: plain.is_some_and(bool::from),
+        plain_email: preferences::credential_email(&state.db, &user.id).await?,
     }))
 }
 
@@ -300,15 +296,6 @@ async fn put_preferences(
     Json(input): Json<CredentialPreferences>,
 ) -> AppResult<Json<CredentialPreferences>> {
     let user = caller.user()?;
-    sqlx::query(
-        "INSERT INTO user_preferences (user_id, credential_email, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (user_id) DO UPDATE SET credential_email = excluded.credential_email, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(&user.id)
-    .bind(input.plain_email)
-    .bind(now_ms())
-    .execute(&state.db.pool)
-    .await?;
+    preferences::set_credential_email(&state.db, &user.id, input.plain_email).await?;
     Ok(Json(input))
 }

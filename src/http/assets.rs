@@ -7,9 +7,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Json, Path};
 use crate::{
-    app::AppState,
     authz,
     error::{AppError, AppResult},
+    http::AppState,
     jobs,
     media::assets::{self, AssetRow, RenditionRow},
 };
@@ -133,7 +133,7 @@ async fn get_asset(
     Path(id): Path<String>,
 ) -> AppResult<Json<AssetView>> {
     let asset = assets::get(&state.db, &id).await?;
-    if !assets::visible_to(&state.db, caller.0.as_ref(), &asset).await? {
+    if !crate::delivery::access::asset_visible(&state.db, caller.0.as_ref(), &asset.id).await? {
         return Err(AppError::NotFound);
     }
     Ok(Json(view(&state, asset).await?))
@@ -195,12 +195,7 @@ async fn update_asset(
                 "only a video can be a 360° video",
             ));
         }
-        sqlx::query("UPDATE assets SET spherical = $1, updated_at = $2 WHERE id = $3")
-            .bind(spherical)
-            .bind(crate::db::time::now_ms())
-            .bind(&id)
-            .execute(&state.db.pool)
-            .await?;
+        assets::set_spherical(&state.db, &id, spherical).await?;
     }
     Ok(Json(
         view(&state, assets::get(&state.db, &id).await?).await?,
@@ -218,16 +213,18 @@ async fn asset_file(
     method: axum::http::Method,
     headers: axum::http::HeaderMap,
     Path((id, path)): Path<(String, String)>,
-    super::extract::Query(signature): super::extract::Query<super::media::Signature>,
+    super::extract::Query(signature): super::extract::Query<super::delivery::Signature>,
 ) -> AppResult<axum::response::Response> {
     use crate::delivery::access::{asset_is_public, Access};
     let asset = assets::get(&state.db, &id).await?;
-    let signed = super::media::verify_signature(
+    let signed = super::delivery::verify_signature(
         &state,
         &format!("/api/v1/assets/{id}/files/{path}"),
         &signature,
     )?;
-    if signed.is_none() && !assets::visible_to(&state.db, caller.0.as_ref(), &asset).await? {
+    if signed.is_none()
+        && !crate::delivery::access::asset_visible(&state.db, caller.0.as_ref(), &asset.id).await?
+    {
         return Err(AppError::NotFound);
     }
     let file = assets::renditions(&state.db, &id)
@@ -241,5 +238,5 @@ async fn asset_file(
     } else {
         Access::Allowed
     };
-    super::media::serve_blob(&state, &method, &headers, &sha, signed, access).await
+    super::delivery::serve_blob(&state, &method, &headers, &sha, signed, access).await
 }

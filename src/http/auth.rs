@@ -9,9 +9,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{presented_token, Caller, ClientAddr, Json, Path, SESSION_COOKIE};
 use crate::{
     accounts::{self, password, throttle, Membership, User},
-    app::AppState,
     db::time::to_rfc3339,
     error::{AppError, AppResult, FieldError},
+    http::AppState,
     orgs::{
         join_codes,
         members::{self, Invitation},

@@ -19,7 +19,8 @@
 //!
 //! ## Headers
 //!
-//! Every response: `X-Content-Type-Options: nosniff` and `Referrer-Policy`. Every page: a
+//! Every response gets `X-Content-Type-Options: nosniff` and `Referrer-Policy` from the edge
+//! service (`http::service`), the media fast path included. Every page: a
 //! Content-Security-Policy that runs only this origin's scripts (and an import map carrying the
 //! request's nonce), with `frame-ancestors 'none'` on the consoles and account pages so no
 //! other site can frame them.
@@ -38,7 +39,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
-use crate::{app::AppState, error::AppError};
+use crate::{error::AppError, http::AppState};
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf";
@@ -130,14 +131,6 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     });
     let mut response = TOKEN.scope(token.clone(), next.run(req)).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
     let is_page = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

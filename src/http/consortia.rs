@@ -6,10 +6,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Json, Path};
 use crate::{
     accounts::OrgRole,
-    app::AppState,
     authz,
     consortia::{self, Consortium, ConsortiumMember},
     error::{AppError, AppResult, FieldError},
+    http::AppState,
     values::{Slug, Text},
 };
 

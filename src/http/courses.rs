@@ -8,7 +8,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Json, Path, Query};
 use crate::{
     accounts::User,
-    app::AppState,
     authz,
     catalogue::{
         courses::{self, CoursePage, CourseRow, CourseView, ListQuery},
@@ -17,6 +16,7 @@ use crate::{
         UnitKind, Visibility,
     },
     error::{AppError, AppResult},
+    http::AppState,
     values::Text,
 };
 

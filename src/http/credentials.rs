@@ -15,7 +15,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{accepts, Caller, Json, Path, Query};
 use crate::{
     accounts::User,
-    app::AppState,
     authz,
     credentials::{
         document::{issuer_profile, Achievement},
@@ -28,6 +27,7 @@ use crate::{
     },
     db::time::{now_ms, to_rfc3339},
     error::{AppError, AppResult, FieldError},
+    http::AppState,
     values::{Email, Text},
 };
 
@@ -149,25 +149,23 @@ async fn issue_credential(
         Email::parse(&req.learner_email).map_err(|m| AppError::field("learner_email", m))?;
     let mut achievement = validate(&req)?;
     if let Some(domain) = &achievement.domain {
-        let known: Option<String> = sqlx::query_scalar("SELECT slug FROM domains WHERE slug = $1")
-            .bind(domain)
-            .fetch_optional(&state.db.pool)
-            .await?;
-        if known.is_none() {
+        if !crate::catalogue::vocab::is_domain(&state.db, domain).await? {
             return Err(AppError::field(
                 "achievement.domain",
                 "is not a known domain",
             ));
         }
     }
-    let learner: Option<String> = sqlx::query_scalar(
-        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id \
-         WHERE u.email = $1 AND m.org_id = $2",
-    )
-    .bind(email.as_str())
-    .bind(&org_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let learner = match crate::accounts::find_by_email(&state.db, &email).await? {
+        Some(u)
+            if crate::accounts::role_in(&state.db, &u.id, &org_id)
+                .await?
+                .is_some() =>
+        {
+            Some(u.id)
+        }
+        _ => None,
+    };
     let Some(learner) = learner else {
         return Err(AppError::field(
             "learner_email",
@@ -429,13 +427,7 @@ async fn status_list(
     Path((key_id, list)): Path<(String, i64)>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let org: Option<(String, String)> = sqlx::query_as(
-        "SELECT o.id, o.name FROM issuer_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = $1",
-    )
-    .bind(&key_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some((_, org_name)) = org else {
+    let Some(org_name) = keys::org_name_of(&state.db, &key_id).await? else {
         return Err(AppError::NotFound);
     };
     if !(0..=i64::from(u16::MAX)).contains(&list) {
@@ -485,11 +477,7 @@ async fn issuer(
     State(state): State<AppState>,
     Path(org_id): Path<String>,
 ) -> AppResult<Json<Issuer>> {
-    let name: Option<String> = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
-        .bind(&org_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    let name = name.ok_or(AppError::NotFound)?;
+    let name = crate::orgs::get(&state.db, &org_id).await?.name;
     let active = keys::active(&state.db, &state.sealer, &org_id).await?;
     Ok(Json(Issuer {
         profile: issuer_profile(&state.settings.public_url, &org_id, &name, &active.did()),

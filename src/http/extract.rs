@@ -17,8 +17,8 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{
     accounts::{self, User},
-    app::AppState,
     error::{AppError, AppResult, FieldError},
+    http::AppState,
 };
 
 pub const SESSION_COOKIE: &str = "caravan_session";

@@ -7,9 +7,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Json, Path};
 use crate::{
-    app::AppState,
     authz,
     error::{AppError, AppResult},
+    http::AppState,
     lrs::clients::{self, ClientView, Scopes},
     values::Text,
 };

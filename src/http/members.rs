@@ -9,10 +9,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Json, Path};
 use crate::{
     accounts::OrgRole,
-    app::AppState,
     authz,
     db::time::parse_rfc3339,
     error::{AppError, AppResult},
+    http::AppState,
     orgs::{
         import::{self, ImportReport},
         join_codes::{self, JoinCode},

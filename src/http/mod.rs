@@ -1,7 +1,6 @@
 //! The HTTP edge: routes, middleware and the OpenAPI document generated from the handlers.
 
 mod account;
-mod admin_pages;
 pub(super) mod assets;
 mod auth;
 mod browser;
@@ -9,11 +8,10 @@ mod consortia;
 mod cors;
 mod courses;
 mod credentials;
+pub mod delivery;
 pub mod extract;
 mod health;
-mod learner_pages;
 mod lrs_clients;
-pub mod media;
 mod members;
 mod offline;
 mod orgs;
@@ -22,25 +20,23 @@ mod playlists;
 mod progress;
 mod quizzes;
 mod reports;
-mod teach_pages;
-mod templates;
-mod transcript_page;
-mod unit_pages;
-mod uploads;
-mod verify_page;
+mod state;
+mod tus;
 mod vocab;
 mod wallet;
 mod web_libs;
 pub mod xapi;
 
-use std::time::Duration;
+use std::{convert::Infallible, time::Duration};
 
 use axum::{
+    body::Body,
     extract::DefaultBodyLimit,
     http::{header, HeaderName, HeaderValue, Method, Request, StatusCode},
+    response::{IntoResponse, Response},
     Router,
 };
-use tower::ServiceBuilder;
+use tower::{Service, ServiceBuilder, ServiceExt};
 use tower_http::{
     compression::CompressionLayer,
     cors::{AllowOrigin, Any, CorsLayer},
@@ -56,7 +52,9 @@ use utoipa::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{app::AppState, error::AppError};
+pub use state::AppState;
+
+use crate::error::AppError;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -128,9 +126,9 @@ fn lrs() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub const LRS_BODY_LIMIT: usize = 32 << 20;
 
 /// Media bytes: the hot path, with only the layers it needs (no timeout, nothing to compress).
-fn delivery() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn media_bytes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::new()
-        .merge(media::routes())
+        .merge(delivery::routes())
         .split_for_parts()
 }
 
@@ -163,28 +161,46 @@ impl tower_http::request_id::MakeRequestId for CountingRequestId {
 
 /// Uploads stream for as long as the link needs: no timeout, no body limit.
 fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, doc) = OpenApiRouter::new()
-        .merge(uploads::routes())
-        .split_for_parts();
+    let (router, doc) = OpenApiRouter::new().merge(tus::routes()).split_for_parts();
     let router = router.layer(SetResponseHeaderLayer::overriding(
         HeaderName::from_static("tus-resumable"),
-        HeaderValue::from_static(uploads::TUS_VERSION),
+        HeaderValue::from_static(tus::TUS_VERSION),
     ));
     (router, doc)
 }
 
-pub fn router(state: AppState) -> Router {
-    let (api, mut openapi) = api();
-    let (streaming, streaming_doc) = streaming();
-    let (delivery, delivery_doc) = delivery();
-    let (lrs, lrs_doc) = lrs();
-    openapi.merge(lrs_doc);
-    openapi.merge(streaming_doc);
-    openapi.merge(delivery_doc);
-    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    let openapi = std::sync::Arc::new(openapi);
-    let settings = state.settings.clone();
-
+/// The one service every request goes through, in this order: sensitive headers hidden from
+/// logs, a request id, a trace span, the id echoed back, `nosniff` and `Referrer-Policy` on
+/// every response, CORS; then the media fast path (anonymous or signed GET/HEAD of
+/// `/media/{sha256}`, answered without routing or extractors: they cost more than the bytes of
+/// a small file), the rewrite of xAPI alternate-syntax requests, and the router.
+pub fn service(
+    state: AppState,
+) -> impl Service<Request<Body>, Response = Response, Error = Infallible, Future: Send + 'static>
+       + Clone
+       + Send
+       + 'static {
+    let cors = cors::PreflightCorsLayer(cors(&state.settings.cors_origins));
+    let router = router(state.clone());
+    let inner = tower::service_fn(move |req: Request<Body>| {
+        let (state, router) = (state.clone(), router.clone());
+        async move {
+            if let Some(response) =
+                delivery::fast_path(&state, req.method(), req.uri(), req.headers()).await
+            {
+                return Ok(response);
+            }
+            let req = if xapi::alternate::applies(&req) {
+                match xapi::alternate::rewrite(req, LRS_BODY_LIMIT).await {
+                    Ok(req) => req,
+                    Err(response) => return Ok(response),
+                }
+            } else {
+                req
+            };
+            router.oneshot(req).await
+        }
+    });
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
         let request_id = req
             .headers()
@@ -193,8 +209,8 @@ pub fn router(state: AppState) -> Router {
             .unwrap_or("-");
         tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
     });
-
-    let middleware = ServiceBuilder::new()
+    ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
             header::COOKIE,
@@ -202,7 +218,31 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, CountingRequestId::new()))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(cors::PreflightCorsLayer(cors(&settings.cors_origins)));
+        // Uploaded bytes are never sniffed into HTML; links leak no more than the origin.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(cors)
+        .service(inner)
+}
+
+fn router(state: AppState) -> Router {
+    let (api, mut openapi) = api();
+    let (streaming, streaming_doc) = streaming();
+    let (media_bytes, media_bytes_doc) = media_bytes();
+    let (lrs, lrs_doc) = lrs();
+    openapi.merge(lrs_doc);
+    openapi.merge(streaming_doc);
+    openapi.merge(media_bytes_doc);
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let openapi = std::sync::Arc::new(openapi);
+    let settings = state.settings.clone();
+
     let timeout = TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
         settings.request_timeout.max(Duration::from_secs(1)),
@@ -216,17 +256,12 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .merge(pages::routes())
-    .merge(verify_page::routes())
-    .merge(learner_pages::routes())
-    .merge(unit_pages::routes())
-    .merge(teach_pages::routes())
-    .merge(admin_pages::routes())
     .merge(web_libs::routes())
     .merge(lrs)
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))
     .merge(streaming)
-    .merge(delivery)
+    .merge(media_bytes)
     .fallback(|| async { AppError::NotFound })
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     .layer(DefaultBodyLimit::max(settings.max_json_bytes))
@@ -234,7 +269,6 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         browser::guard,
     ))
-    .layer(middleware)
     .with_state(state)
 }
 
@@ -251,7 +285,7 @@ fn compressible() -> impl tower_http::compression::Predicate {
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
-    let tus = uploads::TUS_HEADERS.map(HeaderName::from_static);
+    let tus_headers = tus::TUS_HEADERS.map(HeaderName::from_static);
     let layer = CorsLayer::new()
         .allow_methods([
             Method::GET,
@@ -273,13 +307,14 @@ fn cors(origins: &[String]) -> CorsLayer {
                 xapi::VERSION_HEADER,
             ]
             .into_iter()
-            .chain(tus.clone())
+            .chain(tus_headers.clone())
             .collect::<Vec<_>>(),
         )
         .expose_headers(
             [
                 header::CONTENT_RANGE,
                 header::CONTENT_LENGTH,
+                header::ACCEPT_RANGES,
                 header::ETAG,
                 header::LOCATION,
                 header::LAST_MODIFIED,
@@ -288,7 +323,7 @@ fn cors(origins: &[String]) -> CorsLayer {
                 REQUEST_ID,
             ]
             .into_iter()
-            .chain(tus)
+            .chain(tus_headers)
             .collect::<Vec<_>>(),
         )
         .max_age(Duration::from_secs(3600));

@@ -15,11 +15,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::header_value as hv;
 use super::{
+    delivery::{verify_signature, Signature},
     extract::{Caller, Json, Path, Query},
-    media::{verify_signature, Signature},
 };
 use crate::{
-    app::AppState,
     blobs::Sha256Hex,
     catalogue::courses,
     delivery::{
@@ -29,6 +28,7 @@ use crate::{
         SIGNED_URL_TTL_SECS,
     },
     error::{AppError, AppResult},
+    http::AppState,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -150,7 +150,14 @@ async fn offline_bundle(
     }))
     .map_err(anyhow::Error::from)?;
     let course_json = serde_json::to_vec_pretty(&course).map_err(anyhow::Error::from)?;
-    let segments = offline::bundle(&state, &manifest, &course_json, &files).await?;
+    let segments = offline::bundle(
+        &state,
+        &state.delivery.source,
+        &manifest,
+        &course_json,
+        &files,
+    )
+    .await?;
     let len = zip::total_len(&segments);
     let etag = format!(
         "\"bundle-{}\"",
@@ -185,7 +192,7 @@ async fn offline_bundle(
     {
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    let (status, start, length) = super::media::select_range(&headers, &etag, len, &mut out)?;
+    let (status, start, length) = super::delivery::select_range(&headers, &etag, len, &mut out)?;
     out.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     if method == Method::HEAD || length == 0 {
         return Ok((status, out).into_response());

@@ -5,9 +5,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Json, Path};
 use crate::{
-    app::AppState,
     authz,
     error::{AppError, AppResult, FieldError},
+    http::AppState,
     orgs::{self, OrgView},
     values::{Slug, Text},
 };

@@ -11,14 +11,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    delivery::{verify_signature, Signature},
     extract::{Caller, Json, Path, Query},
-    media::{verify_signature, Signature},
 };
 use crate::{
-    app::AppState,
-    db::time::now_ms,
+    accounts::preferences,
     delivery::{access::asset_is_public, SIGNED_URL_TTL_SECS},
     error::{AppError, AppResult},
+    http::AppState,
     media::{
         assets::{self, RenditionRow},
         hls::{master_playlist, SubtitleTrack, Variant},
@@ -81,7 +81,9 @@ async fn hls_playlist(
     };
     let signed = verify_signature(&state, &path, &signature)?.is_some();
     if asset.status != "ready"
-        || !(signed || assets::visible_to(&state.db, caller.0.as_ref(), &asset).await?)
+        || !(signed
+            || crate::delivery::access::asset_visible(&state.db, caller.0.as_ref(), &asset.id)
+                .await?)
     {
         return Err(AppError::NotFound);
     }
@@ -226,33 +228,20 @@ fn media_playlist(
     Some(info.media_playlist.replace(URI_PLACEHOLDER, &url))
 }
 
-#[derive(Serialize, Deserialize, ToSchema, sqlx::FromRow, Default)]
+#[derive(Serialize, Deserialize, ToSchema, Default)]
 pub struct Preferences {
     /// Video rungs above this height are left out of playlists; null for no cap.
     max_height: Option<i64>,
 }
 
 async fn preference(state: &AppState, user: &str) -> AppResult<Preferences> {
-    Ok(sqlx::query_as::<_, Preferences>(
-        "SELECT max_height FROM user_preferences WHERE user_id = $1",
-    )
-    .bind(user)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .unwrap_or_default())
+    Ok(Preferences {
+        max_height: preferences::max_height(&state.db, user).await?,
+    })
 }
 
 async fn save_preference(state: &AppState, user: &str, max_height: Option<i64>) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO user_preferences (user_id, max_height, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (user_id) DO UPDATE SET max_height = excluded.max_height, updated_at = excluded.updated_at",
-    )
-    .bind(user)
-    .bind(max_height)
-    .bind(now_ms())
-    .execute(&state.db.pool)
-    .await?;
-    Ok(())
+    preferences::set_max_height(&state.db, user, max_height).await
 }
 
 /// The caller's playback preferences (the data-saver cap).

@@ -7,10 +7,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Json, Path, Query};
 use crate::{
-    app::AppState,
     authz,
     catalogue::courses,
     error::{AppError, AppResult},
+    http::AppState,
     progress::view::{self, CourseProgress, ProgressList},
 };
 

@@ -10,13 +10,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Json, Path};
 use crate::{
     accounts::User,
-    app::AppState,
     authz,
     catalogue::{
         courses::{self, CourseRow},
         units::{self, UnitView},
     },
     error::{AppError, AppResult},
+    http::AppState,
     quizzes::{self, AttemptView, Quiz, QuizInput, QuizView},
 };
 

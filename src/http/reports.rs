@@ -11,8 +11,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{negotiate, Caller, Format, Json, Query};
 use crate::{
-    app::AppState,
     error::{AppError, AppResult, FieldError},
+    http::AppState,
     reports::{self, Report, Spec},
 };
 

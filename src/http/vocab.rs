@@ -1,15 +1,16 @@
 //! The platform's vocabularies: domains (extensible by admins) and target groups.
 
 use axum::{extract::State, http::StatusCode};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Json};
 use crate::{
-    app::AppState,
-    db::{is_unique_violation, time::now_ms},
+    accounts,
+    catalogue::vocab::{self, Term, Vocabulary},
     error::{AppError, AppResult, FieldError},
+    http::AppState,
     values::{Slug, Text},
 };
 
@@ -56,13 +57,6 @@ async fn list_levels() -> Json<LevelList> {
     })
 }
 
-#[derive(Serialize, Deserialize, ToSchema, sqlx::FromRow)]
-pub struct Term {
-    slug: String,
-    label_en: String,
-    label_zh: String,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct TermList {
     items: Vec<Term>,
@@ -71,11 +65,7 @@ pub struct TermList {
 /// Course domains with English and Chinese labels.
 #[utoipa::path(get, path = "/api/v1/domains", tag = "vocabulary", responses((status = 200, body = TermList)))]
 async fn list_domains(State(state): State<AppState>) -> AppResult<Json<TermList>> {
-    let items = sqlx::query_as::<_, Term>(
-        "SELECT slug, label_en, label_zh FROM domains ORDER BY builtin DESC, slug",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
+    let items = vocab::list(&state.db, Vocabulary::Domains).await?;
     Ok(Json(TermList { items }))
 }
 
@@ -91,13 +81,8 @@ async fn create_domain(
 ) -> AppResult<(StatusCode, Json<Term>)> {
     let user = caller.user()?;
     if !user.is_superadmin {
-        let admin_somewhere: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND role = 'admin'",
-        )
-        .bind(&user.id)
-        .fetch_one(&state.db.pool)
-        .await?;
-        if admin_somewhere == 0 {
+        let memberships = accounts::memberships(&state.db, &user.id).await?;
+        if !memberships.iter().any(|m| m.role == "admin") {
             return Err(AppError::Forbidden);
         }
     }
@@ -114,20 +99,7 @@ async fn create_domain(
     let (Some(slug), Some(en), Some(zh)) = (slug, en, zh) else {
         return Err(AppError::Validation(errors));
     };
-    sqlx::query("INSERT INTO domains (slug, label_en, label_zh, builtin, created_at) VALUES ($1, $2, $3, FALSE, $4)")
-        .bind(slug.as_str())
-        .bind(en.as_str())
-        .bind(zh.as_str())
-        .bind(now_ms())
-        .execute(&state.db.pool)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                AppError::conflict("slug", "This domain already exists.")
-            } else {
-                e.into()
-            }
-        })?;
+    vocab::add_domain(&state.db, &slug, &en, &zh).await?;
     let term = Term {
         slug: slug.into_string(),
         label_en: en.into_string(),
@@ -139,10 +111,6 @@ async fn create_domain(
 /// Target groups of vocational training with English and Chinese labels.
 #[utoipa::path(get, path = "/api/v1/target-groups", tag = "vocabulary", responses((status = 200, body = TermList)))]
 async fn list_target_groups(State(state): State<AppState>) -> AppResult<Json<TermList>> {
-    let items = sqlx::query_as::<_, Term>(
-        "SELECT slug, label_en, label_zh FROM target_groups ORDER BY slug",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
+    let items = vocab::list(&state.db, Vocabulary::TargetGroups).await?;
     Ok(Json(TermList { items }))
 }

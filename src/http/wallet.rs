@@ -15,12 +15,12 @@ use super::{
     extract::{accepts, Caller, Json, Path, Query},
 };
 use crate::{
-    app::AppState,
     credentials::{
         records::{self, Record},
         share,
     },
     error::{AppError, AppResult},
+    http::AppState,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {

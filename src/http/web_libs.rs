@@ -15,9 +15,9 @@ use tower_http::services::ServeFile;
 
 use super::extract::Path;
 use crate::{
-    app::AppState,
     config::Settings,
     error::{AppError, AppResult},
+    http::AppState,
 };
 
 /// The import map a viewer page puts in its head: `three` and `three/addons/…` resolve to the

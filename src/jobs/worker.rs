@@ -1,11 +1,12 @@
 //! Workers: claim jobs, heartbeat their leases, run them, record the outcome.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use futures::future::BoxFuture;
 use tokio::sync::{watch, Notify};
 
 use super::Job;
-use crate::app::AppState;
+use crate::context::Context;
 
 /// Why a job did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -57,25 +58,68 @@ impl JobContext {
     }
 }
 
+/// Runs the jobs of one kind. Each feature that enqueues jobs brings its runner; the
+/// composition root registers them in [`Runners`], so the queue knows no job kind.
+pub trait Runner: Send + Sync + 'static {
+    /// The `kind` its jobs are enqueued with.
+    fn kind(&self) -> &'static str;
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        job: &'a Job,
+        progress: JobContext,
+    ) -> BoxFuture<'a, Result<(), JobError>>;
+
+    /// Called once when a job has failed for good (no attempts left, or a permanent error).
+    fn failed_for_good<'a>(
+        &'a self,
+        _ctx: &'a Context,
+        _job: &'a Job,
+        _err: &'a JobError,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// The runners of every job kind, by kind.
+#[derive(Default)]
+pub struct Runners(HashMap<&'static str, Box<dyn Runner>>);
+
+impl Runners {
+    pub fn with(mut self, runner: impl Runner) -> Self {
+        let kind = runner.kind();
+        let replaced = self.0.insert(kind, Box::new(runner));
+        assert!(replaced.is_none(), "two runners for job kind {kind:?}");
+        self
+    }
+
+    fn get(&self, kind: &str) -> Option<&dyn Runner> {
+        self.0.get(kind).map(|r| r.as_ref())
+    }
+}
+
 /// Starts `concurrency` worker loops; they stop claiming when `shutdown` turns true and give
 /// running jobs back to the queue.
 pub fn spawn(
-    state: AppState,
-    notify: Arc<Notify>,
+    state: Context,
+    runners: Arc<Runners>,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let owner = format!("node-{}", uuid::Uuid::new_v4().simple());
     (0..state.settings.workers)
         .map(|slot| {
-            let (state, notify, shutdown) = (state.clone(), notify.clone(), shutdown.clone());
+            let (state, runners, shutdown) = (state.clone(), runners.clone(), shutdown.clone());
+            let notify = state.jobs_notify.clone();
             let owner = format!("{owner}-{slot}");
-            tokio::spawn(async move { run_loop(state, owner, notify, shutdown).await })
+            tokio::spawn(async move { run_loop(state, runners, owner, notify, shutdown).await })
         })
         .collect()
 }
 
 async fn run_loop(
-    state: AppState,
+    state: Context,
+    runners: Arc<Runners>,
     owner: String,
     notify: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
@@ -93,7 +137,7 @@ async fn run_loop(
             tracing::warn!(error = %e, "sweeping exhausted jobs");
         }
         match super::claim(&state.db, &owner, lease).await {
-            Ok(Some(job)) => run_one(&state, &owner, job, &mut shutdown).await,
+            Ok(Some(job)) => run_one(&state, &runners, &owner, job, &mut shutdown).await,
             Ok(None) => {
                 tokio::select! {
                     () = notify.notified() => {}
@@ -110,7 +154,14 @@ async fn run_loop(
 }
 
 #[tracing::instrument(skip_all, fields(job = %job.id, kind = %job.kind, attempt = job.attempts))]
-async fn run_one(state: &AppState, owner: &str, job: Job, shutdown: &mut watch::Receiver<bool>) {
+async fn run_one(
+    state: &Context,
+    runners: &Runners,
+    owner: &str,
+    job: Job,
+    shutdown: &mut watch::Receiver<bool>,
+) {
+    let runner = runners.get(&job.kind);
     let lease = state.settings.job_lease;
     let (progress_tx, progress_rx) = watch::channel(0i64);
     let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -141,7 +192,15 @@ async fn run_one(state: &AppState, owner: &str, job: Job, shutdown: &mut watch::
     };
 
     tracing::info!("job started");
-    let work = dispatch(state, &job, ctx.clone());
+    let work = async {
+        match runner {
+            Some(runner) => runner.run(state, &job, ctx.clone()).await,
+            None => Err(JobError::Permanent {
+                code: "unknown-job",
+                detail: format!("no runner for job kind {:?}", job.kind),
+            }),
+        }
+    };
     let outcome = tokio::select! {
         r = work => Some(r),
         () = until_set(shutdown) => None,
@@ -174,28 +233,14 @@ async fn run_one(state: &AppState, owner: &str, job: Job, shutdown: &mut watch::
             match super::fail(&state.db, &job, owner, &message, retryable).await {
                 Ok("failed") => {
                     tracing::warn!(error = %message, "job failed");
-                    on_final_failure(state, &job, &err).await;
+                    if let Some(runner) = runner {
+                        runner.failed_for_good(state, &job, &err).await;
+                    }
                 }
                 Ok(_) => tracing::warn!(error = %message, "job attempt failed; will retry"),
                 Err(e) => tracing::warn!(error = %e, "recording failure"),
             }
         }
-    }
-}
-
-async fn dispatch(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), JobError> {
-    match job.kind.as_str() {
-        crate::media::process::KIND => crate::media::process::run(state, job, ctx).await,
-        other => Err(JobError::Permanent {
-            code: "unknown-job",
-            detail: format!("no handler for job kind {other:?}"),
-        }),
-    }
-}
-
-async fn on_final_failure(state: &AppState, job: &Job, err: &JobError) {
-    if job.kind == crate::media::process::KIND {
-        crate::media::process::mark_failed(state, job, err).await;
     }
 }
 

@@ -8,7 +8,7 @@ use super::{identity, query, ReadScope};
 use crate::{
     db::{Db, Placeholders},
     error::AppResult,
-    xapi::normalise_agent_ifi,
+    lrs::xapi::normalise_agent_ifi,
 };
 
 /// How many recent statements feed a definition: enough for every language a course is

@@ -12,6 +12,7 @@ pub mod format;
 pub mod identity;
 pub mod query;
 pub mod store;
+pub mod xapi;
 
 use serde_json::{json, Value};
 

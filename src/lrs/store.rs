@@ -13,7 +13,7 @@ use super::{attachments::Received, identity};
 use crate::{
     db::{time::to_rfc3339, Backend, Db, Placeholders},
     error::{AppError, AppResult},
-    xapi::{normalise_agent_ifi, XapiVersion},
+    lrs::xapi::{normalise_agent_ifi, XapiVersion},
 };
 
 pub const VOIDED: &str = "http://adlnet.gov/expapi/verbs/voided";

@@ -222,12 +222,13 @@ where
     Ok(())
 }
 
-/// May the user see this asset? The audience rule of `delivery::access`.
-pub async fn visible_to(
-    db: &Db,
-    user: Option<&crate::accounts::User>,
-    asset: &AssetRow,
-) -> AppResult<bool> {
-    let access = crate::delivery::access::asset_access(db, user, &asset.id).await?;
-    Ok(access != crate::delivery::access::Access::Denied)
+/// Marks a video as 360° (equirectangular) or not: the player then shows it in the viewer.
+pub async fn set_spherical(db: &Db, asset_id: &str, spherical: bool) -> AppResult<()> {
+    sqlx::query("UPDATE assets SET spherical = $1, updated_at = $2 WHERE id = $3")
+        .bind(spherical)
+        .bind(crate::db::time::now_ms())
+        .bind(asset_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }

@@ -12,7 +12,7 @@ use super::{
     assets::{self, NewRendition},
     gltf,
 };
-use crate::{app::AppState, blobs, jobs::worker::JobError};
+use crate::{blobs, context::Context, jobs::worker::JobError};
 
 /// The type a file of a model package is served with, from its extension.
 pub fn mime_for(path: &str) -> &'static str {
@@ -94,7 +94,7 @@ fn permanent(r: Rejection) -> JobError {
 
 /// Validates the model against the package's files and stores them all as renditions.
 pub async fn process(
-    state: &AppState,
+    state: &Context,
     asset_id: &str,
     zip: &Path,
     main: &str,

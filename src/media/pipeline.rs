@@ -13,8 +13,8 @@ use super::{
     stills,
 };
 use crate::{
-    app::AppState,
     blobs::{self, Sha256Hex},
+    context::Context,
     db::time::now_ms,
     jobs::worker::{JobContext, JobError},
 };
@@ -37,7 +37,7 @@ fn retry(e: impl std::fmt::Display) -> JobError {
 }
 
 pub async fn process_av(
-    state: &AppState,
+    state: &Context,
     asset: &AssetRow,
     sha: &Sha256Hex,
     ctx: &JobContext,
@@ -237,7 +237,7 @@ pub async fn process_av(
 }
 
 async fn store_still(
-    state: &AppState,
+    state: &Context,
     asset_id: &str,
     name: &str,
     role: &str,

@@ -4,8 +4,8 @@ use serde::Deserialize;
 
 use super::{assets, AssetKind};
 use crate::{
-    app::AppState,
     blobs::{self, Sha256Hex},
+    context::Context,
     jobs::{
         worker::{JobContext, JobError},
         Job,
@@ -29,7 +29,34 @@ fn permanent(code: &'static str, detail: impl Into<String>) -> JobError {
     }
 }
 
-pub async fn run(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), JobError> {
+/// Runs the `process-asset` jobs; registered with the workers by the composition root.
+pub struct Runner;
+
+impl crate::jobs::worker::Runner for Runner {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context,
+        job: &'a Job,
+        progress: JobContext,
+    ) -> futures::future::BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(run(ctx, job, progress))
+    }
+
+    fn failed_for_good<'a>(
+        &'a self,
+        ctx: &'a Context,
+        job: &'a Job,
+        err: &'a JobError,
+    ) -> futures::future::BoxFuture<'a, ()> {
+        Box::pin(mark_failed(ctx, job, err))
+    }
+}
+
+pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobError> {
     let payload: Payload =
         serde_json::from_str(&job.payload).map_err(|e| permanent("job-invalid", e.to_string()))?;
     let asset = assets::get(&state.db, &payload.asset_id)
@@ -162,11 +189,11 @@ pub async fn run(state: &AppState, job: &Job, ctx: JobContext) -> Result<(), Job
 
 /// Refuses to unpack `unpacked` more bytes (as the archive declares them) past the
 /// organisation's quota.
-async fn within_quota(state: &AppState, org_id: &str, unpacked: u64) -> Result<(), JobError> {
+async fn within_quota(state: &Context, org_id: &str, unpacked: u64) -> Result<(), JobError> {
     let Some(quota) = state.settings.org_quota_bytes else {
         return Ok(());
     };
-    let used = crate::uploads::org_usage(state, org_id)
+    let used = crate::blobs::org_usage(&state.db, org_id)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if used + unpacked > quota {
@@ -184,7 +211,7 @@ async fn within_quota(state: &AppState, org_id: &str, unpacked: u64) -> Result<(
 
 /// The source itself, served as-is (documents, models, packages).
 async fn original(
-    state: &AppState,
+    state: &Context,
     asset_id: &str,
     sha: &Sha256Hex,
     bytes: i64,
@@ -211,7 +238,7 @@ async fn original(
 }
 
 async fn read_small(
-    state: &AppState,
+    state: &Context,
     sha: &Sha256Hex,
     bytes: i64,
     code: &'static str,
@@ -232,7 +259,7 @@ async fn read_small(
 }
 
 /// The `language` the uploader gave in Upload-Metadata, if any.
-async fn asset_language(state: &AppState, asset_id: &str) -> Option<String> {
+async fn asset_language(state: &Context, asset_id: &str) -> Option<String> {
     metadata_value(state, asset_id, "language")
         .await
         .and_then(|l| crate::values::LanguageTag::parse(&l).ok())
@@ -241,7 +268,7 @@ async fn asset_language(state: &AppState, asset_id: &str) -> Option<String> {
 
 /// The video these captions belong to (`captions_for` in Upload-Metadata), if it is in the
 /// same organisation.
-async fn captions_target(state: &AppState, asset_id: &str) -> Option<String> {
+async fn captions_target(state: &Context, asset_id: &str) -> Option<String> {
     let target = metadata_value(state, asset_id, "captions_for").await?;
     let same_org: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM assets a JOIN assets b ON a.org_id = b.org_id WHERE a.id = $1 AND b.id = $2",
@@ -254,7 +281,7 @@ async fn captions_target(state: &AppState, asset_id: &str) -> Option<String> {
     (same_org > 0).then_some(target)
 }
 
-async fn metadata_value(state: &AppState, asset_id: &str, key: &str) -> Option<String> {
+async fn metadata_value(state: &Context, asset_id: &str, key: &str) -> Option<String> {
     let raw: Option<String> =
         sqlx::query_scalar("SELECT metadata FROM uploads WHERE asset_id = $1")
             .bind(asset_id)
@@ -267,7 +294,7 @@ async fn metadata_value(state: &AppState, asset_id: &str, key: &str) -> Option<S
 
 /// A job that will not run again: record why on the asset, and drop a source no other asset
 /// uses, so a rejected file leaves nothing behind.
-pub async fn mark_failed(state: &AppState, job: &Job, err: &JobError) {
+pub async fn mark_failed(state: &Context, job: &Job, err: &JobError) {
     let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
         return;
     };

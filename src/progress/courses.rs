@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::statements::{learner_actor, record_for_org};
 use crate::{
-    app::AppState,
+    context::Context,
     db::{time::now_ms, Db},
     error::AppResult,
     lrs::identity,
@@ -25,9 +25,14 @@ pub struct CompletionEvent {
     pub completed_at: i64,
 }
 
-/// Completes the course for the learner if every required unit is complete. Only the request
-/// whose update moves `completed_at` from NULL wins, so concurrent checks record it once.
-pub async fn check(state: &AppState, user_id: &str, course_id: &str) -> AppResult<()> {
+/// Completes the course for the learner if every required unit is complete, and returns the
+/// completion event when this call recorded it. Only the request whose update moves
+/// `completed_at` from NULL wins, so concurrent checks record it once.
+pub async fn check(
+    state: &Context,
+    user_id: &str,
+    course_id: &str,
+) -> AppResult<Option<CompletionEvent>> {
     let db = &state.db;
     let (required, done): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COUNT(p.completed_at) FROM units u \
@@ -39,7 +44,7 @@ pub async fn check(state: &AppState, user_id: &str, course_id: &str) -> AppResul
     .fetch_one(&db.pool)
     .await?;
     if required == 0 || done < required {
-        return Ok(());
+        return Ok(None);
     }
     let Some((org_id, title, language)) = sqlx::query_as::<_, (String, String, String)>(
         "SELECT org_id, title, language FROM courses WHERE id = $1",
@@ -48,7 +53,7 @@ pub async fn check(state: &AppState, user_id: &str, course_id: &str) -> AppResul
     .fetch_optional(&db.pool)
     .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     let now = now_ms();
     let statement_id = uuid::Uuid::new_v4().to_string();
@@ -66,7 +71,7 @@ pub async fn check(state: &AppState, user_id: &str, course_id: &str) -> AppResul
     .rows_affected()
         == 1;
     if !won {
-        return Ok(());
+        return Ok(None);
     }
     let event = CompletionEvent {
         id: uuid::Uuid::now_v7().to_string(),
@@ -105,12 +110,7 @@ pub async fn check(state: &AppState, user_id: &str, course_id: &str) -> AppResul
         "timestamp": crate::db::time::to_rfc3339(now),
     });
     record_for_org(state, &org_id, stmt).await?;
-    // Issue the credential now, so the learner has it when this request returns; if this
-    // fails the event stays pending and housekeeping issues it later.
-    if let Err(e) = crate::credentials::issue::for_completion(state, &event).await {
-        tracing::warn!(error = %e, course = course_id, "issuing a course credential");
-    }
-    Ok(())
+    Ok(Some(event))
 }
 
 fn language_or_und(tag: &str) -> String {

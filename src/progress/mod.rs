@@ -25,14 +25,15 @@ pub mod view;
 use std::collections::BTreeMap;
 
 use crate::{
-    app::AppState,
+    context::Context,
     lrs::{identity, store::Prepared},
 };
 pub use courses::{mark_consumed, pending_completions, CompletionEvent};
 
-/// Derives progress from newly stored statements. Statements are already acknowledged when
-/// this runs, so failures are logged, never returned.
-pub async fn record(state: &AppState, statements: &[&Prepared]) {
+/// Derives progress from newly stored statements and returns the course completions they
+/// made (each also waits in the outbox until the credentials feature consumes it). Statements
+/// are already acknowledged when this runs, so failures are logged, never returned.
+pub async fn record(state: &Context, statements: &[&Prepared]) -> Vec<CompletionEvent> {
     let public_url = &state.settings.public_url;
     let mut by_unit: BTreeMap<(String, String), Vec<&Prepared>> = BTreeMap::new();
     for &p in statements {
@@ -44,17 +45,23 @@ pub async fn record(state: &AppState, statements: &[&Prepared]) {
                 .push(p);
         }
     }
+    let mut completed = Vec::new();
     for ((user, unit), stmts) in by_unit {
         match units::apply(&state.db, &user, &unit, &stmts).await {
             Ok(Some(done)) if done.newly_completed => {
-                if let Err(e) = courses::check(state, &user, &done.course_id).await {
-                    tracing::error!(error = ?e, user, course = done.course_id, "course completion failed");
+                match courses::check(state, &user, &done.course_id).await {
+                    Ok(Some(event)) => completed.push(event),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(error = ?e, user, course = done.course_id, "course completion failed")
+                    }
                 }
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = ?e, user, unit, "unit progress failed"),
         }
     }
+    completed
 }
 
 /// The unit a statement is about: its object, else a parent or grouping activity.

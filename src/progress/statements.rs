@@ -4,11 +4,11 @@
 use serde_json::{json, Value};
 
 use crate::{
-    app::AppState,
+    context::Context,
     db::time::now_ms,
     error::{AppError, AppResult},
     lrs::store::{self, Prepared, WriteContext},
-    xapi::{self, XapiVersion},
+    lrs::xapi::{self, XapiVersion},
 };
 
 /// The organisation as an xAPI Agent, used as the authority of what Caravan records for it.
@@ -25,7 +25,7 @@ pub fn learner_actor(public_url: &str, user_id: &str) -> Value {
 }
 
 /// Validates and stores one statement with the organisation as authority.
-pub async fn record_for_org(state: &AppState, org_id: &str, stmt: Value) -> AppResult<Prepared> {
+pub async fn record_for_org(state: &Context, org_id: &str, stmt: Value) -> AppResult<Prepared> {
     xapi::validate_statement(&stmt, XapiVersion::V2_0_0).map_err(|e| {
         AppError::Internal(anyhow::anyhow!("Caravan built an invalid statement: {e}"))
     })?;

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use crate::{
     accounts::User,
-    app::AppState,
     catalogue::{courses::CourseRow, units::UnitView},
+    context::Context,
     db::{is_unique_violation, time::now_ms, Db},
     error::{AppError, AppResult},
     lrs::identity,
@@ -173,7 +173,7 @@ fn exhausted() -> AppError {
 /// Scores an attempt, stores it, records it as a `passed` or `failed` statement with the
 /// organisation as authority, and lets progress derive completion from that statement.
 pub async fn attempt(
-    state: &AppState,
+    state: &Context,
     user: &User,
     course: &CourseRow,
     unit: &UnitView,
@@ -247,7 +247,8 @@ pub async fn attempt(
         ]}},
     });
     let prepared = statements::record_for_org(state, &course.org_id, stmt).await?;
-    crate::progress::record(state, &[&prepared]).await;
+    let completed = crate::progress::record(state, &[&prepared]).await;
+    crate::credentials::issue::for_new_completions(state, &completed).await;
 
     let (_, best) = attempts_of(db, &unit.id, &user.id).await?;
     Ok(AttemptView {

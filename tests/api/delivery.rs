@@ -174,9 +174,38 @@ async fn range_and_conditional_matrix(app: &TestApp) {
         .unwrap()
         .to_ascii_lowercase();
     assert!(
-        exposed.contains("content-range") && exposed.contains("etag"),
+        ["content-range", "etag", "accept-ranges"]
+            .iter()
+            .all(|h| exposed.contains(h)),
         "{exposed}"
     );
+    // Anonymous bytes take the fast path, inside the same layers as every other request.
+    assert!(h.contains_key("x-request-id"), "{h:?}");
+    let (_, h, _) = get(app, &url, &[("x-request-id", "player-42")]).await;
+    assert_eq!(
+        h["x-request-id"], "player-42",
+        "a caller's request id is kept"
+    );
+}
+
+/// With a list of allowed origins, anonymous media answers a listed origin with CORS headers
+/// and another origin without them, like every other route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_cors_follows_the_allowed_origins() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.cors_origins = vec!["https://college.example".into()]
+    })
+    .await;
+    let file = pdf(20_000);
+    let (_, _, asset) = course_with_document(&app, "public", &file).await;
+    let url = asset["renditions"][0]["url"].as_str().unwrap().to_owned();
+    let (s, h, body) = get(&app, &url, &[("origin", "https://college.example")]).await;
+    assert_eq!((s, body.len()), (StatusCode::OK, file.len()));
+    assert_eq!(h["access-control-allow-origin"], "https://college.example");
+    assert!(h.contains_key("x-request-id"));
+    let (s, h, _) = get(&app, &url, &[("origin", "https://elsewhere.example")]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!h.contains_key("access-control-allow-origin"), "{h:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

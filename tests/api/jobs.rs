@@ -298,11 +298,53 @@ async fn cancelling_stops_processing(backend: Backend) {
     );
 }
 
+/// The queue knows no job kind: a job that no registered runner takes fails for good at once
+/// (no retries spent on it) with the stable code `unknown-job`, and the workers go on.
+async fn a_job_of_an_unknown_kind_fails_for_good(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.workers = 1).await;
+    let db = &app.state.db;
+    let id = jobs::enqueue(&db.pool, "no-such-kind", &json!({}), 5)
+        .await
+        .unwrap();
+    app.state.jobs_notify.notify_waiters();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        let status = jobs::status(db, &id).await.unwrap().unwrap();
+        if status.status == "failed" || std::time::Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!((status.status.as_str(), status.attempts), ("failed", 1));
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("unknown-job"),
+        "{:?}",
+        status.last_error
+    );
+    // A real job still runs after it.
+    let root = app.superadmin().await;
+    let org = app.create_org(&root, "after-unknown").await;
+    let teacher = app.member(&root, &org, "teacher").await;
+    let doc = app
+        .upload(&teacher, &pdf(10_000), &[("filename", "d.pdf")])
+        .await;
+    assert_eq!(
+        app.wait_asset(Some(&teacher), &doc, Duration::from_secs(20))
+            .await["status"],
+        "ready"
+    );
+}
+
 both_backends!(
     retries_back_off_and_stop_at_the_maximum,
     a_dead_workers_job_is_taken_over_after_its_lease,
     media_jobs_wait_while_ffmpeg_is_missing,
-    cancelling_stops_processing
+    cancelling_stops_processing,
+    a_job_of_an_unknown_kind_fails_for_good
 );
 
 /// Every job's (id, status, attempts) once none is running: a worker marks its job done just

@@ -9,9 +9,9 @@ use super::{
     Lrs,
 };
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
     http::extract::Query,
+    http::AppState,
     lrs::{definitions, identity, Principal, Scopes},
 };
 

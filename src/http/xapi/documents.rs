@@ -16,14 +16,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::Lrs;
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
+    http::AppState,
     http::{extract::Query, header_value},
+    lrs::xapi::{self, XapiVersion},
     lrs::{
         documents::{self, Context, Kind, Preconditions, Tags, Write},
         identity, Principal, Scopes,
     },
-    xapi::{self, XapiVersion},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -20,11 +20,11 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     accounts,
-    app::AppState,
     error::{AppError, AppResult},
     http::extract::SESSION_COOKIE,
+    http::AppState,
+    lrs::xapi::XapiVersion,
     lrs::{clients, Principal},
-    xapi::XapiVersion,
 };
 
 pub const VERSION_HEADER: HeaderName = HeaderName::from_static("x-experience-api-version");

@@ -13,10 +13,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{multipart, Lrs, CONSISTENT_THROUGH};
 use crate::{
-    app::AppState,
     db::time::{now_ms, to_rfc3339},
     error::{AppError, AppResult},
+    http::AppState,
     http::{extract::Query, header_value},
+    lrs::xapi::{self, XapiVersion},
     lrs::{
         self,
         attachments::{self, Received},
@@ -26,7 +27,6 @@ use crate::{
         store::{self, Prepared, WriteContext},
         Principal,
     },
-    xapi::{self, XapiVersion},
 };
 
 /// Most statements one GET returns (also what `limit=0` means).
@@ -175,7 +175,8 @@ async fn write(
         .map(|(p, _)| p)
         .collect();
     if !stored.is_empty() {
-        crate::progress::record(state, &stored).await;
+        let completed = crate::progress::record(state, &stored).await;
+        crate::credentials::issue::for_new_completions(state, &completed).await;
     }
     Ok(prepared.into_iter().map(|p| p.id).collect())
 }

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{assert_invalid_at, assert_invalid_at_v, assert_valid, base, check, remove, set};
-use crate::xapi::XapiVersion::{V1_0_3, V2_0_0};
+use crate::lrs::xapi::XapiVersion::{V1_0_3, V2_0_0};
 
 // Data 2.2 (XAPI-00003..05): actor, verb and object are required.
 #[test]
@@ -336,7 +336,7 @@ fn extensions_map_itself_cannot_be_null() {
 
 #[test]
 fn public_format_helpers() {
-    use crate::xapi::{is_absolute_iri, is_valid_uuid, is_well_formed_language_tag};
+    use crate::lrs::xapi::{is_absolute_iri, is_valid_uuid, is_well_formed_language_tag};
     assert!(is_absolute_iri("mailto:a@b.c"));
     assert!(!is_absolute_iri("http://x.example/%zz"));
     assert!(is_valid_uuid("fd41c918-b88b-4b20-a0a5-a4c32391aaa0"));

@@ -10,47 +10,65 @@ use serde_json::Value;
 use crate::{accounts::User, db::Db, error::AppResult};
 
 const TEMPLATES: [(&str, &str); 15] = [
-    ("base.html", include_str!("../../web/templates/base.html")),
+    (
+        "base.html",
+        include_str!("../../../web/templates/base.html"),
+    ),
     (
         "catalogue.html",
-        include_str!("../../web/templates/catalogue.html"),
+        include_str!("../../../web/templates/catalogue.html"),
     ),
     (
         "course.html",
-        include_str!("../../web/templates/course.html"),
+        include_str!("../../../web/templates/course.html"),
     ),
-    ("login.html", include_str!("../../web/templates/login.html")),
-    ("join.html", include_str!("../../web/templates/join.html")),
-    ("me.html", include_str!("../../web/templates/me.html")),
-    ("unit.html", include_str!("../../web/templates/unit.html")),
-    ("teach.html", include_str!("../../web/templates/teach.html")),
+    (
+        "login.html",
+        include_str!("../../../web/templates/login.html"),
+    ),
+    (
+        "join.html",
+        include_str!("../../../web/templates/join.html"),
+    ),
+    ("me.html", include_str!("../../../web/templates/me.html")),
+    (
+        "unit.html",
+        include_str!("../../../web/templates/unit.html"),
+    ),
+    (
+        "teach.html",
+        include_str!("../../../web/templates/teach.html"),
+    ),
     (
         "teach_quiz.html",
-        include_str!("../../web/templates/teach_quiz.html"),
+        include_str!("../../../web/templates/teach_quiz.html"),
     ),
-    ("admin.html", include_str!("../../web/templates/admin.html")),
+    (
+        "admin.html",
+        include_str!("../../../web/templates/admin.html"),
+    ),
     (
         "admin_org.html",
-        include_str!("../../web/templates/admin_org.html"),
+        include_str!("../../../web/templates/admin_org.html"),
     ),
     (
         "admin_report.html",
-        include_str!("../../web/templates/admin_report.html"),
+        include_str!("../../../web/templates/admin_report.html"),
     ),
     (
         "teach_course.html",
-        include_str!("../../web/templates/teach_course.html"),
+        include_str!("../../../web/templates/teach_course.html"),
     ),
     (
         "verify.html",
-        include_str!("../../web/templates/verify.html"),
+        include_str!("../../../web/templates/verify.html"),
     ),
     (
         "transcript.html",
-        include_str!("../../web/templates/transcript.html"),
+        include_str!("../../../web/templates/transcript.html"),
     ),
 ];
-const STRINGS: &str = include_str!("../../web/templates/strings.json");
+const STRINGS: &str = include_str!("../../../web/templates/strings.json");
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -79,19 +97,15 @@ pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
     match lang.as_deref() {
         Some(l) if l.starts_with("zh") => true,
         Some(l) if l.starts_with("en") => false,
-        _ => super::pages::prefers_chinese(headers),
+        _ => crate::http::pages::prefers_chinese(headers),
     }
 }
 
 /// What the layout needs to know about the signed-in visitor: the name, and which consoles
 /// (teaching, administration) to offer in the navigation.
 pub async fn viewer(db: &Db, user: &User) -> AppResult<Value> {
-    let roles: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT role FROM memberships WHERE user_id = $1")
-            .bind(&user.id)
-            .fetch_all(&db.pool)
-            .await?;
-    let has = |r: &str| user.is_superadmin || roles.iter().any(|x| x == r);
+    let memberships = crate::accounts::memberships(db, &user.id).await?;
+    let has = |r: &str| user.is_superadmin || memberships.iter().any(|m| m.role == r);
     Ok(serde_json::json!({
         "display_name": user.display_name,
         "teaches": has("teacher") || has("admin"),
@@ -125,11 +139,11 @@ pub fn render(name: &str, zh: bool, context: Value) -> AppResult<String> {
     // Signed-in pages (the sign-out form, quizzes) and the sign-in form post back; a visitor's
     // other pages carry no token and so set no cookie.
     let posts_back = name == "login.html" || !ctx["user"].is_null();
-    if let Some(token) = posts_back.then(super::browser::form_token).flatten() {
+    if let Some(token) = posts_back.then(crate::http::browser::form_token).flatten() {
         ctx["csrf"] = token.into();
     }
     if !ctx["import_map"].is_null() {
-        ctx["nonce"] = super::browser::script_nonce().into();
+        ctx["nonce"] = crate::http::browser::script_nonce().into();
     }
     env()
         .get_template(name)

@@ -12,17 +12,17 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use super::{
+use crate::http::{
     extract::{Path, SignedIn},
-    pages::escape,
-    templates,
+    pages::templates,
 };
 use crate::{
     accounts::{self, User},
-    app::AppState,
     authz, consortia,
     credentials::{records, rules},
     error::{AppError, AppResult},
+    html::escape,
+    http::AppState,
     lrs::clients,
     orgs::{self, join_codes, members},
     reports::{self, ReportRow, Spec},
@@ -122,7 +122,7 @@ async fn org_page(
             "credentials": credentials,
             "rules": rules::load(&state.db, &org_id).await?,
             "consortia": consortia,
-            "domains": super::pages::domain_options(&state, zh).await?,
+            "domains": crate::http::pages::domain_options(&state, zh).await?,
         }),
     )?)
     .into_response())

@@ -1,5 +1,16 @@
-//! Server-rendered learner pages: the catalogue and a course. They are views over the same
-//! domain functions the JSON API uses; no rule lives only in a page.
+//! The server-rendered pages, apart from the JSON API: the catalogue and a course (here), sign-in
+//! and the learner's own pages (`learner`), a unit (`unit`), the teacher's and the admin's
+//! consoles (`teach`, `admin`), credential verification (`verify`) and the printable transcript
+//! (`transcript`), all rendered through `templates`. They are views over the same domain
+//! functions the JSON API uses; no rule lives only in a page.
+
+mod admin;
+mod learner;
+mod teach;
+pub(crate) mod templates;
+pub(crate) mod transcript;
+mod unit;
+mod verify;
 
 use axum::{
     extract::State,
@@ -11,15 +22,15 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{
-    extract::{Caller, Path},
-    templates,
-};
+use crate::http::extract::{Caller, Path};
 use crate::{
-    app::AppState,
-    catalogue::courses::{self, ListQuery},
+    catalogue::{
+        courses::{self, ListQuery},
+        vocab::{self, Vocabulary},
+    },
     delivery::offline::{self, Quality},
     error::{AppError, AppResult},
+    http::AppState,
     progress,
 };
 
@@ -28,40 +39,40 @@ const STATIC: [(&str, &str, &str); 7] = [
     (
         "caravan.css",
         "text/css; charset=utf-8",
-        include_str!("../../web/static/caravan.css"),
+        include_str!("../../../web/static/caravan.css"),
     ),
     (
         "app.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/static/app.js"),
+        include_str!("../../../web/static/app.js"),
     ),
     (
         "player.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/static/player.js"),
+        include_str!("../../../web/static/player.js"),
     ),
     (
         "offline.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/static/offline.js"),
+        include_str!("../../../web/static/offline.js"),
     ),
     (
         "teach.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/static/teach.js"),
+        include_str!("../../../web/static/teach.js"),
     ),
     (
         "viewer360.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/static/viewer360.js"),
+        include_str!("../../../web/static/viewer360.js"),
     ),
     (
         "model.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/static/model.js"),
+        include_str!("../../../web/static/model.js"),
     ),
 ];
-const SERVICE_WORKER: &str = include_str!("../../web/static/sw.js");
+const SERVICE_WORKER: &str = include_str!("../../../web/static/sw.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -69,6 +80,11 @@ pub fn routes() -> Router<AppState> {
         .route("/courses/{course_id}", get(course_page))
         .route("/static/{file}", get(static_file))
         .route("/sw.js", get(service_worker))
+        .merge(verify::routes())
+        .merge(learner::routes())
+        .merge(unit::routes())
+        .merge(teach::routes())
+        .merge(admin::routes())
 }
 
 async fn static_file(Path(file): Path<String>) -> AppResult<Response> {
@@ -123,50 +139,18 @@ pub fn prefers_chinese(headers: &HeaderMap) -> bool {
     false
 }
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// A vocabulary as a select's options: `[{slug, label}]`.
-pub(super) fn options(list: &[(String, String)]) -> Vec<Value> {
+pub(crate) fn options(list: &[(String, String)]) -> Vec<Value> {
     list.iter()
         .map(|(slug, label)| json!({"slug": slug, "label": label}))
         .collect()
 }
 
 /// The domains as a select's options, in the page's language.
-pub(super) async fn domain_options(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
-    Ok(options(&labels(state, "domains", zh).await?))
-}
-
-/// slug → label in the page's language, for one vocabulary table.
-pub(super) async fn labels(
-    state: &AppState,
-    table: &str,
-    zh: bool,
-) -> AppResult<Vec<(String, String)>> {
-    let column = if zh { "label_zh" } else { "label_en" };
-    let order = if table == "domains" {
-        "builtin DESC, slug"
-    } else {
-        "slug"
-    };
-    Ok(sqlx::query_as(&format!(
-        "SELECT slug, {column} FROM {table} ORDER BY {order}"
+pub(crate) async fn domain_options(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
+    Ok(options(
+        &vocab::labels(&state.db, Vocabulary::Domains, zh).await?,
     ))
-    .fetch_all(&state.db.pool)
-    .await?)
 }
 
 fn label(list: &[(String, String)], slug: &str) -> String {
@@ -218,8 +202,8 @@ async fn catalogue(
     // Three independent reads, at once: the page waits for the slowest, not their sum.
     let (page, domains, groups) = tokio::try_join!(
         courses::list(&state.db, caller.0.as_ref(), query),
-        labels(&state, "domains", zh),
-        labels(&state, "target_groups", zh),
+        vocab::labels(&state.db, Vocabulary::Domains, zh),
+        vocab::labels(&state.db, Vocabulary::TargetGroups, zh),
     )?;
     let courses: Vec<Value> = page
         .items
@@ -280,7 +264,7 @@ async fn course_page(
 ) -> AppResult<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     let course = courses::get(&state.db, caller.0.as_ref(), &course_id).await?;
-    let domains = labels(&state, "domains", zh).await?;
+    let domains = vocab::labels(&state.db, Vocabulary::Domains, zh).await?;
     let progress = match &caller.0 {
         Some(u) => Some(progress::view::course(&state.db, &u.id, &course_id).await?),
         None => None,

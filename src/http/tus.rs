@@ -14,11 +14,46 @@ use super::extract::{Caller, Path};
 use super::header_value as hv;
 use crate::{
     accounts::User,
-    app::AppState,
     authz,
     error::{AppError, AppResult},
-    uploads::{self, Checksum, ChecksumAlgorithm, NewUpload, Upload},
+    http::AppState,
+    uploads::{self, Checksum, ChecksumAlgorithm, NewUpload, Upload, UploadError},
 };
+
+/// Each refusal of the storage side as the problem tus clients and teachers see.
+impl From<UploadError> for AppError {
+    fn from(e: UploadError) -> Self {
+        let detail = e.to_string();
+        match e {
+            UploadError::TooLarge { .. } => AppError::PayloadTooLarge {
+                code: "upload-too-large",
+                detail,
+            },
+            UploadError::QuotaExceeded { .. } => AppError::PayloadTooLarge {
+                code: "quota-exceeded",
+                detail,
+            },
+            UploadError::LengthExceeded => AppError::PayloadTooLarge {
+                code: "upload-length-exceeded",
+                detail,
+            },
+            // tus checksum extension: 460 Checksum Mismatch.
+            UploadError::ChecksumMismatch => AppError::Status {
+                status: 460,
+                code: "checksum-mismatch",
+                detail,
+            },
+            UploadError::Interrupted => AppError::bad_request("upload-interrupted", detail),
+            UploadError::OffsetMoved => AppError::conflict("Upload-Offset", detail),
+            UploadError::Unsupported(detail) => AppError::UnsupportedMediaType { detail },
+            UploadError::NotFound => AppError::NotFound,
+            UploadError::Database(e) => e.into(),
+            UploadError::Store(e) => e.into(),
+            UploadError::Internal(e) => AppError::Internal(e),
+            UploadError::Feature(e) => e,
+        }
+    }
+}
 
 pub const TUS_VERSION: &str = "1.0.0";
 const OFFSET_STREAM: &str = "application/offset+octet-stream";
@@ -160,12 +195,9 @@ async fn target_org(
             .filter(|v| !v.is_empty())
     };
     if let Some(unit) = get("unit_id") {
-        let course: Option<String> =
-            sqlx::query_scalar("SELECT course_id FROM units WHERE id = $1")
-                .bind(&unit)
-                .fetch_optional(&state.db.pool)
-                .await?;
-        let course = course.ok_or_else(|| AppError::field("unit_id", "no such unit"))?;
+        let course = crate::catalogue::units::course_of(&state.db, &unit)
+            .await?
+            .ok_or_else(|| AppError::field("unit_id", "no such unit"))?;
         let org = crate::catalogue::courses::row(&state.db, &course)
             .await?
             .org_id;
@@ -287,7 +319,7 @@ async fn receive(
     };
     match task.await {
         Ok(Ok(u)) => Ok(u),
-        Ok(Err(e)) => Err((upload, e)),
+        Ok(Err(e)) => Err((upload, e.into())),
         Err(e) => Err((
             upload,
             AppError::Internal(anyhow::anyhow!("upload task failed: {e}")),

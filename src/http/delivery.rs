@@ -13,7 +13,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Path, Query};
 use super::header_value as hv;
 use crate::{
-    app::AppState,
     blobs::Sha256Hex,
     db::time::now_ms,
     delivery::{
@@ -22,6 +21,7 @@ use crate::{
         signing::SignatureError,
     },
     error::{AppError, AppResult},
+    http::AppState,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -171,10 +171,10 @@ pub async fn serve_blob(
     Ok((status, out, body).into_response())
 }
 
-/// The hot path in front of the router: signed or anonymous GET/HEAD of `/media/{sha}` is
-/// answered without the middleware stack, routing and extractors (they cost more than the
-/// bytes for small files). Anything else, including requests with credentials, goes to the
-/// router.
+/// The hot path in front of the router (inside the edge's layers): signed or anonymous GET/HEAD
+/// of `/media/{sha}` is answered without routing, the browser guard and extractors (they cost
+/// more than the bytes for small files). Anything else, including requests with credentials,
+/// goes to the router.
 pub async fn fast_path(
     state: &AppState,
     method: &Method,
@@ -184,7 +184,6 @@ pub async fn fast_path(
     if (method != Method::GET && method != Method::HEAD)
         || headers.contains_key(header::AUTHORIZATION)
         || headers.contains_key(header::COOKIE)
-        || !state.settings.cors_origins.iter().any(|o| o == "*")
     {
         return None;
     }
@@ -216,29 +215,7 @@ pub async fn fast_path(
         serve_blob(state, method, headers, &sha, signed, access).await
     }
     .await;
-    let mut response = result.unwrap_or_else(IntoResponse::into_response);
-    // What `browser::guard` adds on the routed path: uploaded bytes are never sniffed into HTML.
-    response.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if headers.contains_key(header::ORIGIN) {
-        // What the routed path's CORS layer would send: any origin, and the headers a player
-        // on another origin needs to read for ranges and caching.
-        let h = response.headers_mut();
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(
-                "content-range,content-length,accept-ranges,etag,last-modified",
-            ),
-        );
-        h.insert(header::VARY, HeaderValue::from_static("origin"));
-    }
-    Some(response)
+    Some(result.unwrap_or_else(IntoResponse::into_response))
 }
 
 /// Picks what to send of a representation of `len` bytes: all (200) or one range (206, with

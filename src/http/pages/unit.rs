@@ -11,15 +11,15 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use super::{
+use crate::http::{
     assets,
     extract::{to_sign_in, Caller, Path},
-    templates,
+    pages::templates,
 };
 use crate::{
-    app::AppState,
     catalogue::{courses, units},
     error::{AppError, AppResult},
+    http::AppState,
     lrs::identity,
     media::assets as media_assets,
     progress,
@@ -166,7 +166,7 @@ async fn render(
     let viewer = asset.as_ref().is_some_and(|a| {
         a["status"] == "ready"
             && (a["spherical"] == true || (a["kind"] == "model" && a["model"].is_string()))
-    }) && super::web_libs::available(&state.settings);
+    }) && crate::http::web_libs::available(&state.settings);
     let mut context = json!({
             "user": templates::viewer(&state.db, user).await?,
             "course": {"id": course.id, "title": course.title, "language": course.language},
@@ -188,7 +188,7 @@ async fn render(
             "quiz": quiz,
             // The 360° or model viewer, when scripts/web-libs fetched three.js.
             "viewer": viewer,
-            "import_map": super::web_libs::IMPORT_MAP,
+            "import_map": crate::http::web_libs::IMPORT_MAP,
     });
     if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
         context.extend(extra);

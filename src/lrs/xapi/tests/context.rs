@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::{assert_invalid_at, assert_invalid_at_v, assert_valid, base, check, set};
-use crate::xapi::XapiVersion::{V1_0_3, V2_0_0};
+use crate::lrs::xapi::XapiVersion::{V1_0_3, V2_0_0};
 
 fn with_result(r: Value) -> Value {
     set(base(), "result", r)

@@ -11,14 +11,13 @@ use axum::{
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-use super::{
+use crate::http::{
     assets,
     extract::{Path, SignedIn},
-    pages, templates,
+    pages::{self, templates},
 };
 use crate::{
     accounts::{self, User},
-    app::AppState,
     authz,
     catalogue::{
         courses::{self, CourseView, ListQuery},
@@ -27,6 +26,7 @@ use crate::{
     },
     consortia,
     error::{AppError, AppResult},
+    http::AppState,
     media::assets as media_assets,
     quizzes,
 };

@@ -10,7 +10,7 @@ pub fn render(
     account: &Account,
     zh: bool,
 ) -> crate::error::AppResult<String> {
-    super::templates::render(
+    crate::http::pages::templates::render(
         "transcript.html",
         zh,
         json!({"name": name, "generated_at": &generated_at[..10], "account": account}),

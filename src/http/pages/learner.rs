@@ -12,16 +12,16 @@ use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
+use crate::http::{
     auth::sign_in,
     extract::{presented_token, Caller, ClientAddr, SignedIn, SESSION_COOKIE},
-    templates,
+    pages::templates,
 };
 use crate::{
     accounts,
-    app::AppState,
     credentials::records,
     error::{AppError, AppResult},
+    http::AppState,
     progress,
 };
 
@@ -47,7 +47,7 @@ async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> AppResult<Ht
 }
 
 /// Only paths of this site, so a crafted link cannot send someone elsewhere after signing in.
-pub(super) fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| is_local_path(n))
         .map_or_else(|| "/me".to_owned(), str::to_owned)
 }

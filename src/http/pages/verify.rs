@@ -10,14 +10,14 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use super::templates;
+use crate::http::pages::templates;
 use crate::{
-    app::AppState,
     credentials::{
         share,
         verify::{self, Presented, Verdict},
     },
     error::{AppError, AppResult},
+    http::AppState,
 };
 
 /// The largest credential the form takes (a credential is a few kilobytes).

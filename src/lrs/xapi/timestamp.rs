@@ -130,7 +130,7 @@ fn offset_ok(o: &str, strict: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_valid_timestamp;
-    use crate::xapi::XapiVersion::{V1_0_3, V2_0_0};
+    use crate::lrs::xapi::XapiVersion::{V1_0_3, V2_0_0};
 
     #[test]
     fn rfc3339_accepted_by_both_versions() {
