@@ -13,6 +13,7 @@ pub mod extract;
 mod health;
 mod lrs_clients;
 mod members;
+mod metrics;
 mod offline;
 mod orgs;
 pub mod pages;
@@ -96,6 +97,7 @@ pub(crate) fn header_value(s: &str) -> HeaderValue {
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(assets::routes())
         .merge(playlists::routes())
         .merge(offline::routes())
@@ -169,8 +171,8 @@ fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
-/// The one service every request goes through, in this order: sensitive headers hidden from
-/// logs, a request id, a trace span, the id echoed back, `nosniff` and `Referrer-Policy` on
+/// The one service every request goes through, in this order: the metrics hook (counts and
+/// latency, `GET /metrics`), sensitive headers hidden from logs, a request id, a trace span, the id echoed back, `nosniff` and `Referrer-Policy` on
 /// every response, CORS; then the media fast path (anonymous or signed GET/HEAD of
 /// `/media/{sha256}`, answered without routing or extractors: they cost more than the bytes of
 /// a small file), the rewrite of xAPI alternate-syntax requests, and the router.
@@ -181,6 +183,7 @@ pub fn service(
        + Send
        + 'static {
     let cors = cors::PreflightCorsLayer(cors(&state.settings.cors_origins));
+    let metrics = state.metrics.clone();
     let router = router(state.clone());
     let inner = tower::service_fn(move |req: Request<Body>| {
         let (state, router) = (state.clone(), router.clone());
@@ -211,6 +214,17 @@ pub fn service(
     });
     ServiceBuilder::new()
         .map_response(IntoResponse::into_response)
+        .map_future(move |answer| {
+            let metrics = metrics.clone();
+            async move {
+                let in_flight = metrics.start();
+                let response: Result<Response<_>, Infallible> = answer.await;
+                if let Ok(r) = &response {
+                    in_flight.finish(r.status());
+                }
+                response
+            }
+        })
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
             header::COOKIE,

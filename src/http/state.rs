@@ -1,8 +1,10 @@
 //! What the HTTP handlers share: the [`Context`] every part of Caravan works with, plus what only
-//! serving needs (the delivery cache and the LRS clients recently authenticated).
+//! serving needs (the delivery cache, the LRS clients recently authenticated, the request
+//! metrics).
 
 use std::{ops::Deref, sync::Arc};
 
+use super::metrics::Metrics;
 use crate::{context::Context, delivery::Delivery, lrs::clients::ClientCache};
 
 #[derive(Clone)]
@@ -11,6 +13,8 @@ pub struct AppState {
     pub delivery: Arc<Delivery>,
     /// Recently authenticated LRS clients.
     pub lrs_clients: ClientCache,
+    /// This node's request counts and latencies.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -19,6 +23,7 @@ impl AppState {
             ctx,
             delivery,
             lrs_clients: ClientCache::default(),
+            metrics: Arc::default(),
         }
     }
 }

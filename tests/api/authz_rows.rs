@@ -91,6 +91,13 @@ fn core_rows() -> Vec<Row> {
             [200, 200, 200, 200, 200, 200],
         ),
         r(
+            Method::GET,
+            "/metrics",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 403, 200],
+        ),
+        r(
             Method::POST,
             "/api/v1/auth/login",
             Nothing,

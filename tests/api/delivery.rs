@@ -189,7 +189,7 @@ async fn range_and_conditional_matrix(app: &TestApp) {
 }
 
 /// With a list of allowed origins, anonymous media answers a listed origin with CORS headers
-/// and another origin without them, like every other route.
+/// and another origin without them, like every other route, and is counted in `/metrics`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_cors_follows_the_allowed_origins() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| {
@@ -206,6 +206,34 @@ async fn media_cors_follows_the_allowed_origins() {
     let (s, h, _) = get(&app, &url, &[("origin", "https://elsewhere.example")]).await;
     assert_eq!(s, StatusCode::OK);
     assert!(!h.contains_key("access-control-allow-origin"), "{h:?}");
+
+    // The metrics hook sees the fast path too: three more media answers, one more 404.
+    let root = app.superadmin().await;
+    let count = |text: &str, class: &str| -> u64 {
+        let key = format!("caravan_http_requests_total{{class=\"{class}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(key.as_str()))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in {text}"))
+    };
+    let before = app.get("/metrics", Some(&root)).await.text;
+    for _ in 0..3 {
+        assert_eq!(get(&app, &url, &[]).await.0, StatusCode::OK);
+    }
+    let missing = format!("/media/{}", "0".repeat(64));
+    assert_eq!(get(&app, &missing, &[]).await.0, StatusCode::NOT_FOUND);
+    let after = app.get("/metrics", Some(&root)).await;
+    after.assert(StatusCode::OK);
+    assert!(after.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    // The first scrape itself is one more 2xx.
+    assert_eq!(count(&after.text, "2xx"), count(&before, "2xx") + 4);
+    assert_eq!(count(&after.text, "4xx"), count(&before, "4xx") + 1);
+    assert!(after
+        .text
+        .contains("caravan_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
