@@ -17,8 +17,23 @@ use crate::{
     },
     error::{AppError, AppResult},
     http::AppState,
-    quizzes::{self, AttemptView, Quiz, QuizInput, QuizView},
+    quizzes::{self, AttemptError, AttemptView, Quiz, QuizInput, QuizView},
 };
+
+/// A refused attempt as the problem the learner's page shows (codes unchanged).
+impl From<AttemptError> for AppError {
+    fn from(e: AttemptError) -> Self {
+        match e {
+            AttemptError::Exhausted => AppError::Status {
+                status: 409,
+                code: "quiz-attempts-exhausted",
+                detail: e.to_string(),
+            },
+            AttemptError::Database(e) => e.into(),
+            AttemptError::Feature(e) => e,
+        }
+    }
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -25,6 +25,32 @@ pub enum JobError {
     Cancelled,
 }
 
+/// Store, database and file-system failures are hiccups: the job is retried with backoff.
+macro_rules! retryable_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for JobError {
+            fn from(e: $t) -> Self {
+                Self::Retryable(e.into())
+            }
+        }
+    )*};
+}
+retryable_from!(
+    sqlx::Error,
+    object_store::Error,
+    std::io::Error,
+    serde_json::Error,
+    tokio::task::JoinError
+);
+
+/// Another feature's error met while running a job (reading an asset row, say): retried, since
+/// bad input is refused before a job is enqueued.
+impl From<crate::error::AppError> for JobError {
+    fn from(e: crate::error::AppError) -> Self {
+        Self::Retryable(anyhow::anyhow!("{e}"))
+    }
+}
+
 /// What a running job sees of its worker.
 #[derive(Clone)]
 pub struct JobContext {

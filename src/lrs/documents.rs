@@ -9,10 +9,34 @@
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 
-use crate::{
-    db::{time::now_ms, Db},
-    error::{AppError, AppResult},
-};
+use crate::db::{time::now_ms, Db};
+
+/// Why a document request was refused. The xAPI edge (`http::xapi::documents`) gives each its
+/// status and stable problem code.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// An `If-Match` / `If-None-Match` header does not hold (412).
+    #[error("{0}")]
+    PreconditionFailed(&'static str),
+    /// A POST that cannot be merged: not JSON, or not a JSON object.
+    #[error("{0}")]
+    NotMergeable(String),
+    /// A PUT over an existing document without concurrency headers (Communication 3.1).
+    #[error(
+        "This document already exists. Fetch it, then send If-Match with its current ETag to \
+         replace it (or If-None-Match: * to create only)."
+    )]
+    ExistsWithoutPrecondition,
+    /// Concurrent writers kept changing the row.
+    #[error("The document kept changing under this request; try again.")]
+    KeptChanging,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type DocumentResult<T> = Result<T, DocumentError>;
 
 /// Which document resource a document belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,12 +151,8 @@ impl Preconditions {
     }
 
     /// Checks the headers against the current document's ETag (`None`: no document).
-    fn check(&self, current: Option<&str>) -> AppResult<()> {
-        let failed = |detail: &str| AppError::Status {
-            status: 412,
-            code: "xapi-precondition-failed",
-            detail: detail.to_owned(),
-        };
+    fn check(&self, current: Option<&str>) -> DocumentResult<()> {
+        let failed = DocumentError::PreconditionFailed;
         if let Some(tags) = &self.if_match {
             if !current.is_some_and(|c| tags.strong_match(c)) {
                 return Err(failed(
@@ -163,7 +183,7 @@ const COLUMNS: &str = "content, content_type, etag, updated_at";
 const KEY: &str =
     "tenant = $1 AND kind = $2 AND activity_id = $3 AND agent = $4 AND registration = $5";
 
-pub async fn get(db: &Db, cx: &Context, id: &str) -> AppResult<Option<Document>> {
+pub async fn get(db: &Db, cx: &Context, id: &str) -> DocumentResult<Option<Document>> {
     Ok(sqlx::query_as::<_, Document>(&format!(
         "SELECT {COLUMNS} FROM xapi_documents WHERE {KEY} AND doc_id = $6"
     ))
@@ -179,7 +199,7 @@ pub async fn get(db: &Db, cx: &Context, id: &str) -> AppResult<Option<Document>>
 
 /// The ids of a context's documents changed after `since` (exclusive), oldest first, and
 /// when the newest of them changed.
-pub async fn ids(db: &Db, cx: &Context, since: Option<i64>) -> AppResult<(Vec<String>, i64)> {
+pub async fn ids(db: &Db, cx: &Context, since: Option<i64>) -> DocumentResult<(Vec<String>, i64)> {
     let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
         "SELECT doc_id, updated_at FROM xapi_documents WHERE {KEY} AND updated_at > $6 \
          ORDER BY updated_at, doc_id"
@@ -196,11 +216,11 @@ pub async fn ids(db: &Db, cx: &Context, since: Option<i64>) -> AppResult<(Vec<St
     Ok((rows.into_iter().map(|r| r.0).collect(), newest))
 }
 
-fn bad_merge(detail: &str) -> AppError {
-    AppError::bad_request("xapi-document-not-mergeable", detail)
+fn bad_merge(detail: &str) -> DocumentError {
+    DocumentError::NotMergeable(detail.to_owned())
 }
 
-fn json_object(content: &[u8], what: &str) -> AppResult<Map<String, Value>> {
+fn json_object(content: &[u8], what: &str) -> DocumentResult<Map<String, Value>> {
     match serde_json::from_slice(content) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(bad_merge(&format!(
@@ -218,7 +238,7 @@ pub async fn write(
     mode: Write,
     content: Vec<u8>,
     content_type: &str,
-) -> AppResult<()> {
+) -> DocumentResult<()> {
     if mode == Write::Merge && !is_json(content_type) {
         return Err(bad_merge(
             "POST merges JSON: send the document as application/json.",
@@ -241,11 +261,7 @@ pub async fn write(
                 },
             ) => {
                 if require_precondition && pre.is_empty() {
-                    return Err(AppError::conflict(
-                        "If-Match",
-                        "This document already exists. Fetch it, then send If-Match with its \
-                         current ETag to replace it (or If-None-Match: * to create only).",
-                    ));
+                    return Err(DocumentError::ExistsWithoutPrecondition);
                 }
                 (content.clone(), content_type.to_owned())
             }
@@ -271,10 +287,7 @@ pub async fn write(
             return Ok(());
         }
     }
-    Err(AppError::conflict(
-        "document",
-        "The document kept changing under this request; try again.",
-    ))
+    Err(DocumentError::KeptChanging)
 }
 
 async fn insert(
@@ -284,7 +297,7 @@ async fn insert(
     bytes: Vec<u8>,
     content_type: &str,
     etag: &str,
-) -> AppResult<bool> {
+) -> DocumentResult<bool> {
     let done = sqlx::query(
         "INSERT INTO xapi_documents (tenant, kind, activity_id, agent, registration, doc_id, \
          content, content_type, etag, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -314,7 +327,7 @@ async fn update(
     bytes: Vec<u8>,
     content_type: &str,
     etag: &str,
-) -> AppResult<bool> {
+) -> DocumentResult<bool> {
     let done = sqlx::query(&format!(
         "UPDATE xapi_documents SET content = $8, content_type = $9, etag = $10, updated_at = $11 \
          WHERE {KEY} AND doc_id = $6 AND etag = $7"
@@ -336,7 +349,7 @@ async fn update(
 }
 
 /// Deletes one document, honouring the preconditions; deleting a missing one is no error.
-pub async fn delete(db: &Db, cx: &Context, id: &str, pre: &Preconditions) -> AppResult<()> {
+pub async fn delete(db: &Db, cx: &Context, id: &str, pre: &Preconditions) -> DocumentResult<()> {
     let current = get(db, cx, id).await?;
     let etag = current.as_ref().map(|d| d.etag.as_str());
     pre.check(etag)?;
@@ -356,17 +369,15 @@ pub async fn delete(db: &Db, cx: &Context, id: &str, pre: &Preconditions) -> App
     .execute(&db.pool)
     .await?;
     if done.rows_affected() == 0 && !pre.is_empty() {
-        return Err(AppError::Status {
-            status: 412,
-            code: "xapi-precondition-failed",
-            detail: "The document changed while it was being deleted.".into(),
-        });
+        return Err(DocumentError::PreconditionFailed(
+            "The document changed while it was being deleted.",
+        ));
     }
     Ok(())
 }
 
 /// Deletes every document of a context (the State resource's multiple-document DELETE).
-pub async fn delete_all(db: &Db, cx: &Context) -> AppResult<()> {
+pub async fn delete_all(db: &Db, cx: &Context) -> DocumentResult<()> {
     sqlx::query(&format!("DELETE FROM xapi_documents WHERE {KEY}"))
         .bind(&cx.tenant)
         .bind(cx.kind.as_str())

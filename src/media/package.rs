@@ -99,11 +99,10 @@ pub async fn process(
     zip: &Path,
     main: &str,
 ) -> Result<(), JobError> {
-    let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
+    let dir = tempfile::tempdir()?;
     let (zip_path, dir_path) = (zip.to_owned(), dir.path().to_owned());
     let files = tokio::task::spawn_blocking(move || unpack(&zip_path, &dir_path))
-        .await
-        .map_err(anyhow::Error::from)?
+        .await?
         .map_err(permanent)?;
     let (_, main_path) = files.iter().find(|(n, _)| n == main).ok_or_else(|| {
         permanent(Rejection {
@@ -111,9 +110,7 @@ pub async fn process(
             detail: "The model file is missing.".into(),
         })
     })?;
-    let json = tokio::fs::read(main_path)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let json = tokio::fs::read(main_path).await?;
     let summary = gltf::inspect_gltf_json(&json).map_err(|e| JobError::Permanent {
         code: "gltf-invalid",
         detail: e.to_string(),
@@ -149,14 +146,11 @@ pub async fn process(
             label: None,
             fragments: None,
         };
-        assets::put_rendition(&state.db.pool, asset_id, rendition)
-            .await
-            .map_err(anyhow::Error::from)?;
+        assets::put_rendition(&state.db.pool, asset_id, rendition).await?;
     }
     sqlx::query("UPDATE assets SET kind = 'model', mime = 'model/gltf+json' WHERE id = $1")
         .bind(asset_id)
         .execute(&state.db.pool)
-        .await
-        .map_err(anyhow::Error::from)?;
+        .await?;
     Ok(())
 }

@@ -47,15 +47,13 @@ pub async fn process_av(
         .await
         .is_none()
     {
-        assets::set_status(&state.db, &asset.id, "queued", 0)
-            .await
-            .map_err(retry)?;
+        assets::set_status(&state.db, &asset.id, "queued", 0).await?;
         return Err(JobError::Deferred {
             reason: super::FFMPEG_MISSING.to_owned(),
             delay: Duration::from_secs(60),
         });
     }
-    let dir = tempfile::tempdir().map_err(retry)?;
+    let dir = tempfile::tempdir()?;
     let source = dir.path().join("source");
     blobs::download(&state.store, &blobs::key(sha), &source).await?;
 
@@ -99,7 +97,7 @@ pub async fn process_av(
     .bind(&asset.id)
     .execute(&state.db.pool)
     .await
-    .map_err(retry)?;
+    ?;
 
     let cfg = LadderConfig {
         preset: settings.ffmpeg_preset.clone(),
@@ -108,7 +106,7 @@ pub async fn process_av(
     };
     let rungs = ladder::plan(&probed, &cfg);
     let out = dir.path().join("out");
-    tokio::fs::create_dir_all(&out).await.map_err(retry)?;
+    tokio::fs::create_dir_all(&out).await?;
     let timeout = Duration::from_secs_f64((probed.duration_secs * 20.0).max(600.0));
 
     let progress = ctx.progress_sender();
@@ -133,7 +131,7 @@ pub async fn process_av(
     })?;
 
     for file in &files {
-        let idx = fmp4::index_file(&file.path).map_err(retry)?;
+        let idx = fmp4::index_file(&file.path)?;
         let variant = hls::Variant::from_index(URI_PLACEHOLDER, &idx, None);
         let info = PlaylistInfo {
             media_playlist: hls::media_playlist(URI_PLACEHOLDER, &idx),
@@ -168,19 +166,16 @@ pub async fn process_av(
                 codecs: Some(&codecs),
                 language: None,
                 label: None,
-                fragments: Some(serde_json::to_string(&info).map_err(retry)?),
+                fragments: Some(serde_json::to_string(&info)?),
             },
         )
-        .await
-        .map_err(retry)?;
+        .await?;
     }
     ctx.set_progress(95);
 
     if kind == MediaKind::Video {
         let stills_dir = dir.path().join("stills");
-        tokio::fs::create_dir_all(&stills_dir)
-            .await
-            .map_err(retry)?;
+        tokio::fs::create_dir_all(&stills_dir).await?;
         let still = stills::stills_with(
             &settings.ffmpeg,
             &source,
@@ -222,7 +217,7 @@ pub async fn process_av(
         let vtt =
             stills::storyboard_vtt(&format!("/media/{}", sprite.as_str()), probed.duration_secs);
         let vtt_path = dir.path().join("storyboard.vtt");
-        tokio::fs::write(&vtt_path, vtt).await.map_err(retry)?;
+        tokio::fs::write(&vtt_path, vtt).await?;
         store_still(
             state,
             &asset.id,
@@ -268,8 +263,7 @@ async fn store_still(
             fragments: None,
         },
     )
-    .await
-    .map_err(retry)?;
+    .await?;
     Ok(sha)
 }
 

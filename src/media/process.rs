@@ -59,19 +59,14 @@ impl crate::jobs::worker::Runner for Runner {
 pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobError> {
     let payload: Payload =
         serde_json::from_str(&job.payload).map_err(|e| permanent("job-invalid", e.to_string()))?;
-    let asset = assets::get(&state.db, &payload.asset_id)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let asset = assets::get(&state.db, &payload.asset_id).await?;
     let kind = AssetKind::parse(&asset.kind)
         .ok_or_else(|| permanent("job-invalid", "unknown asset kind"))?;
     let sha = Sha256Hex::parse(&asset.source_sha256)
         .ok_or_else(|| permanent("job-invalid", "bad source hash"))?;
-    assets::set_status(&state.db, &asset.id, "processing", 0)
-        .await
-        .map_err(anyhow::Error::from)?;
+    assets::set_status(&state.db, &asset.id, "processing", 0).await?;
     let source_bytes = blobs::mime_of(&state.db, &sha)
-        .await
-        .map_err(anyhow::Error::from)?
+        .await?
         .map(|(_, b)| b)
         .unwrap_or(0);
 
@@ -85,8 +80,7 @@ pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobE
                 .store
                 .object_store()
                 .get_range(&blobs::key(&sha), tail_start..source_bytes as u64)
-                .await
-                .map_err(anyhow::Error::from)?;
+                .await?;
             if !tail.windows(5).any(|w| w == b"%%EOF") {
                 return Err(permanent(
                     "document-truncated",
@@ -118,11 +112,9 @@ pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobE
             let bytes = read_small(state, &sha, source_bytes, "captions-invalid").await?;
             let vtt = super::captions::normalise(&bytes)
                 .map_err(|e| permanent("captions-invalid", e.to_string()))?;
-            let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
+            let dir = tempfile::tempdir()?;
             let path = dir.path().join("captions.vtt");
-            tokio::fs::write(&path, vtt.as_bytes())
-                .await
-                .map_err(anyhow::Error::from)?;
+            tokio::fs::write(&path, vtt.as_bytes()).await?;
             let (vsha, vbytes) =
                 blobs::put_file(&state.store, &state.db, &path, "text/vtt").await?;
             let language = asset_language(state, &asset.id).await;
@@ -141,17 +133,13 @@ pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobE
                 label: None,
                 fragments: None,
             };
-            assets::put_rendition(&state.db.pool, &asset.id, rendition(()))
-                .await
-                .map_err(anyhow::Error::from)?;
+            assets::put_rendition(&state.db.pool, &asset.id, rendition(())).await?;
             if let Some(video) = captions_target(state, &asset.id).await {
-                assets::put_rendition(&state.db.pool, &video, rendition(()))
-                    .await
-                    .map_err(anyhow::Error::from)?;
+                assets::put_rendition(&state.db.pool, &video, rendition(())).await?;
             }
         }
         AssetKind::Archive => {
-            let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
+            let dir = tempfile::tempdir()?;
             let path = dir.path().join("archive.zip");
             blobs::download(&state.store, &blobs::key(&sha), &path).await?;
             let zip = path.clone();
@@ -164,9 +152,7 @@ pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobE
                 };
                 Ok::<_, std::io::Error>((checked, model))
             })
-            .await
-            .map_err(anyhow::Error::from)?
-            .map_err(anyhow::Error::from)?;
+            .await??;
             let (_, unpacked) = checked.map_err(|r| permanent(r.code, r.detail))?;
             if model.is_some() {
                 within_quota(state, &asset.org_id, unpacked).await?;
@@ -181,9 +167,7 @@ pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobE
     if ctx.is_cancelled() {
         return Err(JobError::Cancelled);
     }
-    assets::set_status(&state.db, &asset.id, "ready", 100)
-        .await
-        .map_err(anyhow::Error::from)?;
+    assets::set_status(&state.db, &asset.id, "ready", 100).await?;
     Ok(())
 }
 
@@ -193,9 +177,7 @@ async fn within_quota(state: &Context, org_id: &str, unpacked: u64) -> Result<()
     let Some(quota) = state.settings.org_quota_bytes else {
         return Ok(());
     };
-    let used = crate::blobs::org_usage(&state.db, org_id)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let used = crate::blobs::org_usage(&state.db, org_id).await?;
     if used + unpacked > quota {
         return Err(permanent(
             "quota-exceeded",
@@ -231,9 +213,7 @@ async fn original(
         label: None,
         fragments: None,
     };
-    assets::put_rendition(&state.db.pool, asset_id, r)
-        .await
-        .map_err(anyhow::Error::from)?;
+    assets::put_rendition(&state.db.pool, asset_id, r).await?;
     Ok(())
 }
 
@@ -249,13 +229,8 @@ async fn read_small(
             "This file is too large to be checked (the limit is 256 MiB).",
         ));
     }
-    let data = state
-        .store
-        .object_store()
-        .get(&blobs::key(sha))
-        .await
-        .map_err(anyhow::Error::from)?;
-    Ok(data.bytes().await.map_err(anyhow::Error::from)?.to_vec())
+    let data = state.store.object_store().get(&blobs::key(sha)).await?;
+    Ok(data.bytes().await?.to_vec())
 }
 
 /// The `language` the uploader gave in Upload-Metadata, if any.

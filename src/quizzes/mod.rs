@@ -162,12 +162,18 @@ pub async fn view(
     })
 }
 
-fn exhausted() -> AppError {
-    AppError::Status {
-        status: 409,
-        code: "quiz-attempts-exhausted",
-        detail: "You have used every attempt this quiz allows.".into(),
-    }
+/// Why an attempt was not scored. The edge (`http::quizzes`) gives each its status and code.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// Every attempt the quiz allows is used (409 `quiz-attempts-exhausted`).
+    #[error("You have used every attempt this quiz allows.")]
+    Exhausted,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// The answers do not fit the questions, or recording the statement failed: refusals of
+    /// the quiz model and the LRS, passed on unchanged.
+    #[error(transparent)]
+    Feature(#[from] AppError),
 }
 
 /// Scores an attempt, stores it, records it as a `passed` or `failed` statement with the
@@ -179,7 +185,7 @@ pub async fn attempt(
     unit: &UnitView,
     quiz: &Quiz,
     answers: Vec<Value>,
-) -> AppResult<AttemptView> {
+) -> Result<AttemptView, AttemptError> {
     let db = &state.db;
     let score = quiz.score(&answers)?;
     let statement_id = uuid::Uuid::new_v4().to_string();
@@ -189,7 +195,7 @@ pub async fn attempt(
     for _ in 0..5 {
         let (used, _) = attempts_of(db, &unit.id, &user.id).await?;
         if quiz.max_attempts.is_some_and(|m| used >= m) {
-            return Err(exhausted());
+            return Err(AttemptError::Exhausted);
         }
         let inserted = sqlx::query(
             "INSERT INTO quiz_attempts (id, unit_id, user_id, number, answers, raw, max, percent, \
@@ -217,7 +223,7 @@ pub async fn attempt(
             Err(e) => return Err(e.into()),
         }
     }
-    let number = number.ok_or_else(exhausted)?;
+    let number = number.ok_or(AttemptError::Exhausted)?;
 
     let public_url = &state.settings.public_url;
     let (verb, display) = if score.passed {

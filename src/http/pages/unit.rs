@@ -101,7 +101,8 @@ async fn submit_quiz(
             }
         })
         .collect();
-    let outcome = match quizzes::attempt(&state, user, &course, &unit, &quiz, answers).await {
+    let attempt = quizzes::attempt(&state, user, &course, &unit, &quiz, answers).await;
+    let outcome = match attempt.map_err(AppError::from) {
         Ok(view) => json!({"result": view}),
         Err(e @ (AppError::Status { .. } | AppError::Validation(_))) => {
             json!({"quiz_problem": e.to_string()})

@@ -21,10 +21,31 @@ use crate::{
     http::{extract::Query, header_value},
     lrs::xapi::{self, XapiVersion},
     lrs::{
-        documents::{self, Context, Kind, Preconditions, Tags, Write},
+        documents::{self, Context, DocumentError, Kind, Preconditions, Tags, Write},
         identity, Principal, Scopes,
     },
 };
+
+/// The document store's refusals as the problems xAPI clients see (codes unchanged).
+impl From<DocumentError> for AppError {
+    fn from(e: DocumentError) -> Self {
+        let detail = e.to_string();
+        match e {
+            DocumentError::PreconditionFailed(_) => AppError::Status {
+                status: 412,
+                code: "xapi-precondition-failed",
+                detail,
+            },
+            DocumentError::NotMergeable(_) => {
+                AppError::bad_request("xapi-document-not-mergeable", detail)
+            }
+            DocumentError::ExistsWithoutPrecondition => AppError::conflict("If-Match", detail),
+            DocumentError::KeptChanging => AppError::conflict("document", detail),
+            DocumentError::Database(e) => e.into(),
+            DocumentError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
