@@ -91,14 +91,11 @@ impl Application {
 /// The HTTP server: one accept loop per core, each on its own single-threaded runtime, so a
 /// connection's requests never hop between threads (cross-thread wake-ups cost more than a small
 /// response). Jobs and other background work stay on the main runtime.
-async fn serve<S>(
+async fn serve(
     listener: TcpListener,
-    edge: S,
+    edge: http::Edge,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()>
-where
-    S: Edge,
-{
+) -> anyhow::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let listener = listener.into_std()?;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -134,8 +131,8 @@ where
     .await?
 }
 
-/// What `http::service` is: one tower service answering every request.
-trait Edge:
+/// What `http::Edge::connection` gives: one tower service answering a connection's requests.
+trait EdgeService:
     tower::Service<
         axum::http::Request<axum::body::Body>,
         Response = axum::response::Response,
@@ -147,7 +144,7 @@ trait Edge:
 {
 }
 
-impl<S> Edge for S where
+impl<S> EdgeService for S where
     S: tower::Service<
             axum::http::Request<axum::body::Body>,
             Response = axum::response::Response,
@@ -162,9 +159,9 @@ impl<S> Edge for S where
 /// Accepts and serves connections until `stop` turns true, then lets in-flight requests finish.
 /// hyper's own builder (rather than `axum::serve`) caps what one connection may buffer: with
 /// 1,000 slow readers, hyper's default (~400 KiB each) would hold 400 MiB of media in memory.
-async fn accept_loop<S: Edge>(
+async fn accept_loop(
     listener: TcpListener,
-    edge: S,
+    edge: http::Edge,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     use hyper_util::{
@@ -191,11 +188,9 @@ async fn accept_loop<S: Edge>(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let edge = edge.clone();
+                let edge = std::sync::Mutex::new(edge.connection(remote));
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let mut req = req.map(axum::body::Body::new);
-                    req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
-                    tower::ServiceExt::oneshot(edge.clone(), req)
+                    call(&edge, req.map(axum::body::Body::new))
                 });
                 let connection = builder
                     .serve_connection_with_upgrades(TokioIo::new(stream), service)
@@ -219,6 +214,26 @@ async fn accept_loop<S: Edge>(
         tracing::warn!("connections still open after 30 s; closing them");
     }
     Ok(())
+}
+
+/// Calls the connection's edge without cloning its layers for every request (cloning them costs
+/// more than answering a small file). They are always ready, having no backpressure, which
+/// `poll_ready` confirms; were one ever not, the request gets a clone that waits for readiness.
+fn call<S: EdgeService>(
+    edge: &std::sync::Mutex<S>,
+    req: axum::http::Request<axum::body::Body>,
+) -> futures::future::Either<
+    S::Future,
+    tower::util::Oneshot<S, axum::http::Request<axum::body::Body>>,
+> {
+    use std::task::{Context, Poll, Waker};
+    let mut edge = edge
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match edge.poll_ready(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Ok(())) => futures::future::Either::Left(edge.call(req)),
+        _ => futures::future::Either::Right(tower::ServiceExt::oneshot(edge.clone(), req)),
+    }
 }
 
 /// Periodic chores every node may run at once: expiring abandoned uploads, and issuing the

@@ -4,11 +4,7 @@
 //! OPTIONS to discover the server's capabilities, without any Origin. Only requests that carry
 //! `Access-Control-Request-Method` are preflights; the rest go to the routes.
 
-use std::{
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll},
-};
+use std::task::{Context, Poll};
 
 use axum::http::{header, Method, Request};
 use tower::{Layer, Service};
@@ -44,7 +40,7 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+    type Future = futures::future::Either<S::Future, <Cors<S> as Service<Request<B>>>::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         match self.cors.poll_ready(cx) {
@@ -59,9 +55,9 @@ where
                 .headers()
                 .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
         if req.method() == Method::OPTIONS && !preflight {
-            Box::pin(self.plain.call(req))
+            futures::future::Either::Left(self.plain.call(req))
         } else {
-            Box::pin(self.cors.call(req))
+            futures::future::Either::Right(self.cors.call(req))
         }
     }
 }

@@ -129,7 +129,8 @@ pub async fn serve_blob(
         .ok_or(AppError::NotFound)?;
     let len = prepared.meta.bytes as u64;
     let (etag, modified) = (&prepared.etag, prepared.modified);
-    let mut out = HeaderMap::with_capacity(8);
+    // Room for what the edge's layers add (request id, CORS, nosniff, …) without regrowing.
+    let mut out = HeaderMap::with_capacity(20);
     out.insert(header::ETAG, prepared.etag_header.clone());
     out.insert(header::LAST_MODIFIED, prepared.last_modified.clone());
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));

@@ -4,7 +4,7 @@
 
 use std::{
     fmt::Write as _,
-    sync::atomic::{AtomicU64, Ordering::Relaxed},
+    sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed},
     time::Instant,
 };
 
@@ -26,16 +26,35 @@ const BUCKETS_US: [u64; 8] = [
     1_000, 5_000, 25_000, 100_000, 250_000, 1_000_000, 2_500_000, 10_000_000,
 ];
 
+/// Counters are kept per shard, one per HTTP thread (round robin beyond that), each on its own
+/// cache lines: shared counters would bounce between the cores on every request.
+const SHARDS: usize = 8;
+
 /// This node's request figures since it started. Relaxed atomics: each figure is exact, a
 /// scrape may see one request in some figures and not yet in others.
 #[derive(Default)]
 pub struct Metrics {
-    in_flight: AtomicU64,
+    shards: [Shard; SHARDS],
+}
+
+#[derive(Default)]
+#[repr(align(128))]
+struct Shard {
+    /// Started minus finished here (a request may finish on another thread: only the sum of
+    /// the shards means anything).
+    in_flight: AtomicI64,
     /// Responses by status class: 1xx … 5xx.
     by_class: [AtomicU64; 5],
     /// Responses per latency bucket (not cumulative; the last counts the slower ones).
     buckets: [AtomicU64; BUCKETS_US.len() + 1],
     total_us: AtomicU64,
+}
+
+/// This thread's shard.
+fn shard_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local!(static INDEX: usize = NEXT.fetch_add(1, Relaxed) % SHARDS);
+    INDEX.with(|i| *i)
 }
 
 /// One request being answered; counted out when dropped, so a request whose client went away
@@ -46,24 +65,32 @@ pub struct InFlight<'a> {
 }
 
 impl Metrics {
+    fn shard(&self) -> &Shard {
+        &self.shards[shard_index()]
+    }
+
     pub fn start(&self) -> InFlight<'_> {
-        self.in_flight.fetch_add(1, Relaxed);
+        self.shard().in_flight.fetch_add(1, Relaxed);
         InFlight {
             metrics: self,
             started: Instant::now(),
         }
     }
 
+    fn sum(&self, figure: impl Fn(&Shard) -> &AtomicU64) -> u64 {
+        self.shards.iter().map(|s| figure(s).load(Relaxed)).sum()
+    }
+
     fn render(&self) -> String {
         let mut out = String::with_capacity(1024);
         out.push_str("# HELP caravan_http_requests_total HTTP responses by status class.\n");
         out.push_str("# TYPE caravan_http_requests_total counter\n");
-        for (i, n) in self.by_class.iter().enumerate() {
+        for i in 0..5 {
             let _ = writeln!(
                 out,
                 "caravan_http_requests_total{{class=\"{}xx\"}} {}",
                 i + 1,
-                n.load(Relaxed)
+                self.sum(|s| &s.by_class[i])
             );
         }
         out.push_str("# HELP caravan_http_requests_in_flight Requests being answered now.\n");
@@ -71,15 +98,19 @@ impl Metrics {
         let _ = writeln!(
             out,
             "caravan_http_requests_in_flight {}",
-            self.in_flight.load(Relaxed)
+            self.shards
+                .iter()
+                .map(|s| s.in_flight.load(Relaxed))
+                .sum::<i64>()
+                .max(0)
         );
         out.push_str(
             "# HELP caravan_http_request_duration_seconds Time until the response head.\n",
         );
         out.push_str("# TYPE caravan_http_request_duration_seconds histogram\n");
         let mut cumulative = 0;
-        for (i, n) in self.buckets.iter().enumerate() {
-            cumulative += n.load(Relaxed);
+        for i in 0..=BUCKETS_US.len() {
+            cumulative += self.sum(|s| &s.buckets[i]);
             let le = BUCKETS_US
                 .get(i)
                 .map_or_else(|| "+Inf".to_owned(), |us| (*us as f64 / 1e6).to_string());
@@ -91,7 +122,7 @@ impl Metrics {
         let _ = writeln!(
             out,
             "caravan_http_request_duration_seconds_sum {}",
-            self.total_us.load(Relaxed) as f64 / 1e6
+            self.sum(|s| &s.total_us) as f64 / 1e6
         );
         let _ = writeln!(
             out,
@@ -102,10 +133,11 @@ impl Metrics {
 }
 
 impl InFlight<'_> {
-    /// Records the response's status and how long its head took.
-    pub fn finish(self, status: StatusCode) {
-        let m = self.metrics;
-        let us = self.started.elapsed().as_micros() as u64;
+    /// Records the response's status and how long its head took, and returns that time.
+    pub fn finish(self, status: StatusCode) -> std::time::Duration {
+        let m = self.metrics.shard();
+        let elapsed = self.started.elapsed();
+        let us = elapsed.as_micros() as u64;
         let class = (status.as_u16() / 100).clamp(1, 5) as usize - 1;
         m.by_class[class].fetch_add(1, Relaxed);
         let bucket = BUCKETS_US
@@ -114,12 +146,13 @@ impl InFlight<'_> {
             .unwrap_or(BUCKETS_US.len());
         m.buckets[bucket].fetch_add(1, Relaxed);
         m.total_us.fetch_add(us, Relaxed);
+        elapsed
     }
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.metrics.in_flight.fetch_sub(1, Relaxed);
+        self.metrics.shard().in_flight.fetch_sub(1, Relaxed);
     }
 }
 

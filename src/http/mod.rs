@@ -14,6 +14,7 @@ mod health;
 mod lrs_clients;
 mod members;
 mod metrics;
+mod observe;
 mod offline;
 mod orgs;
 pub mod pages;
@@ -34,18 +35,16 @@ use axum::{
     body::Body,
     extract::DefaultBodyLimit,
     http::{header, HeaderName, HeaderValue, Method, Request, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
     Router,
 };
 use tower::{Service, ServiceBuilder, ServiceExt};
 use tower_http::{
     compression::CompressionLayer,
     cors::{AllowOrigin, Any, CorsLayer},
-    request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
-    trace::TraceLayer,
 };
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -57,7 +56,7 @@ pub use state::AppState;
 
 use crate::error::AppError;
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use observe::REQUEST_ID;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -134,33 +133,6 @@ fn media_bytes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// Request ids from a per-process prefix and a counter: unique, and free of the random-number
-/// syscall a UUID costs on every request.
-#[derive(Clone)]
-struct CountingRequestId {
-    prefix: std::sync::Arc<str>,
-    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl CountingRequestId {
-    fn new() -> Self {
-        let prefix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-        Self {
-            prefix: prefix.into(),
-            next: Default::default(),
-        }
-    }
-}
-
-impl tower_http::request_id::MakeRequestId for CountingRequestId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<tower_http::request_id::RequestId> {
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
-            .ok()
-            .map(Into::into)
-    }
-}
-
 /// Uploads stream for as long as the link needs: no timeout, no body limit.
 fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::new().merge(tus::routes()).split_for_parts();
@@ -171,78 +143,77 @@ fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
-/// The one service every request goes through, in this order: the metrics hook (counts and
-/// latency, `GET /metrics`), sensitive headers hidden from logs, a request id, a trace span, the id echoed back, `nosniff` and `Referrer-Policy` on
-/// every response, CORS; then the media fast path (anonymous or signed GET/HEAD of
-/// `/media/{sha256}`, answered without routing or extractors: they cost more than the bytes of
-/// a small file), the rewrite of xAPI alternate-syntax requests, and the router.
-pub fn service(
+/// The one service every request goes through, in this order: a request id, a trace span
+/// carrying it, the metrics hook (counts and latency, `GET /metrics`) and the headers of every
+/// response (`observe`); sensitive headers hidden from logs; CORS; then the media fast path
+/// (anonymous or signed GET/HEAD of `/media/{sha256}`, answered without routing or extractors:
+/// they cost more than the bytes of a small file), the rewrite of xAPI alternate-syntax
+/// requests, and the router. Built once; [`Edge::connection`] makes each connection's copy.
+#[derive(Clone)]
+pub struct Edge {
     state: AppState,
-) -> impl Service<Request<Body>, Response = Response, Error = Infallible, Future: Send + 'static>
-       + Clone
-       + Send
-       + 'static {
-    let cors = cors::PreflightCorsLayer(cors(&state.settings.cors_origins));
-    let metrics = state.metrics.clone();
-    let router = router(state.clone());
-    let inner = tower::service_fn(move |req: Request<Body>| {
-        let (state, router) = (state.clone(), router.clone());
-        async move {
-            if let Some(response) =
-                delivery::fast_path(&state, req.method(), req.uri(), req.headers()).await
-            {
-                return Ok(response);
-            }
-            let req = if xapi::alternate::applies(&req) {
-                match xapi::alternate::rewrite(req, LRS_BODY_LIMIT).await {
-                    Ok(req) => req,
-                    Err(response) => return Ok(response),
-                }
-            } else {
-                req
-            };
-            router.oneshot(req).await
-        }
-    });
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-        let request_id = req
-            .headers()
-            .get(&REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
-    });
-    ServiceBuilder::new()
-        .map_response(IntoResponse::into_response)
-        .map_future(move |answer| {
-            let metrics = metrics.clone();
+    router: Router,
+    observe: observe::ObserveLayer,
+    cors: cors::PreflightCorsLayer,
+}
+
+pub fn service(state: AppState) -> Edge {
+    Edge {
+        cors: cors::PreflightCorsLayer(cors(&state.settings.cors_origins)),
+        observe: observe::ObserveLayer::new(state.metrics.clone()),
+        router: router(state.clone()),
+        state,
+    }
+}
+
+impl Edge {
+    /// The service for one connection from `peer` (handlers that need the address, like the
+    /// sign-in throttle, read it as `ConnectInfo`).
+    pub fn connection(
+        &self,
+        peer: std::net::SocketAddr,
+    ) -> impl Service<Request<Body>, Response = Response, Error = Infallible, Future: Send + 'static>
+           + Clone
+           + Send
+           + 'static {
+        let (state, router) = (self.state.clone(), self.router.clone());
+        let inner = tower::service_fn(move |mut req: Request<Body>| {
+            let (state, router) = (state.clone(), router.clone());
             async move {
-                let in_flight = metrics.start();
-                let response: Result<Response<_>, Infallible> = answer.await;
-                if let Ok(r) = &response {
-                    in_flight.finish(r.status());
+                if let Some(response) =
+                    delivery::fast_path(&state, req.method(), req.uri(), req.headers()).await
+                {
+                    return Ok(response);
                 }
-                response
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                let req = if xapi::alternate::applies(&req) {
+                    match xapi::alternate::rewrite(req, LRS_BODY_LIMIT).await {
+                        Ok(req) => req,
+                        Err(response) => return Ok(response),
+                    }
+                } else {
+                    req
+                };
+                router.oneshot(req).await
             }
-        })
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::AUTHORIZATION,
-            header::COOKIE,
-        ]))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, CountingRequestId::new()))
-        .layer(trace)
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        // Uploaded bytes are never sniffed into HTML; links leak no more than the origin.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(cors)
-        .service(inner)
+        });
+        ServiceBuilder::new()
+            .layer(self.observe.clone())
+            .layer(SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+                header::COOKIE,
+            ]))
+            // What tower-http's CORS would compute and join for every response, as one constant.
+            .layer(SetResponseHeaderLayer::appending(
+                header::VARY,
+                HeaderValue::from_static(
+                    "origin, access-control-request-method, access-control-request-headers",
+                ),
+            ))
+            .layer(self.cors.clone())
+            .service(inner)
+    }
 }
 
 fn router(state: AppState) -> Router {
@@ -340,7 +311,9 @@ fn cors(origins: &[String]) -> CorsLayer {
             .chain(tus_headers)
             .collect::<Vec<_>>(),
         )
-        .max_age(Duration::from_secs(3600));
+        .max_age(Duration::from_secs(3600))
+        // Sent by the edge as a constant instead (see `service`).
+        .vary([]);
     if origins.iter().any(|o| o == "*") {
         layer.allow_origin(Any)
     } else {

@@ -7,8 +7,12 @@ use std::{ops::Deref, sync::Arc};
 use super::metrics::Metrics;
 use crate::{context::Context, delivery::Delivery, lrs::clients::ClientCache};
 
+/// Cloned for every request, so one reference count to bump (not one per part: those are
+/// shared cache lines the HTTP threads would pass back and forth).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub ctx: Context,
     pub delivery: Arc<Delivery>,
     /// Recently authenticated LRS clients.
@@ -19,18 +23,26 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(ctx: Context, delivery: Arc<Delivery>) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             ctx,
             delivery,
             lrs_clients: ClientCache::default(),
             metrics: Arc::default(),
-        }
+        }))
     }
 }
 
-/// Handlers reach the context's parts as `state.db`, `state.store`, … and pass `&state` where a
-/// domain function takes `&Context`.
+/// Handlers reach the serving parts as `state.delivery`, … and the context's parts as
+/// `state.db`, `state.store`, …; they pass `&state` where a domain function takes `&Context`.
 impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl Deref for Shared {
     type Target = Context;
 
     fn deref(&self) -> &Context {
