@@ -131,31 +131,6 @@ async fn serve(
     .await?
 }
 
-/// What `http::Edge::connection` gives: one tower service answering a connection's requests.
-trait EdgeService:
-    tower::Service<
-        axum::http::Request<axum::body::Body>,
-        Response = axum::response::Response,
-        Error = std::convert::Infallible,
-        Future: Send + 'static,
-    > + Clone
-    + Send
-    + 'static
-{
-}
-
-impl<S> EdgeService for S where
-    S: tower::Service<
-            axum::http::Request<axum::body::Body>,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-            Future: Send + 'static,
-        > + Clone
-        + Send
-        + 'static
-{
-}
-
 /// Accepts and serves connections until `stop` turns true, then lets in-flight requests finish.
 /// hyper's own builder (rather than `axum::serve`) caps what one connection may buffer: with
 /// 1,000 slow readers, hyper's default (~400 KiB each) would hold 400 MiB of media in memory.
@@ -219,13 +194,16 @@ async fn accept_loop(
 /// Calls the connection's edge without cloning its layers for every request (cloning them costs
 /// more than answering a small file). They are always ready, having no backpressure, which
 /// `poll_ready` confirms; were one ever not, the request gets a clone that waits for readiness.
-fn call<S: EdgeService>(
+fn call<S>(
     edge: &std::sync::Mutex<S>,
     req: axum::http::Request<axum::body::Body>,
 ) -> futures::future::Either<
     S::Future,
     tower::util::Oneshot<S, axum::http::Request<axum::body::Body>>,
-> {
+>
+where
+    S: tower::Service<axum::http::Request<axum::body::Body>> + Clone,
+{
     use std::task::{Context, Poll, Waker};
     let mut edge = edge
         .lock()

@@ -7,7 +7,8 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::{
-    authz_rows::{rows, xapi_query, Fresh},
+    authz_rows::{rows, Fresh},
+    authz_rows_lrs::xapi_query,
     both_backends,
     support::{Backend, TestApp},
 };

@@ -47,17 +47,9 @@ fn none(_: &HashMap<&'static str, String>) -> Option<Value> {
     None
 }
 
-/// A statement whose actor is the caller.
-fn own_statement(v: &HashMap<&'static str, String>) -> Option<Value> {
-    Some(json!({
-        "actor": {"mbox": format!("mailto:{}", v["caller_email"])},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
-        "object": {"id": "http://example.org/matrix/activity"},
-    }))
-}
-
 pub fn rows() -> Vec<Row> {
     let mut rows = core_rows();
+    rows.extend(crate::authz_rows_lrs::rows());
     rows.extend(crate::authz_rows_credentials::rows());
     rows
 }
@@ -498,135 +490,6 @@ fn core_rows() -> Vec<Row> {
             none,
             [401, 403, 403, 403, 204, 204],
         ),
-        // The LRS's statements and about resources (every bearer caller is a learner to the LRS).
-        r(
-            Method::GET,
-            "/xapi/about",
-            Nothing,
-            none,
-            [200, 200, 200, 200, 200, 200],
-        ),
-        r(
-            Method::GET,
-            "/xapi/statements",
-            Nothing,
-            none,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        r(
-            Method::POST,
-            "/xapi/statements",
-            Nothing,
-            own_statement,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        r(
-            Method::PUT,
-            "/xapi/statements",
-            Nothing,
-            own_statement,
-            [401, 204, 204, 204, 204, 204],
-        ),
-        // The LRS document and definition resources: every caller is a learner to the LRS and
-        // acts on their own agent (see `xapi_query`).
-        r(
-            Method::PUT,
-            "/xapi/activities/state",
-            Nothing,
-            |_| Some(json!({"bookmark": 1})),
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::POST,
-            "/xapi/activities/state",
-            Nothing,
-            |_| Some(json!({"bookmark": 1})),
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::GET,
-            "/xapi/activities/state",
-            Nothing,
-            none,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        r(
-            Method::DELETE,
-            "/xapi/activities/state",
-            Nothing,
-            none,
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::PUT,
-            "/xapi/activities/profile",
-            Nothing,
-            |_| Some(json!({"bookmark": 1})),
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::POST,
-            "/xapi/activities/profile",
-            Nothing,
-            |_| Some(json!({"bookmark": 1})),
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::GET,
-            "/xapi/activities/profile",
-            Nothing,
-            none,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        r(
-            Method::DELETE,
-            "/xapi/activities/profile",
-            Nothing,
-            none,
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::PUT,
-            "/xapi/agents/profile",
-            Nothing,
-            |_| Some(json!({"bookmark": 1})),
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::POST,
-            "/xapi/agents/profile",
-            Nothing,
-            |_| Some(json!({"bookmark": 1})),
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::GET,
-            "/xapi/agents/profile",
-            Nothing,
-            none,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        r(
-            Method::DELETE,
-            "/xapi/agents/profile",
-            Nothing,
-            none,
-            [401, 204, 204, 204, 204, 204],
-        ),
-        r(
-            Method::GET,
-            "/xapi/activities",
-            Nothing,
-            none,
-            [401, 200, 200, 200, 200, 200],
-        ),
-        r(
-            Method::GET,
-            "/xapi/agents",
-            Nothing,
-            none,
-            [401, 200, 200, 200, 200, 200],
-        ),
         // Without org_id an admin of another organisation gets a report on their own.
         r(
             Method::GET,
@@ -674,36 +537,4 @@ fn core_rows() -> Vec<Row> {
             [401, 201, 201, 404, 201, 201],
         ),
     ]
-}
-
-/// The query string of an LRS request in the matrix: each caller names their own agent (an
-/// mbox of their e-mail), so a learner's request is about themselves.
-pub fn xapi_query(
-    method: &Method,
-    path: &str,
-    v: &HashMap<&'static str, String>,
-) -> Option<String> {
-    let agent = json!({"mbox": format!("mailto:{}", v["caller_email"])}).to_string();
-    let activity = "http://example.org/matrix/activity";
-    let pairs: Vec<(&str, &str)> = match path {
-        "/xapi/activities" => vec![("activityId", activity)],
-        "/xapi/agents" => vec![("agent", &agent)],
-        "/xapi/statements" if *method == Method::PUT => {
-            return Some(format!("statementId={}", uuid::Uuid::new_v4()))
-        }
-        "/xapi/activities/state" => vec![
-            ("activityId", activity),
-            ("agent", &agent),
-            ("stateId", "matrix"),
-        ],
-        "/xapi/activities/profile" => vec![("activityId", activity), ("profileId", "matrix")],
-        "/xapi/agents/profile" => vec![("agent", &agent), ("profileId", "matrix")],
-        _ => return None,
-    };
-    // GET without the document id lists ids, which needs no document to exist.
-    let pairs: Vec<_> = pairs
-        .into_iter()
-        .filter(|(k, _)| *method != Method::GET || !k.ends_with("Id") || k == &"activityId")
-        .collect();
-    Some(serde_urlencoded::to_string(&pairs).unwrap())
 }
