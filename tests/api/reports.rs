@@ -418,7 +418,8 @@ fn cells(line: &str) -> Vec<String> {
     line.split(',').map(str::to_owned).collect()
 }
 
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+/// A CSV export's rows (checking the byte-order mark spreadsheets need).
+pub fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     // The byte-order mark is there for spreadsheets; the csv reader skips it.
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     csv::ReaderBuilder::new()

@@ -277,17 +277,6 @@ async fn the_quota_counts_what_is_stored_and_checks_a_package_before_unpacking(b
         .assert(StatusCode::CREATED);
 }
 
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
-    // The byte-order mark is there for spreadsheets; the csv reader skips it.
-    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(bytes)
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect()
-}
-
 /// The CSV's rows as column name → cell, checking that no cell could run as a formula.
 async fn csv_rows(c: &Classroom, token: &str, path: &str) -> Vec<Vec<(String, String)>> {
     let r = c
@@ -299,7 +288,7 @@ async fn csv_rows(c: &Classroom, token: &str, path: &str) -> Vec<Vec<(String, St
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{path}");
-    let records = parse_csv(&r.bytes().await.unwrap());
+    let records = crate::reports::parse_csv(&r.bytes().await.unwrap());
     for cell in records.iter().flatten() {
         let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
         assert!(
