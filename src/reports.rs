@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::{
     accounts::{self, OrgRole, User},
     authz,
-    db::{Backend, Db, Placeholders},
+    db::{Backend, CalendarLabel, Db, Placeholders},
     error::{AppError, AppResult, FieldError},
 };
 
@@ -93,27 +93,14 @@ impl Granularity {
 
     /// The period label (`2026-03`, `2026-Q1`, `2026`) of the epoch milliseconds in `at`, in UTC.
     fn bucket_sql(self, backend: Backend, at: &str) -> String {
-        match backend {
-            Backend::Sqlite => {
-                let secs = format!("{at} / 1000, 'unixepoch'");
-                match self {
-                    Self::Month => format!("strftime('%Y-%m', {secs})"),
-                    Self::Year => format!("strftime('%Y', {secs})"),
-                    Self::Quarter => format!(
-                        "strftime('%Y', {secs}) || '-Q' || \
-                         ((CAST(strftime('%m', {secs}) AS INTEGER) + 2) / 3)"
-                    ),
-                }
-            }
-            Backend::Postgres => {
-                let pattern = match self {
-                    Self::Month => "YYYY-MM",
-                    Self::Quarter => "YYYY-\"Q\"Q",
-                    Self::Year => "YYYY",
-                };
-                format!("to_char(to_timestamp({at} / 1000) AT TIME ZONE 'UTC', '{pattern}')")
-            }
-        }
+        backend.utc_label(
+            at,
+            match self {
+                Self::Month => CalendarLabel::Month,
+                Self::Quarter => CalendarLabel::Quarter,
+                Self::Year => CalendarLabel::Year,
+            },
+        )
     }
 }
 

@@ -13,7 +13,10 @@ use sqlx::{
     AnyPool, ConnectOptions, Executor,
 };
 
+pub mod dialect;
 pub mod time;
+
+pub use dialect::CalendarLabel;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{time::now_ms, Backend, Db};
+use crate::db::{time::now_ms, Db};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
@@ -64,10 +64,7 @@ where
 /// lease has expired (its worker died) and that has attempts left.
 pub async fn claim(db: &Db, owner: &str, lease: Duration) -> sqlx::Result<Option<Job>> {
     let now = now_ms();
-    let lock = match db.backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = db.backend.row_lock_skip_locked();
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, \
          lease_expires_at = $2, updated_at = $3 \

@@ -6,7 +6,7 @@
 
 use super::ReadScope;
 use crate::{
-    db::{Backend, Db, Placeholders},
+    db::{Db, Placeholders},
     error::AppResult,
 };
 
@@ -97,13 +97,7 @@ pub async fn page(db: &Db, scope: &ReadScope, f: &Filter) -> AppResult<Page> {
     let mut q = Sql {
         ph: Placeholders::default(),
         binds: Vec::new(),
-        // SQLite plans without statistics: a unary `+` keeps it from walking a column's index
-        // when a more selective driver exists. PostgreSQL plans from statistics.
-        hint: if db.backend == Backend::Sqlite {
-            "+"
-        } else {
-            ""
-        },
+        hint: db.backend.index_hint(),
     };
     let order = if f.ascending { "ASC" } else { "DESC" };
     let fetch = f.limit + 1;

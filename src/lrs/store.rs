@@ -312,19 +312,8 @@ async fn try_insert(
     Ok(outcomes)
 }
 
-/// Bulk-insert placeholders: plain `?` on SQLite, whose per-parameter name lookup makes
-/// numbered ones cost O(n²) in a statement of thousands of parameters; `$n` on PostgreSQL.
-/// Either way each is bound once, in the order written.
-fn bulk_placeholders(backend: Backend) -> impl FnMut() -> String {
-    let mut ph = Placeholders::default();
-    move || match backend {
-        Backend::Sqlite => "?".to_owned(),
-        Backend::Postgres => ph.take(),
-    }
-}
-
 fn insert_sql(backend: Backend, rows: usize) -> String {
-    let mut ph = bulk_placeholders(backend);
+    let mut ph = backend.bulk_placeholders();
     let values: Vec<String> = (0..rows)
         .map(|_| {
             let columns: Vec<String> = (0..11).map(|_| ph()).collect();
@@ -538,7 +527,7 @@ pub async fn write_rows(
         .flat_map(|(p, seq)| p.refs.iter().map(move |(v, k)| (v.as_str(), *k, seq)))
         .collect();
     for chunk in refs.chunks(2000) {
-        let mut ph = bulk_placeholders(backend);
+        let mut ph = backend.bulk_placeholders();
         let values: Vec<String> = chunk
             .iter()
             .map(|_| format!("({}, {}, {})", ph(), ph(), ph()))

@@ -3,6 +3,7 @@
 pub mod import;
 pub mod join_codes;
 pub mod members;
+pub mod store;
 
 use serde::Serialize;
 use utoipa::ToSchema;

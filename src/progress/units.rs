@@ -4,7 +4,7 @@ use super::segments::Segments;
 use crate::{
     accounts::User,
     catalogue::courses,
-    db::{time::parse_rfc3339, Backend, Db},
+    db::{time::parse_rfc3339, Db},
     error::AppResult,
     lrs::store::Prepared,
 };
@@ -180,10 +180,7 @@ pub async fn apply(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let lock = match db.backend {
-        Backend::Postgres => "FOR UPDATE",
-        Backend::Sqlite => "",
-    };
+    let lock = db.backend.row_lock();
     let mut st = sqlx::query_as::<_, State>(&format!(
         "SELECT segments, position_secs, position_at, score, completed_at FROM unit_progress \
          WHERE user_id = $1 AND unit_id = $2 {lock}"
