@@ -1,12 +1,8 @@
-//! The one error type of the HTTP edge, rendered as RFC 9457 `application/problem+json`.
-//!
-//! Every variant maps to a status and a stable machine-readable `code`; internal causes are
-//! logged (inside the request's span, so with its request id) and never sent to the client.
+//! The error the domain speaks: what went wrong, as a kind and a stable machine-readable `code`
+//! that clients and tests rely on. It knows no HTTP: the edge (`http::problem`) alone turns a
+//! kind into a status and an RFC 9457 `application/problem+json` body, and logs internal causes
+//! there (inside the request's span, so with its request id) without sending them.
 
-use axum::{
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -27,22 +23,6 @@ impl FieldError {
     }
 }
 
-/// RFC 9457 problem details, as sent on the wire.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI reference naming the problem type (`about:blank` plus our `code`).
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub title: String,
-    pub status: u16,
-    /// Stable machine-readable code, e.g. `validation-failed`.
-    pub code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("validation failed")]
@@ -55,8 +35,18 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// Another caller (or the caller itself) refuses this with a reason of its own, e.g. a
+    /// learner writing someone else's statement, an expired link.
+    #[error("{code}: {detail}")]
+    Denied { code: &'static str, detail: String },
     #[error("conflict on {field}")]
     Conflict { field: &'static str, detail: String },
+    /// The present state of the thing does not allow this, e.g. no quiz attempts left.
+    #[error("{code}: {detail}")]
+    Refused { code: &'static str, detail: String },
+    /// A conditional request whose condition (an ETag, a protocol version) does not hold.
+    #[error("{code}: {detail}")]
+    PreconditionFailed { code: &'static str, detail: String },
     #[error("payload too large")]
     PayloadTooLarge { code: &'static str, detail: String },
     #[error("unsupported media type")]
@@ -110,32 +100,14 @@ impl AppError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
-            Self::Status { status, .. } => {
-                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
-            }
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     pub fn code(&self) -> &'static str {
         match self {
             Self::Validation(_) => "validation-failed",
             Self::BadRequest { code, .. }
             | Self::PayloadTooLarge { code, .. }
+            | Self::Denied { code, .. }
+            | Self::Refused { code, .. }
+            | Self::PreconditionFailed { code, .. }
             | Self::Status { code, .. } => code,
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
@@ -147,43 +119,6 @@ impl AppError {
             Self::RangeNotSatisfiable(_) => "range-not-satisfiable",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
-        }
-    }
-
-    fn problem(&self) -> Problem {
-        let status = self.status();
-        let (detail, errors) = match self {
-            Self::Validation(errors) => (
-                Some("Some fields are missing or invalid.".to_owned()),
-                errors.clone(),
-            ),
-            Self::BadRequest { detail, .. }
-            | Self::PayloadTooLarge { detail, .. }
-            | Self::UnsupportedMediaType { detail }
-            | Self::Status { detail, .. } => (Some(detail.clone()), vec![]),
-            Self::Conflict { field, detail } => (
-                Some(detail.clone()),
-                vec![FieldError::new(*field, detail.clone())],
-            ),
-            Self::Unauthorized => (Some("Log in or send a valid bearer token.".into()), vec![]),
-            Self::Forbidden => (Some("Your role does not allow this.".into()), vec![]),
-            Self::TooManyRequests { retry_after_secs } => (
-                Some(format!(
-                    "Too many attempts; try again in {retry_after_secs} seconds."
-                )),
-                vec![],
-            ),
-            Self::Unavailable(detail) => (Some(detail.clone()), vec![]),
-            Self::RangeNotSatisfiable(len) => (Some(format!("This file has {len} bytes.")), vec![]),
-            Self::NotFound | Self::MethodNotAllowed | Self::Internal(_) => (None, vec![]),
-        };
-        Problem {
-            type_: format!("https://caravan.dev/problems/{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            code: self.code().to_owned(),
-            detail,
-            errors,
         }
     }
 }
@@ -206,32 +141,5 @@ impl From<object_store::Error> for AppError {
             object_store::Error::NotFound { .. } => Self::NotFound,
             other => Self::Internal(other.into()),
         }
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        if let Self::Internal(cause) = &self {
-            tracing::error!(error = ?cause, "internal error");
-        }
-        let problem = self.problem();
-        let mut response = (self.status(), axum::Json(problem)).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        match self {
-            Self::TooManyRequests { retry_after_secs } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            }
-            Self::RangeNotSatisfiable(len) => {
-                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                    headers.insert(header::CONTENT_RANGE, v);
-                }
-            }
-            _ => {}
-        }
-        response
     }
 }

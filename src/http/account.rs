@@ -36,7 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// every entry (revoked ones marked, counted in no total).
 #[utoipa::path(get, path = "/api/v1/me/account", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Account), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = Account), (status = 401, body = crate::http::problem::Problem)))]
 async fn my_account(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Account>> {
     let user = caller.user()?;
     let entries = account::entries(&state.db, &user.id).await?;
@@ -70,7 +70,7 @@ struct TranscriptLearner {
 #[utoipa::path(get, path = "/api/v1/me/transcript", tag = "credentials", params(FormatQuery),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, content((Transcript = "application/json"), (String = "text/csv"), (String = "text/html"))),
-              (status = 401, body = crate::error::Problem)))]
+              (status = 401, body = crate::http::problem::Problem)))]
 async fn my_transcript(
     State(state): State<AppState>,
     caller: Caller,
@@ -157,7 +157,7 @@ fn download(content_type: &'static str, filename: &str, body: Vec<u8>) -> Respon
 /// The organisation's credit rules (org admins).
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/credit-rules", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CreditRules), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = CreditRules), (status = 403, body = crate::http::problem::Problem)))]
 async fn get_rules(
     State(state): State<AppState>,
     caller: Caller,
@@ -173,8 +173,8 @@ async fn get_rules(
 /// Applies to credentials issued from now on; entries already recorded keep their conversion.
 #[utoipa::path(put, path = "/api/v1/orgs/{org_id}/credit-rules", tag = "credentials",
     request_body = CreditRules, security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CreditRules), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = CreditRules), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn put_rules(
     State(state): State<AppState>,
     caller: Caller,
@@ -202,7 +202,7 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/credits:export", tag = "credentials",
     params(ExportQuery), security(("bearer" = []), ("session" = [])),
     responses((status = 200, content((ExportRow = "application/x-ndjson"), (String = "text/csv"))),
-              (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+              (status = 403, body = crate::http::problem::Problem), (status = 422, body = crate::http::problem::Problem)))]
 async fn export_credits(
     State(state): State<AppState>,
     caller: Caller,
@@ -275,7 +275,7 @@ pub struct CredentialPreferences {
 /// How the caller's credentials name them.
 #[utoipa::path(get, path = "/api/v1/me/credential-preferences", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CredentialPreferences), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = CredentialPreferences), (status = 401, body = crate::http::problem::Problem)))]
 async fn get_preferences(
     State(state): State<AppState>,
     caller: Caller,
@@ -289,7 +289,7 @@ async fn get_preferences(
 /// Choose how credentials issued from now on name the caller.
 #[utoipa::path(put, path = "/api/v1/me/credential-preferences", tag = "credentials",
     request_body = CredentialPreferences, security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CredentialPreferences), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = CredentialPreferences), (status = 401, body = crate::http::problem::Problem)))]
 async fn put_preferences(
     State(state): State<AppState>,
     caller: Caller,

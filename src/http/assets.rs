@@ -126,7 +126,7 @@ pub(super) async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> 
 
 /// An asset's processing state and renditions.
 #[utoipa::path(get, path = "/api/v1/assets/{asset_id}", tag = "assets",
-    responses((status = 200, body = AssetView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = AssetView), (status = 404, body = crate::http::problem::Problem)))]
 async fn get_asset(
     State(state): State<AppState>,
     caller: Caller,
@@ -142,7 +142,7 @@ async fn get_asset(
 /// Stop processing an asset (teachers and admins of its organisation).
 #[utoipa::path(post, path = "/api/v1/assets/{asset_id}/cancel", tag = "assets",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = AssetView), (status = 409, body = crate::error::Problem)))]
+    responses((status = 200, body = AssetView), (status = 409, body = crate::http::problem::Problem)))]
 async fn cancel_asset(
     State(state): State<AppState>,
     caller: Caller,
@@ -177,8 +177,8 @@ pub struct UpdateAsset {
 /// Correct what the file could not say about itself (teachers and admins of its organisation).
 #[utoipa::path(patch, path = "/api/v1/assets/{asset_id}", tag = "assets", request_body = UpdateAsset,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = AssetView), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = AssetView), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn update_asset(
     State(state): State<AppState>,
     caller: Caller,
@@ -206,7 +206,7 @@ async fn update_asset(
 /// a glTF's relative references resolve. Readers of the asset, or a signed URL for the path.
 #[utoipa::path(get, path = "/api/v1/assets/{asset_id}/files/{path}", tag = "assets",
     params(("asset_id" = String, Path), ("path" = String, Path, description = "Path inside the package")),
-    responses((status = 200), (status = 206), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200), (status = 206), (status = 404, body = crate::http::problem::Problem)))]
 async fn asset_file(
     State(state): State<AppState>,
     caller: Caller,

@@ -65,8 +65,8 @@ pub struct LoginResponse {
 
 /// Exchange e-mail and password for a bearer token and a session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem),
-              (status = 429, body = crate::error::Problem)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::http::problem::Problem),
+              (status = 429, body = crate::http::problem::Problem)))]
 async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -184,7 +184,7 @@ pub fn session_cookie(token: &str, state: &AppState) -> Cookie<'static> {
 /// Revoke the presented token or session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 401, body = crate::error::Problem)))]
+    responses((status = 204), (status = 401, body = crate::http::problem::Problem)))]
 async fn logout(
     State(state): State<AppState>,
     caller: Caller,
@@ -209,7 +209,7 @@ pub struct Me {
 
 /// The caller and the organisations they belong to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = Me), (status = 401, body = crate::http::problem::Problem)))]
 async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>> {
     let user = caller.user()?.clone();
     let memberships = accounts::memberships(&state.db, &user.id).await?;
@@ -224,8 +224,8 @@ async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>
 /// Accept an organisation's invitation: the caller joins it with the invited role.
 #[utoipa::path(post, path = "/api/v1/me/invitations/{org_id}/accept", tag = "auth",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 401, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 401, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn accept_invitation(
     State(state): State<AppState>,
     caller: Caller,
@@ -238,8 +238,8 @@ async fn accept_invitation(
 /// Decline an organisation's invitation.
 #[utoipa::path(post, path = "/api/v1/me/invitations/{org_id}/decline", tag = "auth",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 401, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 401, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn decline_invitation(
     State(state): State<AppState>,
     caller: Caller,
@@ -272,8 +272,8 @@ pub struct JoinResponse {
 /// address that has an account signs in with its password, and anyone else registers a new
 /// account at the same time.
 #[utoipa::path(post, path = "/api/v1/join", tag = "auth", request_body = JoinRequest,
-    responses((status = 201, body = JoinResponse), (status = 404, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = JoinResponse), (status = 404, body = crate::http::problem::Problem),
+              (status = 409, body = crate::http::problem::Problem), (status = 422, body = crate::http::problem::Problem)))]
 async fn join(
     State(state): State<AppState>,
     caller: Caller,

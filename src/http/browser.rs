@@ -92,8 +92,7 @@ fn cookie_name(state: &AppState) -> &'static str {
 }
 
 fn refuse(code: &'static str, detail: &str) -> Response {
-    AppError::Status {
-        status: 403,
+    AppError::Denied {
         code,
         detail: detail.to_owned(),
     }

@@ -33,7 +33,7 @@ pub struct CreateConsortium {
 /// Found a consortium with one of the caller's organisations as its first member.
 #[utoipa::path(post, path = "/api/v1/consortia", tag = "consortia", request_body = CreateConsortium,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = Consortium), (status = 409, body = crate::error::Problem)))]
+    responses((status = 201, body = Consortium), (status = 409, body = crate::http::problem::Problem)))]
 async fn create_consortium(
     State(state): State<AppState>,
     caller: Caller,
@@ -63,7 +63,7 @@ pub struct ConsortiumList {
 /// Consortia the caller's organisations belong to or are invited to.
 #[utoipa::path(get, path = "/api/v1/consortia", tag = "consortia",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ConsortiumList), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = ConsortiumList), (status = 401, body = crate::http::problem::Problem)))]
 async fn list_consortia(
     State(state): State<AppState>,
     caller: Caller,
@@ -81,8 +81,8 @@ pub struct ConsortiumMemberList {
 /// Member organisations (members of any organisation in the consortium).
 #[utoipa::path(get, path = "/api/v1/consortia/{consortium_id}/members", tag = "consortia",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ConsortiumMemberList), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = ConsortiumMemberList), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn list_consortium_members(
     State(state): State<AppState>,
     caller: Caller,
@@ -106,8 +106,8 @@ pub struct OrgRef {
 /// Invite an organisation (an admin of an active member organisation).
 #[utoipa::path(post, path = "/api/v1/consortia/{consortium_id}/invitations", tag = "consortia",
     request_body = OrgRef, security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 403, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem)))]
+    responses((status = 204), (status = 403, body = crate::http::problem::Problem),
+              (status = 409, body = crate::http::problem::Problem)))]
 async fn invite_org(
     State(state): State<AppState>,
     caller: Caller,
@@ -129,8 +129,8 @@ async fn invite_org(
 /// Accept an invitation on behalf of an organisation (its admin).
 #[utoipa::path(post, path = "/api/v1/consortia/{consortium_id}/accept", tag = "consortia",
     request_body = OrgRef, security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn accept_invitation(
     State(state): State<AppState>,
     caller: Caller,
@@ -146,8 +146,8 @@ async fn accept_invitation(
 /// Leave a consortium, or decline an invitation (the organisation's admin).
 #[utoipa::path(post, path = "/api/v1/consortia/{consortium_id}/leave", tag = "consortia",
     request_body = OrgRef, security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn leave_consortium(
     State(state): State<AppState>,
     caller: Caller,

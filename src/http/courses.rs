@@ -45,7 +45,7 @@ async fn editable(state: &AppState, user: &User, course_id: &str) -> AppResult<C
 /// Browse the catalogue: public courses for everyone, plus what the caller's organisations and
 /// consortia share with them.
 #[utoipa::path(get, path = "/api/v1/courses", tag = "courses", params(ListQuery),
-    responses((status = 200, body = CoursePage), (status = 400, body = crate::error::Problem)))]
+    responses((status = 200, body = CoursePage), (status = 400, body = crate::http::problem::Problem)))]
 async fn list_courses(
     State(state): State<AppState>,
     caller: Caller,
@@ -57,8 +57,8 @@ async fn list_courses(
 /// Create a draft course in an organisation (its teachers and admins).
 #[utoipa::path(post, path = "/api/v1/courses", tag = "courses", request_body = CourseFields,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = CourseView), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = CourseView), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn create_course(
     State(state): State<AppState>,
     caller: Caller,
@@ -83,7 +83,7 @@ async fn create_course(
 
 /// One course with its units.
 #[utoipa::path(get, path = "/api/v1/courses/{course_id}", tag = "courses",
-    responses((status = 200, body = CourseView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = CourseView), (status = 404, body = crate::http::problem::Problem)))]
 async fn get_course(
     State(state): State<AppState>,
     caller: Caller,
@@ -95,8 +95,8 @@ async fn get_course(
 /// Edit a course's fields (its organisation's teachers and admins).
 #[utoipa::path(patch, path = "/api/v1/courses/{course_id}", tag = "courses", request_body = CourseFields,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CourseView), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = CourseView), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn update_course(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,7 +119,7 @@ async fn update_course(
 /// Delete a course and its units (its organisation's teachers and admins).
 #[utoipa::path(delete, path = "/api/v1/courses/{course_id}", tag = "courses",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 403, body = crate::error::Problem)))]
+    responses((status = 204), (status = 403, body = crate::http::problem::Problem)))]
 async fn delete_course(
     State(state): State<AppState>,
     caller: Caller,
@@ -139,8 +139,8 @@ pub struct PublishRequest {
 /// Publish a course to an audience; publishing again changes the audience.
 #[utoipa::path(post, path = "/api/v1/courses/{course_id}/publish", tag = "courses",
     request_body = PublishRequest, security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CourseView), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = CourseView), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn publish_course(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,7 +162,7 @@ async fn publish_course(
 /// Take a course back to draft.
 #[utoipa::path(post, path = "/api/v1/courses/{course_id}/unpublish", tag = "courses",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CourseView), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = CourseView), (status = 403, body = crate::http::problem::Problem)))]
 async fn unpublish_course(
     State(state): State<AppState>,
     caller: Caller,
@@ -190,8 +190,8 @@ pub struct AddUnit {
 /// Add a unit at the end of the course, new or reused from a shared course.
 #[utoipa::path(post, path = "/api/v1/courses/{course_id}/units", tag = "courses", request_body = AddUnit,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = UnitView), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = UnitView), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn add_unit(
     State(state): State<AppState>,
     caller: Caller,
@@ -274,7 +274,7 @@ pub struct UpdateUnit {
 /// Rename a unit or change whether it is required.
 #[utoipa::path(patch, path = "/api/v1/courses/{course_id}/units/{unit_id}", tag = "courses",
     request_body = UpdateUnit, security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = UnitView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = UnitView), (status = 404, body = crate::http::problem::Problem)))]
 async fn update_unit(
     State(state): State<AppState>,
     caller: Caller,
@@ -295,7 +295,7 @@ async fn update_unit(
 /// Remove a unit from the course.
 #[utoipa::path(delete, path = "/api/v1/courses/{course_id}/units/{unit_id}", tag = "courses",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 404, body = crate::http::problem::Problem)))]
 async fn delete_unit(
     State(state): State<AppState>,
     caller: Caller,
@@ -320,7 +320,7 @@ pub struct UnitList {
 /// Reorder the units of a course.
 #[utoipa::path(put, path = "/api/v1/courses/{course_id}/units:order", tag = "courses",
     request_body = ReorderUnits, security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = UnitList), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = UnitList), (status = 422, body = crate::http::problem::Problem)))]
 async fn reorder_units(
     State(state): State<AppState>,
     caller: Caller,

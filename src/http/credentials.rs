@@ -135,8 +135,8 @@ fn evidence_ok(e: &Value) -> Result<(), &'static str> {
 /// counts toward credits if the organisation's rules recognise it.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/credentials", tag = "credentials",
     request_body = IssueRequest, security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = CredentialView), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = CredentialView), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn issue_credential(
     State(state): State<AppState>,
     caller: Caller,
@@ -202,7 +202,7 @@ async fn issue_credential(
 /// The credentials an organisation issued, newest first (org admins).
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/credentials", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CredentialList), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = CredentialList), (status = 403, body = crate::http::problem::Problem)))]
 async fn list_org_credentials(
     State(state): State<AppState>,
     caller: Caller,
@@ -221,7 +221,7 @@ async fn list_org_credentials(
 /// The caller's credentials (their wallet), newest first.
 #[utoipa::path(get, path = "/api/v1/me/credentials", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CredentialList), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = CredentialList), (status = 401, body = crate::http::problem::Problem)))]
 async fn my_credentials(
     State(state): State<AppState>,
     caller: Caller,
@@ -300,7 +300,7 @@ pub struct DownloadQuery {
 #[utoipa::path(get, path = "/api/v1/credentials/{id}", tag = "credentials", params(DownloadQuery),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, content((Object = "application/vc"), (String = "application/vc+jwt"))),
-              (status = 404, body = crate::error::Problem)))]
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn get_credential(
     State(state): State<AppState>,
     caller: Caller,
@@ -329,8 +329,8 @@ pub struct RevokeRequest {
 /// keeps the first reason and date.
 #[utoipa::path(post, path = "/api/v1/credentials/{id}/revoke", tag = "credentials",
     request_body = RevokeRequest, security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CredentialView), (status = 404, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = CredentialView), (status = 404, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn revoke_credential(
     State(state): State<AppState>,
     caller: Caller,
@@ -387,7 +387,7 @@ fn presented(headers: &HeaderMap, body: &[u8]) -> AppResult<Presented> {
 /// what was found.
 #[utoipa::path(post, path = "/api/v1/credentials/verify", tag = "credentials",
     request_body(content = Object, description = "A credential, a VC-JWT, or {\"verifiableCredential\": …}"),
-    responses((status = 200, body = Verdict), (status = 400, body = crate::error::Problem)))]
+    responses((status = 200, body = Verdict), (status = 400, body = crate::http::problem::Problem)))]
 async fn verify_credential(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -421,7 +421,7 @@ async fn verify_vc_api(
 /// are revoked credentials; a VC-JWT with `Accept: application/vc+jwt`.
 #[utoipa::path(get, path = "/api/v1/credentials/status/{key_id}/{list}", tag = "credentials",
     responses((status = 200, content((Object = "application/vc"), (String = "application/vc+jwt"))),
-              (status = 404, body = crate::error::Problem)))]
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn status_list(
     State(state): State<AppState>,
     Path((key_id, list)): Path<(String, i64)>,
@@ -472,7 +472,7 @@ pub struct Issuer {
 
 /// An organisation's issuer profile and public keys (anyone), at a stable address.
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/issuer", tag = "credentials",
-    responses((status = 200, body = Issuer), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Issuer), (status = 404, body = crate::http::problem::Problem)))]
 async fn issuer(
     State(state): State<AppState>,
     Path(org_id): Path<String>,
@@ -489,7 +489,7 @@ async fn issuer(
 /// key; those signed before keep verifying.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/issuer/keys", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = Issuer), (status = 403, body = crate::error::Problem)))]
+    responses((status = 201, body = Issuer), (status = 403, body = crate::http::problem::Problem)))]
 async fn rotate_key(
     State(state): State<AppState>,
     caller: Caller,

@@ -38,20 +38,14 @@ pub struct Signature {
 }
 
 pub fn signature_error(e: SignatureError) -> AppError {
-    let (status, code, detail) = match e {
-        SignatureError::Invalid => (
-            403,
-            "signature-invalid",
-            "This link's signature is not valid.",
-        ),
+    let (code, detail) = match e {
+        SignatureError::Invalid => ("signature-invalid", "This link's signature is not valid."),
         SignatureError::Expired => (
-            403,
             "signature-expired",
             "This link has expired; reload the page for a new one.",
         ),
     };
-    AppError::Status {
-        status,
+    AppError::Denied {
         code,
         detail: detail.into(),
     }
@@ -83,8 +77,8 @@ fn etag_matches(list: &str, etag: &str) -> bool {
 /// a bearer token or a signed URL (`exp`, `kid`, `sig`).
 #[utoipa::path(get, path = "/media/{sha256}", tag = "delivery", params(Signature),
     responses((status = 200), (status = 206), (status = 304),
-              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
-              (status = 416, body = crate::error::Problem)))]
+              (status = 403, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem),
+              (status = 416, body = crate::http::problem::Problem)))]
 async fn get_media(
     State(state): State<AppState>,
     method: Method,

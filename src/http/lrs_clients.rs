@@ -44,7 +44,7 @@ pub struct CreatedClient {
 /// Create an LRS client (org admin); its secret is shown once.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/lrs-clients", tag = "xapi",
     request_body = CreateClient, security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = CreatedClient), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = CreatedClient), (status = 422, body = crate::http::problem::Problem)))]
 async fn create_client(
     State(state): State<AppState>,
     caller: Caller,
@@ -82,7 +82,7 @@ pub struct ClientList {
 /// The organisation's active LRS clients (org admin).
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/lrs-clients", tag = "xapi",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ClientList), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = ClientList), (status = 403, body = crate::http::problem::Problem)))]
 async fn list_clients(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,7 +98,7 @@ async fn list_clients(
 /// Revoke an LRS client (org admin): its credentials stop working.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/lrs-clients/{client_id}", tag = "xapi",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 404, body = crate::http::problem::Problem)))]
 async fn revoke_client(
     State(state): State<AppState>,
     caller: Caller,

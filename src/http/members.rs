@@ -39,7 +39,7 @@ pub struct MemberList {
 /// Members of an organisation (its admins).
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/members", tag = "members",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = MemberList), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = MemberList), (status = 403, body = crate::http::problem::Problem)))]
 async fn list_members(
     State(state): State<AppState>,
     caller: Caller,
@@ -73,8 +73,8 @@ pub struct AddedMember {
 /// account is invited and joins when its owner accepts (`/api/v1/me/invitations`).
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/members", tag = "members", request_body = AddMember,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = AddedMember), (status = 409, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = AddedMember), (status = 409, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -108,8 +108,8 @@ pub struct UpdateMember {
 /// Change a member's role (org admin).
 #[utoipa::path(patch, path = "/api/v1/orgs/{org_id}/members/{user_id}", tag = "members",
     request_body = UpdateMember, security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem)))]
+    responses((status = 204), (status = 404, body = crate::http::problem::Problem),
+              (status = 409, body = crate::http::problem::Problem)))]
 async fn update_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -124,7 +124,7 @@ async fn update_member(
 /// Remove a member from the organisation (org admin); the account itself remains.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/members/{user_id}", tag = "members",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 404, body = crate::http::problem::Problem)))]
 async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -139,8 +139,8 @@ async fn remove_member(
 /// device (org admin).
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/members/{user_id}/unlock", tag = "members",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn unlock_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -156,7 +156,7 @@ async fn unlock_member(
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/members:import", tag = "members",
     request_body(content = String, content_type = "text/csv"),
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = ImportReport), (status = 422, body = crate::http::problem::Problem)))]
 async fn import_members(
     State(state): State<AppState>,
     caller: Caller,
@@ -205,7 +205,7 @@ pub struct CreateJoinCode {
 /// Create a learner join code (org admin).
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/join-codes", tag = "members",
     request_body = CreateJoinCode, security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = JoinCode), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = JoinCode), (status = 422, body = crate::http::problem::Problem)))]
 async fn create_join_code(
     State(state): State<AppState>,
     caller: Caller,
@@ -231,7 +231,7 @@ async fn create_join_code(
 /// Revoke a join code (org admin).
 #[utoipa::path(delete, path = "/api/v1/orgs/{org_id}/join-codes/{code}", tag = "members",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 404, body = crate::http::problem::Problem)))]
 async fn revoke_join_code(
     State(state): State<AppState>,
     caller: Caller,

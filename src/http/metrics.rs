@@ -162,8 +162,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// This node's request counts and latencies in the Prometheus text format (superadmins).
 #[utoipa::path(get, path = "/metrics", tag = "health", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, content_type = "text/plain"), (status = 401, body = crate::error::Problem),
-              (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, content_type = "text/plain"), (status = 401, body = crate::http::problem::Problem),
+              (status = 403, body = crate::http::problem::Problem)))]
 async fn metrics(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
     if !caller.user()?.is_superadmin {
         return Err(AppError::Forbidden);

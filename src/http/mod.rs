@@ -19,6 +19,7 @@ mod offline;
 mod orgs;
 pub mod pages;
 mod playlists;
+pub mod problem;
 mod progress;
 mod quizzes;
 mod reports;
@@ -62,7 +63,7 @@ use observe::REQUEST_ID;
 #[openapi(
     info(title = "Caravan", description = "Learning-content delivery server for micro-courses"),
     modifiers(&SecuritySchemes),
-    components(schemas(crate::error::Problem))
+    components(schemas(crate::http::problem::Problem))
 )]
 struct ApiDoc;
 

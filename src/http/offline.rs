@@ -72,7 +72,7 @@ async fn allowed(state: &AppState, caller: &Caller, course_id: &str) -> AppResul
 /// Every file a phone needs to take the course offline at a quality, with sizes and SHA-256 so
 /// a client can download with resume and verify each file.
 #[utoipa::path(get, path = "/api/v1/courses/{course_id}/offline", tag = "offline", params(OfflineQuery),
-    responses((status = 200, body = OfflineManifest), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = OfflineManifest), (status = 404, body = crate::http::problem::Problem)))]
 async fn offline_manifest(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,8 +117,8 @@ async fn offline_manifest(
 /// interrupted download resumes with `Range` (and `If-Range`).
 #[utoipa::path(get, path = "/api/v1/courses/{course_id}/bundle.zip", tag = "offline", params(OfflineQuery),
     responses((status = 200, content_type = "application/zip"), (status = 206), (status = 304),
-              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
-              (status = 416, body = crate::error::Problem)))]
+              (status = 403, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem),
+              (status = 416, body = crate::http::problem::Problem)))]
 async fn offline_bundle(
     State(state): State<AppState>,
     caller: Caller,

@@ -27,8 +27,8 @@ pub struct CreateOrg {
 /// Create an organisation (superadmin).
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "orgs", request_body = CreateOrg,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = OrgView), (status = 409, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = OrgView), (status = 409, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
 async fn create_org(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,7 +56,7 @@ pub struct OrgList {
 
 /// Organisations the caller belongs to (all of them for a superadmin).
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = OrgList), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = OrgList), (status = 401, body = crate::http::problem::Problem)))]
 async fn list_orgs(State(state): State<AppState>, caller: Caller) -> AppResult<Json<OrgList>> {
     let orgs = orgs::visible_to(&state.db, caller.user()?).await?;
     Ok(Json(OrgList {
@@ -67,8 +67,8 @@ async fn list_orgs(State(state): State<AppState>, caller: Caller) -> AppResult<J
 /// One organisation (its members and superadmins).
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}", tag = "orgs",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = OrgView), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = OrgView), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn get_org(
     State(state): State<AppState>,
     caller: Caller,

@@ -64,7 +64,7 @@ pub struct PlaylistQuery {
 /// audio rung and the video rungs up to that height.
 #[utoipa::path(get, path = "/api/v1/assets/{asset_id}/hls/{playlist}", tag = "assets", params(PlaylistQuery),
     responses((status = 200, content_type = "application/vnd.apple.mpegurl"),
-              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+              (status = 403, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem)))]
 async fn hls_playlist(
     State(state): State<AppState>,
     caller: Caller,
@@ -246,7 +246,7 @@ async fn save_preference(state: &AppState, user: &str, max_height: Option<i64>) 
 
 /// The caller's playback preferences (the data-saver cap).
 #[utoipa::path(get, path = "/api/v1/me/preferences", tag = "auth", security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Preferences), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = Preferences), (status = 401, body = crate::http::problem::Problem)))]
 async fn get_preferences(
     State(state): State<AppState>,
     caller: Caller,
@@ -257,7 +257,7 @@ async fn get_preferences(
 /// Set the data-saver cap (`null` to play every rung).
 #[utoipa::path(put, path = "/api/v1/me/preferences", tag = "auth", request_body = Preferences,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = Preferences), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = Preferences), (status = 422, body = crate::http::problem::Problem)))]
 async fn put_preferences(
     State(state): State<AppState>,
     caller: Caller,

@@ -23,7 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The caller's started courses with the state of every unit.
 #[utoipa::path(get, path = "/api/v1/me/progress", tag = "progress",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ProgressList), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = ProgressList), (status = 401, body = crate::http::problem::Problem)))]
 async fn my_progress(
     State(state): State<AppState>,
     caller: Caller,
@@ -42,8 +42,8 @@ pub struct ProgressQuery {
 /// The caller's progress in one course, or with `user_id` a learner's.
 #[utoipa::path(get, path = "/api/v1/courses/{course_id}/progress", tag = "progress",
     params(ProgressQuery), security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = CourseProgress), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = CourseProgress), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn course_progress(
     State(state): State<AppState>,
     caller: Caller,

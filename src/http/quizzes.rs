@@ -24,8 +24,7 @@ use crate::{
 impl From<AttemptError> for AppError {
     fn from(e: AttemptError) -> Self {
         match e {
-            AttemptError::Exhausted => AppError::Status {
-                status: 409,
+            AttemptError::Exhausted => AppError::Refused {
                 code: "quiz-attempts-exhausted",
                 detail: e.to_string(),
             },
@@ -79,8 +78,8 @@ async fn quiz_of(state: &AppState, unit: &UnitView) -> AppResult<Quiz> {
 /// authors). Replaces any earlier version; attempts already made keep their scores.
 #[utoipa::path(put, path = "/api/v1/courses/{course_id}/units/{unit_id}/quiz", tag = "quizzes",
     request_body = QuizInput, security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = QuizView), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = QuizView), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem), (status = 422, body = crate::http::problem::Problem)))]
 async fn put_quiz(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,7 +102,7 @@ async fn put_quiz(
 /// A quiz unit's questions. Learners get them without the answer key; the course's authors
 /// get the key.
 #[utoipa::path(get, path = "/api/v1/courses/{course_id}/units/{unit_id}/quiz", tag = "quizzes",
-    responses((status = 200, body = QuizView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = QuizView), (status = 404, body = crate::http::problem::Problem)))]
 async fn get_quiz(
     State(state): State<AppState>,
     caller: Caller,
@@ -131,8 +130,8 @@ pub struct AttemptRequest {
 /// xAPI statement. 409 once the attempts are used up.
 #[utoipa::path(post, path = "/api/v1/courses/{course_id}/units/{unit_id}/quiz/attempts",
     tag = "quizzes", request_body = AttemptRequest, security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = AttemptView), (status = 404, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = AttemptView), (status = 404, body = crate::http::problem::Problem),
+              (status = 409, body = crate::http::problem::Problem), (status = 422, body = crate::http::problem::Problem)))]
 async fn submit_attempt(
     State(state): State<AppState>,
     caller: Caller,

@@ -60,10 +60,10 @@ pub struct TrainingQuery {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, content((Report = "application/json"), (String = "text/csv"))),
-        (status = 401, body = crate::error::Problem),
-        (status = 403, body = crate::error::Problem),
-        (status = 404, body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem)))]
+        (status = 401, body = crate::http::problem::Problem),
+        (status = 403, body = crate::http::problem::Problem),
+        (status = 404, body = crate::http::problem::Problem),
+        (status = 422, body = crate::http::problem::Problem)))]
 async fn training_report(
     State(state): State<AppState>,
     caller: Caller,

@@ -81,8 +81,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 fn check_version(headers: &HeaderMap) -> AppResult<()> {
     match headers.get("tus-resumable").and_then(|v| v.to_str().ok()) {
         Some(TUS_VERSION) => Ok(()),
-        _ => Err(AppError::Status {
-            status: 412,
+        _ => Err(AppError::PreconditionFailed {
             code: "tus-version-unsupported",
             detail: format!("Send Tus-Resumable: {TUS_VERSION}."),
         }),
@@ -228,7 +227,7 @@ async fn target_org(
 /// `unit_id`, `org_id`, `language`, `captions_for`); a body sent with it is the first bytes.
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads", security(("bearer" = []), ("session" = [])),
     responses((status = 201, description = "Created; Location names the upload"),
-              (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem)))]
+              (status = 413, body = crate::http::problem::Problem), (status = 415, body = crate::http::problem::Problem)))]
 async fn create_upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -387,7 +386,7 @@ fn headers_metadata(upload: &Upload) -> Option<String> {
 #[utoipa::path(patch, path = "/api/v1/uploads/{upload_id}", tag = "uploads", security(("bearer" = []), ("session" = [])),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses((status = 204, description = "Stored; Upload-Offset is the new offset"),
-              (status = 409, body = crate::error::Problem), (status = 460, body = crate::error::Problem)))]
+              (status = 409, body = crate::http::problem::Problem), (status = 460, body = crate::http::problem::Problem)))]
 async fn patch_upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -429,7 +428,7 @@ async fn patch_upload(
 
 /// Abandon an upload and delete what was received.
 #[utoipa::path(delete, path = "/api/v1/uploads/{upload_id}", tag = "uploads", security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 404, body = crate::http::problem::Problem)))]
 async fn delete_upload(
     State(state): State<AppState>,
     caller: Caller,

@@ -72,8 +72,8 @@ async fn list_domains(State(state): State<AppState>) -> AppResult<Json<TermList>
 /// Add a domain (superadmins and organisation admins).
 #[utoipa::path(post, path = "/api/v1/domains", tag = "vocabulary", request_body = Term,
     security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = Term), (status = 403, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem)))]
+    responses((status = 201, body = Term), (status = 403, body = crate::http::problem::Problem),
+              (status = 409, body = crate::http::problem::Problem)))]
 async fn create_domain(
     State(state): State<AppState>,
     caller: Caller,

@@ -65,7 +65,7 @@ fn link(state: &AppState, record: &Record) -> ShareLink {
 /// Share a credential (its learner): makes its public link live, or returns the live one.
 #[utoipa::path(post, path = "/api/v1/credentials/{id}/share", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ShareLink), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = ShareLink), (status = 404, body = crate::http::problem::Problem)))]
 async fn start_sharing(
     State(state): State<AppState>,
     caller: Caller,
@@ -79,7 +79,7 @@ async fn start_sharing(
 /// The live share link of a credential (its learner); 404 when it is not shared.
 #[utoipa::path(get, path = "/api/v1/credentials/{id}/share", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = ShareLink), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = ShareLink), (status = 404, body = crate::http::problem::Problem)))]
 async fn get_share(
     State(state): State<AppState>,
     caller: Caller,
@@ -95,7 +95,7 @@ async fn get_share(
 /// Stop sharing (its learner): the link answers 404 from now on; sharing again makes a new one.
 #[utoipa::path(delete, path = "/api/v1/credentials/{id}/share", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 404, body = crate::http::problem::Problem)))]
 async fn stop_sharing(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,7 +117,7 @@ pub struct QrQuery {
 #[utoipa::path(get, path = "/api/v1/credentials/{id}/share/qr", tag = "credentials",
     params(QrQuery), security(("bearer" = []), ("session" = [])),
     responses((status = 200, content((String = "image/svg+xml"), (String = "image/png"))),
-              (status = 404, body = crate::error::Problem)))]
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn share_qr(
     State(state): State<AppState>,
     caller: Caller,
@@ -151,7 +151,7 @@ async fn share_qr(
 #[utoipa::path(get, path = "/share/{token}", tag = "credentials",
     responses((status = 200, content((Object = "application/vc"), (String = "application/vc+jwt"))),
               (status = 303, description = "A browser goes to the verification page"),
-              (status = 404, body = crate::error::Problem)))]
+              (status = 404, body = crate::http::problem::Problem)))]
 async fn shared_credential(
     State(state): State<AppState>,
     Path(token): Path<String>,

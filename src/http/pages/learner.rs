@@ -129,7 +129,7 @@ async fn login(
             let problem = templates::string(zh, key);
             let mut page =
                 login_form(zh, &next, Some(&form.email), Some(&problem))?.into_response();
-            *page.status_mut() = e.status();
+            *page.status_mut() = crate::http::problem::status(&e);
             Ok(page)
         }
         Err(e) => Err(e),

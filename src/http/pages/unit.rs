@@ -104,7 +104,7 @@ async fn submit_quiz(
     let attempt = quizzes::attempt(&state, user, &course, &unit, &quiz, answers).await;
     let outcome = match attempt.map_err(AppError::from) {
         Ok(view) => json!({"result": view}),
-        Err(e @ (AppError::Status { .. } | AppError::Validation(_))) => {
+        Err(e @ (AppError::Refused { .. } | AppError::Validation(_))) => {
             json!({"quiz_problem": e.to_string()})
         }
         Err(e) => return Err(e),

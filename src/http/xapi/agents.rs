@@ -33,7 +33,7 @@ struct AgentParams {
 /// Learners may ask only about themselves.
 #[utoipa::path(get, path = "/xapi/agents", tag = "xapi", params(AgentParams),
     responses((status = 200, description = "A Person object"),
-        (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 403, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn get_agent(
     State(state): State<AppState>,
@@ -48,8 +48,7 @@ async fn get_agent(
     let public_url = &state.settings.public_url;
     if let Principal::Learner(user) = &lrs.principal {
         if !identity::agent_is_user(&agent, public_url, user) {
-            return Err(AppError::Status {
-                status: 403,
+            return Err(AppError::Denied {
                 code: "xapi-not-your-agent",
                 detail: "Learners may only look themselves up.".into(),
             });
@@ -72,7 +71,7 @@ struct ActivityParams {
 /// read; an Activity the LRS has not seen is returned with its id only.
 #[utoipa::path(get, path = "/xapi/activities", tag = "xapi", params(ActivityParams),
     responses((status = 200, description = "An Activity object"),
-        (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 403, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn get_activity(
     State(state): State<AppState>,

@@ -31,8 +31,7 @@ impl From<DocumentError> for AppError {
     fn from(e: DocumentError) -> Self {
         let detail = e.to_string();
         match e {
-            DocumentError::PreconditionFailed(_) => AppError::Status {
-                status: 412,
+            DocumentError::PreconditionFailed(_) => AppError::PreconditionFailed {
                 code: "xapi-precondition-failed",
                 detail,
             },
@@ -208,8 +207,7 @@ fn target(
     };
     if let (Principal::Learner(user), Some((value, _))) = (&lrs.principal, &agent) {
         if !identity::agent_is_user(value, &state.settings.public_url, user) {
-            return Err(AppError::Status {
-                status: 403,
+            return Err(AppError::Denied {
                 code: "xapi-not-your-document",
                 detail: "Learners may only use documents about themselves.".into(),
             });
@@ -392,7 +390,7 @@ type Params = Query<Vec<(String, String)>>;
 /// Reads a state document (with its ETag), or lists the context's stateIds.
 #[utoipa::path(get, path = "/xapi/activities/state", tag = "xapi", params(StateParams),
     responses((status = 200, description = "The document as stored, or an array of stateIds"),
-        (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn get_state(State(s): State<AppState>, lrs: Lrs, Query(p): Params) -> AppResult<Response> {
     get(s, lrs, &STATE, &p).await
@@ -401,8 +399,8 @@ async fn get_state(State(s): State<AppState>, lrs: Lrs, Query(p): Params) -> App
 /// Stores a state document (any content type), honouring If-Match / If-None-Match.
 #[utoipa::path(put, path = "/xapi/activities/state", tag = "xapi", params(StateParams),
     request_body(content = Vec<u8>, description = "The document, of any content type"),
-    responses((status = 204, description = "Stored"), (status = 400, body = crate::error::Problem),
-        (status = 409, body = crate::error::Problem), (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Stored"), (status = 400, body = crate::http::problem::Problem),
+        (status = 409, body = crate::http::problem::Problem), (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn put_state(
     State(s): State<AppState>,
@@ -417,8 +415,8 @@ async fn put_state(
 /// Merges a JSON object into a state document (or stores it when there is none).
 #[utoipa::path(post, path = "/xapi/activities/state", tag = "xapi", params(StateParams),
     request_body(content = Object, description = "A JSON object to merge"),
-    responses((status = 204, description = "Merged"), (status = 400, body = crate::error::Problem),
-        (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Merged"), (status = 400, body = crate::http::problem::Problem),
+        (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn post_state(
     State(s): State<AppState>,
@@ -432,8 +430,8 @@ async fn post_state(
 
 /// Deletes a state document, or every state document of the context without stateId.
 #[utoipa::path(delete, path = "/xapi/activities/state", tag = "xapi", params(StateParams),
-    responses((status = 204, description = "Deleted"), (status = 400, body = crate::error::Problem),
-        (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Deleted"), (status = 400, body = crate::http::problem::Problem),
+        (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn delete_state(
     State(s): State<AppState>,
@@ -447,7 +445,7 @@ async fn delete_state(
 /// Reads an activity profile document (with its ETag), or lists the activity's profileIds.
 #[utoipa::path(get, path = "/xapi/activities/profile", tag = "xapi", params(ActivityProfileParams),
     responses((status = 200, description = "The document as stored, or an array of profileIds"),
-        (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn get_activity_profile(
     State(s): State<AppState>,
@@ -460,8 +458,8 @@ async fn get_activity_profile(
 /// Stores an activity profile document; replacing one needs If-Match (409 without).
 #[utoipa::path(put, path = "/xapi/activities/profile", tag = "xapi", params(ActivityProfileParams),
     request_body(content = Vec<u8>, description = "The document, of any content type"),
-    responses((status = 204, description = "Stored"), (status = 400, body = crate::error::Problem),
-        (status = 409, body = crate::error::Problem), (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Stored"), (status = 400, body = crate::http::problem::Problem),
+        (status = 409, body = crate::http::problem::Problem), (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn put_activity_profile(
     State(s): State<AppState>,
@@ -476,8 +474,8 @@ async fn put_activity_profile(
 /// Merges a JSON object into an activity profile document (or stores it when there is none).
 #[utoipa::path(post, path = "/xapi/activities/profile", tag = "xapi", params(ActivityProfileParams),
     request_body(content = Object, description = "A JSON object to merge"),
-    responses((status = 204, description = "Merged"), (status = 400, body = crate::error::Problem),
-        (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Merged"), (status = 400, body = crate::http::problem::Problem),
+        (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn post_activity_profile(
     State(s): State<AppState>,
@@ -491,8 +489,8 @@ async fn post_activity_profile(
 
 /// Deletes an activity profile document.
 #[utoipa::path(delete, path = "/xapi/activities/profile", tag = "xapi", params(ActivityProfileParams),
-    responses((status = 204, description = "Deleted"), (status = 400, body = crate::error::Problem),
-        (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Deleted"), (status = 400, body = crate::http::problem::Problem),
+        (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn delete_activity_profile(
     State(s): State<AppState>,
@@ -506,7 +504,7 @@ async fn delete_activity_profile(
 /// Reads an agent profile document (with its ETag), or lists the agent's profileIds.
 #[utoipa::path(get, path = "/xapi/agents/profile", tag = "xapi", params(AgentProfileParams),
     responses((status = 200, description = "The document as stored, or an array of profileIds"),
-        (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn get_agent_profile(
     State(s): State<AppState>,
@@ -519,8 +517,8 @@ async fn get_agent_profile(
 /// Stores an agent profile document; replacing one needs If-Match (409 without).
 #[utoipa::path(put, path = "/xapi/agents/profile", tag = "xapi", params(AgentProfileParams),
     request_body(content = Vec<u8>, description = "The document, of any content type"),
-    responses((status = 204, description = "Stored"), (status = 400, body = crate::error::Problem),
-        (status = 409, body = crate::error::Problem), (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Stored"), (status = 400, body = crate::http::problem::Problem),
+        (status = 409, body = crate::http::problem::Problem), (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn put_agent_profile(
     State(s): State<AppState>,
@@ -535,8 +533,8 @@ async fn put_agent_profile(
 /// Merges a JSON object into an agent profile document (or stores it when there is none).
 #[utoipa::path(post, path = "/xapi/agents/profile", tag = "xapi", params(AgentProfileParams),
     request_body(content = Object, description = "A JSON object to merge"),
-    responses((status = 204, description = "Merged"), (status = 400, body = crate::error::Problem),
-        (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Merged"), (status = 400, body = crate::http::problem::Problem),
+        (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn post_agent_profile(
     State(s): State<AppState>,
@@ -550,8 +548,8 @@ async fn post_agent_profile(
 
 /// Deletes an agent profile document.
 #[utoipa::path(delete, path = "/xapi/agents/profile", tag = "xapi", params(AgentProfileParams),
-    responses((status = 204, description = "Deleted"), (status = 400, body = crate::error::Problem),
-        (status = 412, body = crate::error::Problem)),
+    responses((status = 204, description = "Deleted"), (status = 400, body = crate::http::problem::Problem),
+        (status = 412, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn delete_agent_profile(
     State(s): State<AppState>,

@@ -135,8 +135,7 @@ async fn write(
         }
         if let Principal::Learner(user) = &lrs.principal {
             if !identity::agent_is_user(&stmt["actor"], &state.settings.public_url, user) {
-                return Err(AppError::Status {
-                    status: 403,
+                return Err(AppError::Denied {
                     code: "xapi-not-your-statement",
                     detail: format!(
                         "Statement {i}: learners may only record their own statements."
@@ -194,7 +193,7 @@ struct PutParams {
 #[utoipa::path(put, path = "/xapi/statements", tag = "xapi", params(PutParams),
     request_body(content = Object, description = "One xAPI statement"),
     responses((status = 204, description = "Stored (or already stored)"),
-        (status = 400, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 409, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn put_statement(
     State(state): State<AppState>,
@@ -235,7 +234,7 @@ async fn put_statement(
 #[utoipa::path(post, path = "/xapi/statements", tag = "xapi",
     request_body(content = Object, description = "One xAPI statement or an array of them"),
     responses((status = 200, description = "The statement ids", body = Vec<String>),
-        (status = 400, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 409, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn post_statements(
     State(state): State<AppState>,
@@ -301,7 +300,7 @@ fn timestamp(name: &str, value: &str, version: XapiVersion) -> AppResult<i64> {
 /// Reads one statement (`statementId`, `voidedStatementId`) or a filtered page of them.
 #[utoipa::path(get, path = "/xapi/statements", tag = "xapi",
     responses((status = 200, description = "A statement or a StatementResult"),
-        (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)),
+        (status = 400, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
 async fn get_statements(
     State(state): State<AppState>,
