@@ -8,6 +8,7 @@ use moka::sync::Cache;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::store::{self, clients::NewClient};
 use crate::{
     accounts::tokens,
     db::{time::now_ms, Db},
@@ -75,7 +76,7 @@ impl Scopes {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct ClientRow {
+pub(crate) struct ClientRow {
     id: String,
     org_id: String,
     name: String,
@@ -137,8 +138,6 @@ impl From<&Client> for ClientView {
     }
 }
 
-const COLUMNS: &str = "id, org_id, name, key, secret_digest, scopes, created_at";
-
 /// Creates a client and returns it with its secret, which is never shown again.
 pub async fn create(
     db: &Db,
@@ -150,46 +149,34 @@ pub async fn create(
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("lrs_{}", &tokens::generate()[..20]);
     let secret = tokens::generate();
-    let row = sqlx::query_as::<_, ClientRow>(&format!(
-        "INSERT INTO lrs_clients (id, org_id, name, key, secret_digest, scopes, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
-    ))
-    .bind(&id)
-    .bind(org_id)
-    .bind(name)
-    .bind(&key)
-    .bind(tokens::digest(&secret))
-    .bind(scopes.names().join(" "))
-    .bind(created_by)
-    .bind(now_ms())
-    .fetch_one(&db.pool)
+    let row = store::clients::insert(
+        db,
+        NewClient {
+            id: &id,
+            org_id,
+            name,
+            key: &key,
+            secret_digest: tokens::digest(&secret),
+            scopes: scopes.names().join(" "),
+            created_by,
+            created_at: now_ms(),
+        },
+    )
     .await?;
     Ok((row.into_client(), secret))
 }
 
 pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<Client>> {
-    Ok(sqlx::query_as::<_, ClientRow>(&format!(
-        "SELECT {COLUMNS} FROM lrs_clients WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at, id"
-    ))
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(ClientRow::into_client)
-    .collect())
+    Ok(store::clients::active(db, org_id)
+        .await?
+        .into_iter()
+        .map(ClientRow::into_client)
+        .collect())
 }
 
 /// Revokes a client at once on this node (and within the cache lifetime on others).
 pub async fn revoke(db: &Db, cache: &ClientCache, org_id: &str, id: &str) -> AppResult<()> {
-    let key: Option<String> = sqlx::query_scalar(
-        "UPDATE lrs_clients SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL \
-         RETURNING key",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .bind(org_id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let key = store::clients::revoke(db, org_id, id, now_ms()).await?;
     let key = key.ok_or(AppError::NotFound)?;
     cache.0.invalidate(&key);
     Ok(())
@@ -220,12 +207,7 @@ pub async fn authenticate(
     let entry = match cache.0.get(key) {
         Some(entry) => entry,
         None => {
-            let row = sqlx::query_as::<_, ClientRow>(&format!(
-                "SELECT {COLUMNS} FROM lrs_clients WHERE key = $1 AND revoked_at IS NULL"
-            ))
-            .bind(key)
-            .fetch_optional(&db.pool)
-            .await?;
+            let row = store::clients::by_key(db, key).await?;
             let Some(row) = row else {
                 return Ok(None);
             };

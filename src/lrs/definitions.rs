@@ -4,39 +4,15 @@
 use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
 
-use super::{identity, query, ReadScope};
-use crate::{
-    db::{Db, Placeholders},
-    error::AppResult,
-    lrs::xapi::normalise_agent_ifi,
+use super::{
+    identity,
+    store::{
+        self,
+        definitions::{recent_bodies, Named, Viewer},
+    },
+    ReadScope,
 };
-
-/// How many recent statements feed a definition: enough for every language a course is
-/// described in, bounded so one popular activity cannot make the request slow.
-const SOURCES: i64 = 100;
-
-async fn recent_bodies(
-    db: &Db,
-    scope: &ReadScope,
-    value: &str,
-    kind: &str,
-) -> AppResult<Vec<String>> {
-    let mut ph = Placeholders::default();
-    let value_ph = ph.take();
-    let (scope_cond, scope_value) = query::scope_sql(scope, &mut ph, "s");
-    let sql = format!(
-        "SELECT s.body FROM xapi_statements s WHERE s.seq IN \
-         (SELECT seq FROM xapi_statement_refs WHERE value = {value_ph} AND kind = '{kind}') \
-         AND {scope_cond} AND s.voided = FALSE ORDER BY s.seq DESC LIMIT {SOURCES}"
-    );
-    let mut bodies: Vec<String> = sqlx::query_scalar(&sql)
-        .bind(value)
-        .bind(scope_value)
-        .fetch_all(&db.pool)
-        .await?;
-    bodies.reverse();
-    Ok(bodies)
-}
+use crate::{db::Db, error::AppResult, lrs::xapi::normalise_agent_ifi};
 
 /// The Activity with this id as the LRS knows it: the definitions of every readable statement
 /// that names it merged, newer over older, language maps and extensions key by key. An unknown
@@ -119,29 +95,19 @@ pub async fn known_user(
     public_url: &str,
     viewer: &ReadScope,
 ) -> AppResult<Option<KnownUser>> {
-    let (cond, value) = if let Some(id) = identity::local_user_id(agent, public_url) {
-        ("u.id = $1", id.to_owned())
+    let named = if let Some(id) = identity::local_user_id(agent, public_url) {
+        Named::Id(id)
     } else if let Some(mbox) = agent["mbox"].as_str() {
-        let email = mbox.get(7..).unwrap_or_default();
-        ("LOWER(u.email) = LOWER($1)", email.to_owned())
+        Named::Email(mbox.get(7..).unwrap_or_default())
     } else {
         return Ok(None);
     };
-    let (visible, viewer_value) = match viewer {
-        ReadScope::User(user) => ("u.id = $2", user.clone()),
-        ReadScope::Org(org) => (
-            "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id = $2)",
-            org.clone(),
-        ),
+    let viewer = match viewer {
+        ReadScope::User(user) => Viewer::User(user),
+        ReadScope::Org(org) => Viewer::Org(org),
         ReadScope::Authority(_) => return Ok(None),
     };
-    Ok(sqlx::query_as::<_, KnownUser>(&format!(
-        "SELECT u.id, u.email, u.display_name FROM users u WHERE {cond} AND {visible}"
-    ))
-    .bind(value)
-    .bind(viewer_value)
-    .fetch_optional(&db.pool)
-    .await?)
+    Ok(store::definitions::known_user(db, named, viewer).await?)
 }
 
 /// The Person object for an Agent (Communication 2.4): its own identifier and name, the

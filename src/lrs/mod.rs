@@ -140,17 +140,11 @@ pub async fn org_of_statement(
         };
         let org = match identity::local_activity(id, public_url) {
             Some(identity::LocalActivity::Course(course)) => {
-                sqlx::query_scalar::<_, String>("SELECT org_id FROM courses WHERE id = $1")
-                    .bind(course)
-                    .fetch_optional(&db.pool)
-                    .await?
+                store::statements::course_org(db, course).await?
             }
-            Some(identity::LocalActivity::Unit(unit)) => sqlx::query_scalar::<_, String>(
-                "SELECT c.org_id FROM units u JOIN courses c ON c.id = u.course_id WHERE u.id = $1",
-            )
-            .bind(unit)
-            .fetch_optional(&db.pool)
-            .await?,
+            Some(identity::LocalActivity::Unit(unit)) => {
+                store::statements::unit_org(db, unit).await?
+            }
             None => None,
         };
         if org.is_some() {

@@ -5,7 +5,10 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::statements::{learner_actor, record_for_org};
+use super::{
+    statements::{learner_actor, record_for_org},
+    store,
+};
 use crate::{
     context::Context,
     db::{time::now_ms, Db},
@@ -34,42 +37,17 @@ pub async fn check(
     course_id: &str,
 ) -> AppResult<Option<CompletionEvent>> {
     let db = &state.db;
-    let (required, done): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(p.completed_at) FROM units u \
-         LEFT JOIN unit_progress p ON p.unit_id = u.id AND p.user_id = $2 \
-         WHERE u.course_id = $1 AND u.required = TRUE",
-    )
-    .bind(course_id)
-    .bind(user_id)
-    .fetch_one(&db.pool)
-    .await?;
+    let (required, done) = store::required_units(db, course_id, user_id).await?;
     if required == 0 || done < required {
         return Ok(None);
     }
-    let Some((org_id, title, language)) = sqlx::query_as::<_, (String, String, String)>(
-        "SELECT org_id, title, language FROM courses WHERE id = $1",
-    )
-    .bind(course_id)
-    .fetch_optional(&db.pool)
-    .await?
-    else {
+    let Some((org_id, title, language)) = store::course_summary(db, course_id).await? else {
         return Ok(None);
     };
     let now = now_ms();
     let statement_id = uuid::Uuid::new_v4().to_string();
     let mut tx = db.pool.begin().await?;
-    let won = sqlx::query(
-        "UPDATE course_progress SET completed_at = $1, completion_statement_id = $2 \
-         WHERE user_id = $3 AND course_id = $4 AND completed_at IS NULL",
-    )
-    .bind(now)
-    .bind(&statement_id)
-    .bind(user_id)
-    .bind(course_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    let won = store::complete_course(&mut tx, user_id, course_id, &statement_id, now).await?;
     if !won {
         return Ok(None);
     }
@@ -80,17 +58,7 @@ pub async fn check(
         org_id: org_id.clone(),
         completed_at: now,
     };
-    sqlx::query(
-        "INSERT INTO completion_events (id, user_id, course_id, org_id, completed_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&event.id)
-    .bind(user_id)
-    .bind(course_id)
-    .bind(&org_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    store::insert_completion_event(&mut tx, &event).await?;
     tx.commit().await?;
 
     let public_url = &state.settings.public_url;
@@ -123,25 +91,11 @@ fn language_or_und(tag: &str) -> String {
 
 /// Completion events not yet consumed, oldest first.
 pub async fn pending_completions(db: &Db, limit: i64) -> AppResult<Vec<CompletionEvent>> {
-    Ok(sqlx::query_as::<_, CompletionEvent>(
-        "SELECT id, user_id, course_id, org_id, completed_at FROM completion_events \
-         WHERE consumed_at IS NULL ORDER BY completed_at, id LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::pending_completions(db, limit).await?)
 }
 
 /// Marks an event consumed; false when it was already consumed (or does not exist), so two
 /// consumers racing for one event can tell which of them took it.
 pub async fn mark_consumed(db: &Db, event_id: &str) -> AppResult<bool> {
-    Ok(sqlx::query(
-        "UPDATE completion_events SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
-    )
-    .bind(now_ms())
-    .bind(event_id)
-    .execute(&db.pool)
-    .await?
-    .rows_affected()
-        == 1)
+    Ok(store::mark_consumed(db, event_id, now_ms()).await?)
 }

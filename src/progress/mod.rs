@@ -19,6 +19,7 @@
 pub mod courses;
 pub mod segments;
 pub mod statements;
+mod store;
 pub mod units;
 pub mod view;
 

@@ -1,8 +1,7 @@
 //! A learner's state in one unit, merged from the statements about it.
 
-use super::segments::Segments;
+use super::{segments::Segments, store};
 use crate::{
-    accounts::User,
     catalogue::courses,
     db::{time::parse_rfc3339, Db},
     error::AppResult,
@@ -41,14 +40,7 @@ pub struct UnitInfo {
 
 impl UnitInfo {
     pub async fn load(db: &Db, unit_id: &str) -> AppResult<Option<Self>> {
-        Ok(sqlx::query_as::<_, Self>(
-            "SELECT u.id, u.course_id, c.org_id, u.kind, a.duration_ms FROM units u \
-             JOIN courses c ON c.id = u.course_id LEFT JOIN assets a ON a.id = u.asset_id \
-             WHERE u.id = $1",
-        )
-        .bind(unit_id)
-        .fetch_optional(&db.pool)
-        .await?)
+        Ok(store::unit_info(db, unit_id).await?)
     }
 
     fn is_media(&self) -> bool {
@@ -121,12 +113,12 @@ fn observe(unit: &UnitInfo, p: &Prepared) -> Observation {
 }
 
 #[derive(sqlx::FromRow)]
-struct State {
+pub(crate) struct State {
     segments: String,
-    position_secs: f64,
-    position_at: i64,
-    score: Option<f64>,
-    completed_at: Option<i64>,
+    pub(crate) position_secs: f64,
+    pub(crate) position_at: i64,
+    pub(crate) score: Option<f64>,
+    pub(crate) completed_at: Option<i64>,
 }
 
 pub struct Applied {
@@ -147,12 +139,7 @@ pub async fn apply(
         return Ok(None);
     };
     // Progress only in courses the learner may see: a unit id alone enrols nobody.
-    let user: Option<User> = sqlx::query_as(
-        "SELECT id, email, display_name, is_superadmin, created_at FROM users WHERE id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let user = store::user(db, user_id).await?;
     let Some(user) = user else { return Ok(None) };
     if !courses::is_visible(db, Some(&user), &unit.course_id).await? {
         return Ok(None);
@@ -160,35 +147,9 @@ pub async fn apply(
     let now = crate::db::time::now_ms();
     let mut tx = db.pool.begin().await?;
     // Writing first takes SQLite's write lock before anything is read.
-    sqlx::query(
-        "INSERT INTO unit_progress (user_id, unit_id, course_id, started_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (user_id, unit_id) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(unit_id)
-    .bind(&unit.course_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO course_progress (user_id, course_id, org_id, started_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, course_id) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(&unit.course_id)
-    .bind(&unit.org_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let lock = db.backend.row_lock();
-    let mut st = sqlx::query_as::<_, State>(&format!(
-        "SELECT segments, position_secs, position_at, score, completed_at FROM unit_progress \
-         WHERE user_id = $1 AND unit_id = $2 {lock}"
-    ))
-    .bind(user_id)
-    .bind(unit_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    store::start_unit(&mut tx, user_id, unit_id, &unit.course_id, now).await?;
+    store::start_course(&mut tx, user_id, &unit.course_id, &unit.org_id, now).await?;
+    let mut st = store::lock_unit_state(&mut tx, db.backend, user_id, unit_id).await?;
     let was_complete = st.completed_at.is_some();
     let mut segments = Segments::parse(&st.segments);
     let mut completes = false;
@@ -215,19 +176,14 @@ pub async fn apply(
     if completes && !was_complete {
         st.completed_at = Some(now);
     }
-    sqlx::query(
-        "UPDATE unit_progress SET segments = $1, position_secs = $2, position_at = $3, \
-         score = $4, completed_at = $5, updated_at = $6 WHERE user_id = $7 AND unit_id = $8",
+    store::save_unit_state(
+        &mut tx,
+        user_id,
+        unit_id,
+        segments.to_profile_string(),
+        &st,
+        now,
     )
-    .bind(segments.to_profile_string())
-    .bind(st.position_secs)
-    .bind(st.position_at)
-    .bind(st.score)
-    .bind(st.completed_at)
-    .bind(now)
-    .bind(user_id)
-    .bind(unit_id)
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(Some(Applied {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::units::percent_watched;
+use super::{store, units::percent_watched};
 use crate::{
     db::{time::to_rfc3339, Db},
     error::{AppError, AppResult},
@@ -56,7 +56,7 @@ pub struct ProgressList {
 }
 
 #[derive(sqlx::FromRow)]
-struct UnitRow {
+pub(crate) struct UnitRow {
     id: String,
     title: String,
     kind: String,
@@ -97,31 +97,14 @@ impl From<UnitRow> for UnitProgress {
 
 /// One learner's progress in one course (every unit, started or not).
 pub async fn course(db: &Db, user_id: &str, course_id: &str) -> AppResult<CourseProgress> {
-    let (org_id, title, started_at, completed_at) =
-        sqlx::query_as::<_, (String, String, Option<i64>, Option<i64>)>(
-            "SELECT c.org_id, c.title, cp.started_at, cp.completed_at FROM courses c \
-             LEFT JOIN course_progress cp ON cp.course_id = c.id AND cp.user_id = $2 \
-             WHERE c.id = $1",
-        )
-        .bind(course_id)
-        .bind(user_id)
-        .fetch_optional(&db.pool)
+    let (org_id, title, started_at, completed_at) = store::course_progress(db, course_id, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let units: Vec<UnitProgress> = sqlx::query_as::<_, UnitRow>(
-        "SELECT u.id, u.title, u.kind, u.required, a.duration_ms, p.segments, p.position_secs, \
-         p.score, p.started_at, p.completed_at FROM units u \
-         LEFT JOIN assets a ON a.id = u.asset_id \
-         LEFT JOIN unit_progress p ON p.unit_id = u.id AND p.user_id = $2 \
-         WHERE u.course_id = $1 ORDER BY u.position, u.id",
-    )
-    .bind(course_id)
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(UnitProgress::from)
-    .collect();
+    let units: Vec<UnitProgress> = store::unit_rows(db, course_id, user_id)
+        .await?
+        .into_iter()
+        .map(UnitProgress::from)
+        .collect();
     let required = units.iter().filter(|u| u.required);
     Ok(CourseProgress {
         course_id: course_id.to_owned(),
@@ -138,13 +121,7 @@ pub async fn course(db: &Db, user_id: &str, course_id: &str) -> AppResult<Course
 
 /// Every course the learner has started.
 pub async fn all(db: &Db, user_id: &str) -> AppResult<ProgressList> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT course_id FROM course_progress WHERE user_id = $1 \
-         ORDER BY started_at DESC, course_id",
-    )
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let ids = store::started_courses(db, user_id).await?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
         items.push(course(db, user_id, &id).await?);
