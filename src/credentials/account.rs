@@ -5,6 +5,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::store;
 use crate::{db::Db, error::AppResult};
 
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -74,18 +75,8 @@ pub struct Account {
     pub entries: Vec<Entry>,
 }
 
-const SELECT: &str = "SELECT e.id, e.credential_id, e.org_id, o.name AS org_name, e.course_id, \
-    c.name, e.domain, e.level, e.hours, e.credits, e.convertible, e.rule, e.earned_at, \
-    c.revoked_at FROM credit_entries e JOIN credentials c ON c.id = e.credential_id \
-    JOIN orgs o ON o.id = e.org_id";
-
 pub async fn entries(db: &Db, user_id: &str) -> AppResult<Vec<Entry>> {
-    Ok(sqlx::query_as::<_, Entry>(&format!(
-        "{SELECT} WHERE e.user_id = $1 ORDER BY e.earned_at DESC, e.id DESC"
-    ))
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::credits::entries(db, user_id).await?)
 }
 
 pub fn summarise(entries: Vec<Entry>) -> Account {
@@ -169,15 +160,5 @@ pub const EXPORT_COLUMNS: [&str; 14] = [
 /// The organisation's entries changed at or after `since`, oldest change first: the same
 /// request gives the same rows with the same ids, so re-exports are idempotent.
 pub async fn export(db: &Db, org_id: &str, since: i64) -> AppResult<Vec<ExportRow>> {
-    Ok(sqlx::query_as::<_, ExportRow>(
-        "SELECT e.id AS entry_id, e.credential_id, e.user_id AS learner_id, e.org_id, \
-         e.course_id, c.name AS achievement, e.domain, e.level, e.hours, e.credits, \
-         e.convertible, e.earned_at, c.revoked_at, c.updated_at \
-         FROM credit_entries e JOIN credentials c ON c.id = e.credential_id \
-         WHERE e.org_id = $1 AND c.updated_at >= $2 ORDER BY c.updated_at, e.id",
-    )
-    .bind(org_id)
-    .bind(since)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::credits::export(db, org_id, since).await?)
 }

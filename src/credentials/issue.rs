@@ -7,10 +7,11 @@ use serde_json::Value;
 use super::{
     document::{Achievement, Draft, Subject},
     keys, proof, rules, status,
+    store::{self, credentials::NewCredential, credits::NewEntry},
 };
 use crate::{
     context::Context,
-    db::{is_unique_violation, time::now_ms, time::to_rfc3339, Flag},
+    db::{is_unique_violation, time::now_ms, time::to_rfc3339},
     error::{AppError, AppResult},
     progress::courses::{mark_consumed, pending_completions, CompletionEvent},
 };
@@ -32,24 +33,12 @@ pub async fn issue(state: &Context, mut req: Request<'_>) -> AppResult<String> {
     if let Some(existing) = existing_for_course(state, req.user_id, req.course_id).await? {
         return Ok(existing);
     }
-    let org_name: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
-        .bind(req.org_id)
-        .fetch_one(&db.pool)
-        .await?;
-    let (email, Flag(plain_email)): (String, Flag) = sqlx::query_as(
-        "SELECT u.email, COALESCE(p.credential_email, FALSE) FROM users u \
-         LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = $1",
-    )
-    .bind(req.user_id)
-    .fetch_one(&db.pool)
-    .await?;
-    let domain_label: Option<String> = match &req.achievement.domain {
-        Some(slug) => {
-            sqlx::query_scalar("SELECT label_en FROM domains WHERE slug = $1")
-                .bind(slug)
-                .fetch_optional(&db.pool)
-                .await?
-        }
+    let org_name = store::org_name(db, req.org_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let (email, plain_email) = store::learner_email(db, req.user_id).await?;
+    let domain_label = match &req.achievement.domain {
+        Some(slug) => store::domain_label(db, slug).await?,
         None => None,
     };
     let conversion = rules::load(db, req.org_id)
@@ -97,32 +86,24 @@ pub async fn issue(state: &Context, mut req: Request<'_>) -> AppResult<String> {
 
         let mut tx = db.pool.begin().await?;
         let a = &req.achievement;
-        let inserted = sqlx::query(
-            "INSERT INTO credentials (id, org_id, user_id, course_id, kind, name, domain, level, \
-             hours, credits, status_list, status_index, key_id, document, issued_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
-        )
-        .bind(&id)
-        .bind(req.org_id)
-        .bind(req.user_id)
-        .bind(req.course_id)
-        .bind(if req.course_id.is_some() {
-            "course"
-        } else {
-            "external"
-        })
-        .bind(&a.name)
-        .bind(a.domain.as_deref())
-        .bind(a.level)
-        .bind(a.hours)
-        .bind(a.credits)
-        .bind(list)
-        .bind(i64::from(index))
-        .bind(&key.id)
-        .bind(signed.to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
+        let credential = NewCredential {
+            id: &id,
+            org_id: req.org_id,
+            user_id: req.user_id,
+            course_id: req.course_id,
+            kind: if req.course_id.is_some() {
+                "course"
+            } else {
+                "external"
+            },
+            achievement: a,
+            status_list: list,
+            status_index: i64::from(index),
+            key_id: &key.id,
+            document: &signed.to_string(),
+            issued_at: now,
+        };
+        let inserted = store::credentials::insert(&mut tx, &credential).await;
         match inserted {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
@@ -137,25 +118,17 @@ pub async fn issue(state: &Context, mut req: Request<'_>) -> AppResult<String> {
             }
             Err(e) => return Err(e.into()),
         }
-        sqlx::query(
-            "INSERT INTO credit_entries (id, credential_id, user_id, org_id, course_id, domain, \
-             level, hours, credits, convertible, rule, earned_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&id)
-        .bind(req.user_id)
-        .bind(req.org_id)
-        .bind(req.course_id)
-        .bind(a.domain.as_deref())
-        .bind(a.level)
-        .bind(a.hours)
-        .bind(a.credits)
-        .bind(conversion.convertible)
-        .bind(&conversion.rule)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let entry = NewEntry {
+            id: &uuid::Uuid::now_v7().to_string(),
+            credential_id: &id,
+            user_id: req.user_id,
+            org_id: req.org_id,
+            course_id: req.course_id,
+            achievement: a,
+            conversion: &conversion,
+            earned_at: now,
+        };
+        store::credits::insert_entry(&mut tx, &entry).await?;
         tx.commit().await?;
         tracing::info!(credential = %id, "issued a credential");
         return Ok(id);
@@ -173,24 +146,12 @@ async fn existing_for_course(
     let Some(course_id) = course_id else {
         return Ok(None);
     };
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM credentials WHERE user_id = $1 AND course_id = $2 AND kind = 'course'",
-    )
-    .bind(user_id)
-    .bind(course_id)
-    .fetch_optional(&state.db.pool)
-    .await?)
+    Ok(store::credentials::for_course(&state.db, user_id, course_id).await?)
 }
 
 /// Issues the credential for one completion and marks the event consumed.
 pub async fn for_completion(state: &Context, event: &CompletionEvent) -> AppResult<String> {
-    let course: Option<(String, String, String, i64, String, f64, i64)> = sqlx::query_as(
-        "SELECT title, summary, domain, level, language, credit_value, estimated_minutes \
-         FROM courses WHERE id = $1",
-    )
-    .bind(&event.course_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let course = store::course_facts(&state.db, &event.course_id).await?;
     let Some((title, summary, domain, level, language, credits, minutes)) = course else {
         mark_consumed(&state.db, &event.id).await?;
         return Err(AppError::NotFound);

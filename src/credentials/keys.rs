@@ -7,7 +7,7 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::did;
+use super::{did, store};
 pub use crate::sealer::Sealer;
 use crate::{
     db::{is_unique_violation, time::now_ms, Db, Flag},
@@ -65,24 +65,13 @@ fn open(sealer: &Sealer, key_id: &str, org_id: &str, sealed: &str) -> AppResult<
 
 /// The name of the organisation that holds the key (retired keys too).
 pub async fn org_name_of(db: &Db, key_id: &str) -> AppResult<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT o.name FROM issuer_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = $1",
-    )
-    .bind(key_id)
-    .fetch_optional(&db.pool)
-    .await?)
+    Ok(store::keys::org_name_of(db, key_id).await?)
 }
 
 /// The organisation's active key, made now if it has none.
 pub async fn active(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> {
     for _ in 0..3 {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT id, sealed_secret FROM issuer_keys WHERE org_id = $1 AND active = TRUE",
-        )
-        .bind(org_id)
-        .fetch_optional(&db.pool)
-        .await?;
-        if let Some((id, sealed)) = row {
+        if let Some((id, sealed)) = store::keys::active(db, org_id).await? {
             let signing = open(sealer, &id, org_id, &sealed)?;
             return Ok(IssuerKey { id, signing });
         }
@@ -100,11 +89,7 @@ pub async fn active(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerK
 
 /// Any key of the organisation, active or retired, by id.
 pub async fn by_id(db: &Db, sealer: &Sealer, key_id: &str) -> AppResult<IssuerKey> {
-    let (org_id, sealed): (String, String) =
-        sqlx::query_as("SELECT org_id, sealed_secret FROM issuer_keys WHERE id = $1")
-            .bind(key_id)
-            .fetch_one(&db.pool)
-            .await?;
+    let (org_id, sealed) = store::keys::by_id(db, key_id).await?;
     Ok(IssuerKey {
         id: key_id.to_owned(),
         signing: open(sealer, key_id, &org_id, &sealed)?,
@@ -114,16 +99,14 @@ pub async fn by_id(db: &Db, sealer: &Sealer, key_id: &str) -> AppResult<IssuerKe
 async fn insert(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> {
     let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
     let id = uuid::Uuid::now_v7().to_string();
-    let result = sqlx::query(
-        "INSERT INTO issuer_keys (id, org_id, public_key, sealed_secret, active, created_at) \
-         VALUES ($1, $2, $3, $4, TRUE, $5)",
+    let result = store::keys::insert(
+        db,
+        &id,
+        org_id,
+        &did::public_key_multibase(&signing.verifying_key()),
+        &seal(sealer, &id, org_id, signing.as_bytes()),
+        now_ms(),
     )
-    .bind(&id)
-    .bind(org_id)
-    .bind(did::public_key_multibase(&signing.verifying_key()))
-    .bind(seal(sealer, &id, org_id, signing.as_bytes()))
-    .bind(now_ms())
-    .execute(&db.pool)
     .await;
     match result {
         Ok(_) => Ok(IssuerKey { id, signing }),
@@ -134,25 +117,13 @@ async fn insert(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> 
 
 /// Retires the active key and makes a new one; credentials signed before stay verifiable.
 pub async fn rotate(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> {
-    sqlx::query(
-        "UPDATE issuer_keys SET active = FALSE, retired_at = $1 WHERE org_id = $2 AND active = TRUE",
-    )
-    .bind(now_ms())
-    .bind(org_id)
-    .execute(&db.pool)
-    .await?;
+    store::keys::retire_active(db, org_id, now_ms()).await?;
     active(db, sealer, org_id).await
 }
 
 /// Every key the organisation has signed with, newest first.
 pub async fn published(db: &Db, org_id: &str) -> AppResult<Vec<PublicKey>> {
-    let mut keys = sqlx::query_as::<_, PublicKey>(
-        "SELECT id, public_key, active, created_at, retired_at FROM issuer_keys \
-         WHERE org_id = $1 ORDER BY created_at DESC, id DESC",
-    )
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let mut keys = store::keys::published(db, org_id).await?;
     for key in &mut keys {
         key.did = format!("did:key:{}", key.public_key_multibase);
     }
@@ -161,10 +132,5 @@ pub async fn published(db: &Db, org_id: &str) -> AppResult<Vec<PublicKey>> {
 
 /// The organisation owning a did:key, and whether that key is still active.
 pub async fn owner_of(db: &Db, public: &VerifyingKey) -> AppResult<Option<(String, bool)>> {
-    let row: Option<(String, Flag)> =
-        sqlx::query_as("SELECT org_id, active FROM issuer_keys WHERE public_key = $1")
-            .bind(did::public_key_multibase(public))
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(row.map(|(org, active)| (org, active.into())))
+    Ok(store::keys::owner_of(db, &did::public_key_multibase(public)).await?)
 }

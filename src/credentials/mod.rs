@@ -15,4 +15,5 @@ pub mod records;
 pub mod rules;
 pub mod share;
 pub mod status;
+pub(crate) mod store;
 pub mod verify;

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::store;
 use crate::{
     db::{time::now_ms, Db},
     error::{AppError, AppResult},
@@ -29,9 +30,6 @@ pub struct Record {
     pub share_hash: Option<String>,
     pub share_version: i64,
 }
-
-const COLUMNS: &str = "id, org_id, user_id, course_id, kind, name, domain, level, hours, \
-    credits, key_id, document, issued_at, revoked_at, revoked_reason, share_hash, share_version";
 
 /// A credential as its learner or issuer sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,72 +87,35 @@ impl Record {
 }
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Record> {
-    sqlx::query_as::<_, Record>(&format!("SELECT {COLUMNS} FROM credentials WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
+    store::credentials::by_id(db, id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
 pub async fn by_share_hash(db: &Db, hash: &str) -> AppResult<Record> {
-    sqlx::query_as::<_, Record>(&format!(
-        "SELECT {COLUMNS} FROM credentials WHERE share_hash = $1"
-    ))
-    .bind(hash)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)
+    store::credentials::by_share_hash(db, hash)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// A learner's credentials, newest first.
 pub async fn of_learner(db: &Db, user_id: &str) -> AppResult<Vec<Record>> {
-    Ok(sqlx::query_as::<_, Record>(&format!(
-        "SELECT {COLUMNS} FROM credentials WHERE user_id = $1 ORDER BY issued_at DESC, id DESC"
-    ))
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::credentials::of_learner(db, user_id).await?)
 }
 
 /// An organisation's issued credentials, newest first.
 pub async fn of_org(db: &Db, org_id: &str, limit: i64) -> AppResult<Vec<Record>> {
-    Ok(sqlx::query_as::<_, Record>(&format!(
-        "SELECT {COLUMNS} FROM credentials WHERE org_id = $1 \
-         ORDER BY issued_at DESC, id DESC LIMIT $2"
-    ))
-    .bind(org_id)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::credentials::of_org(db, org_id, limit).await?)
 }
 
 /// Revokes the credential; its status list shows it from now on. Revoking twice keeps the
 /// first reason and date.
 pub async fn revoke(db: &Db, id: &str, by: &str, reason: &str) -> AppResult<()> {
-    let now = now_ms();
-    sqlx::query(
-        "UPDATE credentials SET revoked_at = $1, revoked_reason = $2, revoked_by = $3, \
-         updated_at = $1 WHERE id = $4 AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(reason)
-    .bind(by)
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
+    store::credentials::revoke(db, id, by, reason, now_ms()).await?;
     Ok(())
 }
 
 /// When the credential at this status position was revoked, if it was.
 pub async fn revoked_at(db: &Db, key_id: &str, list: i64, index: i64) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT revoked_at FROM credentials \
-         WHERE key_id = $1 AND status_list = $2 AND status_index = $3",
-    )
-    .bind(key_id)
-    .bind(list)
-    .bind(index)
-    .fetch_optional(&db.pool)
-    .await?
-    .flatten())
+    Ok(store::credentials::revoked_at(db, key_id, list, index).await?)
 }

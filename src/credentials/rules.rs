@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::document::Achievement;
+use super::{document::Achievement, store};
 use crate::{
     db::{time::now_ms, Db},
     error::{AppError, AppResult, FieldError},
@@ -121,12 +121,7 @@ impl CreditRules {
 }
 
 pub async fn load(db: &Db, org_id: &str) -> AppResult<CreditRules> {
-    let text: Option<String> =
-        sqlx::query_scalar("SELECT rules FROM credit_rules WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(match text {
+    Ok(match store::credits::rules(db, org_id).await? {
         Some(t) => serde_json::from_str(&t).map_err(|e| AppError::Internal(e.into()))?,
         None => CreditRules::default(),
     })
@@ -134,17 +129,8 @@ pub async fn load(db: &Db, org_id: &str) -> AppResult<CreditRules> {
 
 pub async fn save(db: &Db, org_id: &str, by: &str, rules: &CreditRules) -> AppResult<()> {
     rules.validate()?;
-    sqlx::query(
-        "INSERT INTO credit_rules (org_id, rules, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (org_id) DO UPDATE SET rules = excluded.rules, \
-         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-    )
-    .bind(org_id)
-    .bind(serde_json::to_string(rules).map_err(|e| AppError::Internal(e.into()))?)
-    .bind(by)
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?;
+    let text = serde_json::to_string(rules).map_err(|e| AppError::Internal(e.into()))?;
+    store::credits::save_rules(db, org_id, &text, by, now_ms()).await?;
     Ok(())
 }
 

@@ -8,7 +8,10 @@ use hmac::{Hmac, Mac};
 use qrcode::{render::svg, EcLevel, QrCode};
 use sha2::{Digest, Sha256};
 
-use super::records::{self, Record};
+use super::{
+    records::{self, Record},
+    store,
+};
 use crate::{
     context::Context,
     db::Db,
@@ -42,24 +45,14 @@ pub async fn start(state: &Context, record: &Record) -> AppResult<String> {
             &record.id,
             record.share_version,
         );
-        sqlx::query("UPDATE credentials SET share_hash = $1 WHERE id = $2")
-            .bind(digest(&t))
-            .bind(&record.id)
-            .execute(&state.db.pool)
-            .await?;
+        store::credentials::set_share_hash(&state.db, &record.id, &digest(&t)).await?;
     }
     Ok(url(state, record))
 }
 
 /// Stops sharing: the link answers 404 from now on.
 pub async fn stop(db: &Db, record: &Record) -> AppResult<()> {
-    sqlx::query(
-        "UPDATE credentials SET share_hash = NULL, share_version = share_version + 1 \
-         WHERE id = $1 AND share_hash IS NOT NULL",
-    )
-    .bind(&record.id)
-    .execute(&db.pool)
-    .await?;
+    store::credentials::clear_share(db, &record.id).await?;
     Ok(())
 }
 

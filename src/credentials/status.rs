@@ -8,6 +8,7 @@ use std::io::Write;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
 
+use super::store;
 use crate::{db::Db, error::AppResult};
 
 /// Bits per list: the specification's minimum (16 KiB), which hides which entries are in use.
@@ -42,10 +43,7 @@ pub fn entry(list_url: &str, index: u32) -> Value {
 
 /// The list number new credentials of this key go to.
 pub async fn current_list(db: &Db, key_id: &str) -> AppResult<i64> {
-    let issued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM credentials WHERE key_id = $1")
-        .bind(key_id)
-        .fetch_one(&db.pool)
-        .await?;
+    let issued = store::credentials::count_of_key(db, key_id).await?;
     Ok(issued / LIST_FILL)
 }
 
@@ -55,14 +53,7 @@ pub fn random_index() -> u32 {
 
 /// The revoked indexes of a list.
 pub async fn revoked(db: &Db, key_id: &str, list: i64) -> AppResult<Vec<u32>> {
-    let rows: Vec<i64> = sqlx::query_scalar(
-        "SELECT status_index FROM credentials \
-         WHERE key_id = $1 AND status_list = $2 AND revoked_at IS NOT NULL",
-    )
-    .bind(key_id)
-    .bind(list)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = store::credentials::revoked_indexes(db, key_id, list).await?;
     Ok(rows.into_iter().map(|i| i as u32).collect())
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{did, jwt, keys, proof, records, status};
+use super::{did, jwt, keys, proof, records, status, store};
 use crate::{
     context::Context,
     db::time::{now_ms, parse_rfc3339, to_rfc3339},
@@ -42,7 +42,7 @@ pub struct Check {
     pub detail: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Verdict {
     pub verified: bool,
     pub checks: Vec<Check>,
@@ -69,13 +69,7 @@ impl Verdict {
 }
 
 pub async fn verify(state: &Context, presented: Presented) -> AppResult<Verdict> {
-    let mut verdict = Verdict {
-        verified: false,
-        checks: Vec::new(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
-        credential: None,
-    };
+    let mut verdict = Verdict::default();
     let (credential, key) = match presented {
         Presented::Embedded(doc) => {
             let copy = doc.clone();
@@ -172,10 +166,7 @@ async fn check_issuer(
         .unwrap_or("the issuer");
     match keys::owner_of(&state.db, key).await? {
         Some((org_id, active)) => {
-            let org: Option<String> = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
-                .bind(&org_id)
-                .fetch_optional(&state.db.pool)
-                .await?;
+            let org = store::org_name(&state.db, &org_id).await?;
             let org = org.unwrap_or_else(|| name.to_owned());
             let which = if active {
                 "its current key"

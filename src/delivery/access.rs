@@ -15,13 +15,8 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 
-use crate::{
-    accounts::User,
-    blobs::Sha256Hex,
-    catalogue::visibility,
-    db::{Db, Placeholders},
-    error::AppResult,
-};
+use super::store::{self, Carrier};
+use crate::{accounts::User, blobs::Sha256Hex, db::Db, error::AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -66,28 +61,6 @@ async fn decide(db: &Db, user: Option<&User>, sha: &Sha256Hex) -> AppResult<Acce
     audience(db, user, Carrier::Blob(sha.as_str())).await
 }
 
-/// Which assets a question is about.
-#[derive(Clone, Copy)]
-enum Carrier<'a> {
-    Asset(&'a str),
-    /// Every asset with a rendition stored as this blob.
-    Blob(&'a str),
-}
-
-impl Carrier<'_> {
-    /// `(SELECT asset ids)` with its one placeholder, and the value it binds.
-    fn assets(&self, ph: &mut Placeholders) -> (String, String) {
-        let p = ph.take();
-        match self {
-            Carrier::Asset(id) => (format!("(SELECT {p})"), (*id).to_owned()),
-            Carrier::Blob(sha) => (
-                format!("(SELECT asset_id FROM renditions WHERE sha256 = {p})"),
-                (*sha).to_owned(),
-            ),
-        }
-    }
-}
-
 async fn audience(db: &Db, user: Option<&User>, carrier: Carrier<'_>) -> AppResult<Access> {
     if reaches(db, None, carrier).await? {
         return Ok(Access::Public);
@@ -106,40 +79,12 @@ async fn audience(db: &Db, user: Option<&User>, carrier: Carrier<'_>) -> AppResu
 
 /// Is the viewer a teacher or admin of an organisation owning one of the assets?
 async fn authors(db: &Db, user: &User, carrier: Carrier<'_>) -> AppResult<bool> {
-    let mut ph = Placeholders::default();
-    let (assets, bind) = carrier.assets(&mut ph);
-    let u = ph.take();
-    let sql = format!(
-        "SELECT COUNT(*) FROM assets a JOIN memberships m ON m.org_id = a.org_id \
-         WHERE a.id IN {assets} AND m.user_id = {u} AND m.role IN ('teacher', 'admin')"
-    );
-    let n: i64 = sqlx::query_scalar(&sql)
-        .bind(bind)
-        .bind(&user.id)
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(n > 0)
+    Ok(store::staff_of_owner(db, user, carrier).await?)
 }
 
 /// Does a unit carrying one of the assets reach the viewer (see the module's rule)?
 async fn reaches(db: &Db, viewer: Option<&User>, carrier: Carrier<'_>) -> AppResult<bool> {
-    let mut ph = Placeholders::default();
-    let (assets, asset_bind) = carrier.assets(&mut ph);
-    let mut binds = vec![asset_bind];
-    let course = visibility::predicate_on("c", viewer, &mut ph, &mut binds);
-    let source = visibility::predicate_on("sc", viewer, &mut ph, &mut binds);
-    let sql = format!(
-        "SELECT COUNT(*) FROM units u JOIN courses c ON c.id = u.course_id \
-         LEFT JOIN units su ON su.id = u.source_unit_id \
-         LEFT JOIN courses sc ON sc.id = su.course_id \
-         WHERE u.asset_id IN {assets} AND {course} \
-         AND (u.source_unit_id IS NULL OR sc.org_id = c.org_id OR {source})"
-    );
-    let mut query = sqlx::query_scalar::<_, i64>(&sql);
-    for b in binds {
-        query = query.bind(b);
-    }
-    Ok(query.fetch_one(&db.pool).await? > 0)
+    Ok(store::reaches(db, viewer, carrier).await?)
 }
 
 /// May the user see this asset? [`asset_access`] as a yes or no.

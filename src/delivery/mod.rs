@@ -6,6 +6,7 @@ pub mod offline;
 pub mod range;
 pub mod signing;
 pub mod source;
+pub(crate) mod store;
 pub mod zip;
 
 use crate::{db::Db, storage::Store};

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::{
     source::Source,
+    store,
     zip::{self, Entry, Segment},
 };
 use crate::{
@@ -100,34 +101,15 @@ fn pick(renditions: &[RenditionRow], quality: Quality) -> Vec<&RenditionRow> {
     out
 }
 
-/// A unit lent by another course goes into a bundle only when its source course reaches
-/// everyone the bundle's course reaches (a bundle, once signed or public, has no viewer to
-/// check): a source of the same organisation (its own decision), a public source, or a
-/// consortium source lent to an organisation-only course of a current consortium partner.
-const LENT_REACHES_COURSE: &str = "(u.source_unit_id IS NULL OR EXISTS ( \
-    SELECT 1 FROM units su JOIN courses sc ON sc.id = su.course_id WHERE su.id = u.source_unit_id \
-    AND (sc.visibility = 'public' \
-      OR sc.org_id = c.org_id \
-      OR (sc.visibility = 'consortium' AND c.visibility = 'org' AND EXISTS ( \
-          SELECT 1 FROM consortium_members ma JOIN consortium_members mb \
-          ON ma.consortium_id = mb.consortium_id WHERE ma.org_id = sc.org_id \
-          AND mb.org_id = c.org_id AND ma.status = 'active' AND mb.status = 'active')))))";
-
-/// Every file of the course's ready assets, unit by unit, in course order.
+/// Every file of the course's ready assets, unit by unit, in course order; a unit lent by
+/// another course only when its source reaches everyone the course reaches (see
+/// [`store::bundle_units`]).
 pub async fn files(
     state: &Context,
     course_id: &str,
     quality: Quality,
 ) -> AppResult<Vec<OfflineFile>> {
-    let units: Vec<(String, String)> = sqlx::query_as(&format!(
-        "SELECT u.id, u.asset_id FROM units u JOIN assets a ON a.id = u.asset_id \
-         JOIN courses c ON c.id = u.course_id \
-         WHERE u.course_id = $1 AND a.status = 'ready' AND {LENT_REACHES_COURSE} \
-         ORDER BY u.position, u.id"
-    ))
-    .bind(course_id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let units = store::bundle_units(&state.db, course_id).await?;
     let mut out = Vec::new();
     for (unit_id, asset_id) in units {
         let renditions = assets::renditions(&state.db, &asset_id).await?;
@@ -161,11 +143,7 @@ async fn crc32(state: &Context, source: &Source, sha: &Sha256Hex) -> AppResult<u
     }
     let bytes = source.read(sha, 0, meta.meta.bytes as u64).await?;
     let crc = crc32fast::hash(&bytes);
-    sqlx::query("UPDATE blobs SET crc32 = $1 WHERE sha256 = $2")
-        .bind(i64::from(crc))
-        .bind(sha.as_str())
-        .execute(&state.db.pool)
-        .await?;
+    store::record_crc32(&state.db, sha.as_str(), crc).await?;
     Ok(crc)
 }
 

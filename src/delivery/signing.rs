@@ -9,7 +9,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
-use crate::db::{time::now_ms, Db, Flag};
+use super::store;
+use crate::db::{time::now_ms, Db};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -38,14 +39,6 @@ pub struct Signer {
     keys: RwLock<Vec<Key>>,
 }
 
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    kid: String,
-    secret: String,
-    #[sqlx(try_from = "Flag")]
-    active: bool,
-}
-
 impl Signer {
     /// Loads the keys, creating the first one on a new database.
     pub async fn load(db: &Db) -> anyhow::Result<Self> {
@@ -60,11 +53,7 @@ impl Signer {
     }
 
     pub async fn reload(&self, db: &Db) -> anyhow::Result<usize> {
-        let rows = sqlx::query_as::<_, KeyRow>(
-            "SELECT kid, secret, active FROM signing_keys ORDER BY created_at DESC",
-        )
-        .fetch_all(&db.pool)
-        .await?;
+        let rows = store::signing_keys(db).await?;
         let keys: Vec<Key> = rows
             .into_iter()
             .filter_map(|r| Some(Key::new(r.kid, &hex::decode(&r.secret).ok()?, r.active)))
@@ -146,19 +135,7 @@ pub async fn rotate(db: &Db) -> anyhow::Result<String> {
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let kid = format!("k{}", uuid::Uuid::now_v7().simple());
-    let mut tx = db.pool.begin().await?;
-    sqlx::query("UPDATE signing_keys SET active = FALSE")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO signing_keys (kid, secret, active, created_at) VALUES ($1, $2, TRUE, $3)",
-    )
-    .bind(&kid)
-    .bind(hex::encode(secret))
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    store::add_active_signing_key(db, &kid, &hex::encode(secret), now_ms()).await?;
     Ok(kid)
 }
 
