@@ -9,7 +9,7 @@ use tokio::io::AsyncReadExt;
 
 use crate::{
     blobs,
-    catalogue::{courses, units},
+    catalogue::{self, courses, units},
     db::Db,
     media::{
         assets::{self, NewAsset},
@@ -72,12 +72,7 @@ pub async fn folder(
         .map_err(|_| anyhow::anyhow!("no course {course_id}"))?;
     let author: String = match user_id {
         Some(u) => u.to_owned(),
-        None => {
-            sqlx::query_scalar("SELECT created_by FROM courses WHERE id = $1")
-                .bind(course_id)
-                .fetch_one(&db.pool)
-                .await?
-        }
+        None => catalogue::store::courses::created_by(db, course_id).await?,
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::store;
 use crate::{
     db::Db,
     error::{AppError, AppResult, FieldError},
@@ -125,10 +126,7 @@ pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> AppResult<Parsed
         out.tags = Some(clean);
     }
     if let Some(domain) = f.domain {
-        let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM domains WHERE slug = $1")
-            .bind(&domain)
-            .fetch_one(&db.pool)
-            .await?;
+        let known = store::vocab::count_domains(db, &domain).await?;
         if known == 0 {
             err("domain", "is not a known domain (see GET /api/v1/domains)");
         } else {
@@ -138,11 +136,7 @@ pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> AppResult<Parsed
     if let Some(groups) = f.target_groups {
         let mut clean: Vec<String> = Vec::new();
         for g in groups {
-            let known: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM target_groups WHERE slug = $1")
-                    .bind(&g)
-                    .fetch_one(&db.pool)
-                    .await?;
+            let known = store::vocab::count_target_groups(db, &g).await?;
             if known == 0 {
                 err(
                     "target_groups",

@@ -2,9 +2,11 @@
 
 pub mod courses;
 pub mod input;
+pub(crate) mod store;
 pub mod units;
-pub mod visibility;
 pub mod vocab;
+
+pub use store::visibility;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::store;
 use crate::{
     db::{is_unique_violation, time::now_ms, Db},
     error::{AppError, AppResult},
@@ -16,23 +17,6 @@ pub enum Vocabulary {
     TargetGroups,
 }
 
-impl Vocabulary {
-    fn table(self) -> &'static str {
-        match self {
-            Self::Domains => "domains",
-            Self::TargetGroups => "target_groups",
-        }
-    }
-
-    /// Built-in domains first (the seeded list), then the ones admins added; each by slug.
-    fn order(self) -> &'static str {
-        match self {
-            Self::Domains => "builtin DESC, slug",
-            Self::TargetGroups => "slug",
-        }
-    }
-}
-
 #[derive(Serialize, Deserialize, ToSchema, sqlx::FromRow)]
 pub struct Term {
     pub slug: String,
@@ -40,54 +24,31 @@ pub struct Term {
     pub label_zh: String,
 }
 
+/// The vocabulary's terms: built-in domains first (the seeded list), then the ones admins added;
+/// each by slug.
 pub async fn list(db: &Db, vocabulary: Vocabulary) -> AppResult<Vec<Term>> {
-    Ok(sqlx::query_as::<_, Term>(&format!(
-        "SELECT slug, label_en, label_zh FROM {} ORDER BY {}",
-        vocabulary.table(),
-        vocabulary.order()
-    ))
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::vocab::list(db, vocabulary).await?)
 }
 
 /// slug → label in one language, in the vocabulary's order.
 pub async fn labels(db: &Db, vocabulary: Vocabulary, zh: bool) -> AppResult<Vec<(String, String)>> {
-    let column = if zh { "label_zh" } else { "label_en" };
-    Ok(sqlx::query_as(&format!(
-        "SELECT slug, {column} FROM {} ORDER BY {}",
-        vocabulary.table(),
-        vocabulary.order()
-    ))
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::vocab::labels(db, vocabulary, zh).await?)
 }
 
 pub async fn is_domain(db: &Db, slug: &str) -> AppResult<bool> {
-    let known: Option<String> = sqlx::query_scalar("SELECT slug FROM domains WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(known.is_some())
+    Ok(store::vocab::domain(db, slug).await?.is_some())
 }
 
 /// Adds a domain; 409 `conflict` on `slug` when it exists.
 pub async fn add_domain(db: &Db, slug: &Slug, en: &Text, zh: &Text) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO domains (slug, label_en, label_zh, builtin, created_at) \
-         VALUES ($1, $2, $3, FALSE, $4)",
-    )
-    .bind(slug.as_str())
-    .bind(en.as_str())
-    .bind(zh.as_str())
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict("slug", "This domain already exists.")
-        } else {
-            e.into()
-        }
-    })?;
+    store::vocab::insert_domain(db, slug.as_str(), en.as_str(), zh.as_str(), now_ms())
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::conflict("slug", "This domain already exists.")
+            } else {
+                e.into()
+            }
+        })?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! A unit reused from another course uses the original's quiz unless its own course sets one.
 
 pub mod model;
+mod store;
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -19,6 +20,7 @@ use crate::{
     progress::{statements, units::verbs},
 };
 pub use model::{Question, Quiz, QuizInput, Score};
+use store::NewAttempt;
 
 /// A question as the API shows it; `answer` only for the course's authors.
 #[derive(Debug, Serialize, ToSchema)]
@@ -69,14 +71,7 @@ pub struct AttemptView {
 /// The quiz of a unit: its own, else that of the unit it reuses.
 pub async fn load(db: &Db, unit: &UnitView) -> AppResult<Option<Quiz>> {
     let source = unit.source_unit_id.as_deref().unwrap_or(&unit.id);
-    let row: Option<(i64, Option<i64>, String)> = sqlx::query_as(
-        "SELECT pass_mark, max_attempts, questions FROM quizzes WHERE unit_id IN ($1, $2) \
-         ORDER BY CASE WHEN unit_id = $1 THEN 0 ELSE 1 END LIMIT 1",
-    )
-    .bind(&unit.id)
-    .bind(source)
-    .fetch_optional(&db.pool)
-    .await?;
+    let row = store::quiz(db, &unit.id, source).await?;
     let Some((pass_mark, max_attempts, questions)) = row else {
         return Ok(None);
     };
@@ -92,33 +87,22 @@ pub async fn load(db: &Db, unit: &UnitView) -> AppResult<Option<Quiz>> {
 pub async fn save(db: &Db, unit_id: &str, quiz: &Quiz, user: &User) -> AppResult<()> {
     let questions = serde_json::to_string(&quiz.questions)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("quiz not serialisable: {e}")))?;
-    sqlx::query(
-        "INSERT INTO quizzes (unit_id, pass_mark, max_attempts, questions, updated_by, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (unit_id) DO UPDATE SET \
-         pass_mark = excluded.pass_mark, max_attempts = excluded.max_attempts, \
-         questions = excluded.questions, updated_by = excluded.updated_by, \
-         updated_at = excluded.updated_at",
+    store::upsert(
+        db,
+        unit_id,
+        quiz.pass_mark,
+        quiz.max_attempts,
+        &questions,
+        &user.id,
+        now_ms(),
     )
-    .bind(unit_id)
-    .bind(quiz.pass_mark)
-    .bind(quiz.max_attempts)
-    .bind(questions)
-    .bind(&user.id)
-    .bind(now_ms())
-    .execute(&db.pool)
     .await?;
     Ok(())
 }
 
 /// The caller's attempts so far and best score.
 async fn attempts_of(db: &Db, unit_id: &str, user_id: &str) -> AppResult<(i64, Option<f64>)> {
-    Ok(sqlx::query_as(
-        "SELECT COUNT(*), MAX(percent) FROM quiz_attempts WHERE unit_id = $1 AND user_id = $2",
-    )
-    .bind(unit_id)
-    .bind(user_id)
-    .fetch_one(&db.pool)
-    .await?)
+    Ok(store::attempts_of(db, unit_id, user_id).await?)
 }
 
 pub async fn view(
@@ -197,22 +181,19 @@ pub async fn attempt(
         if quiz.max_attempts.is_some_and(|m| used >= m) {
             return Err(AttemptError::Exhausted);
         }
-        let inserted = sqlx::query(
-            "INSERT INTO quiz_attempts (id, unit_id, user_id, number, answers, raw, max, percent, \
-             passed, statement_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        let inserted = store::insert_attempt(
+            db,
+            NewAttempt {
+                id: uuid::Uuid::now_v7().to_string(),
+                unit_id: &unit.id,
+                user_id: &user.id,
+                number: used + 1,
+                answers: &answers_json,
+                score: &score,
+                statement_id: &statement_id,
+                created_at: now_ms(),
+            },
         )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&unit.id)
-        .bind(&user.id)
-        .bind(used + 1)
-        .bind(&answers_json)
-        .bind(score.raw)
-        .bind(score.max)
-        .bind(score.percent)
-        .bind(score.passed)
-        .bind(&statement_id)
-        .bind(now_ms())
-        .execute(&db.pool)
         .await;
         match inserted {
             Ok(_) => {

@@ -1,5 +1,7 @@
 //! A small demo catalogue for a first `cargo run`, so a newcomer sees something.
 
+mod store;
+
 use crate::{
     catalogue::{courses, input, units, Visibility},
     db::{time::now_ms, Db},
@@ -9,9 +11,7 @@ use crate::{
 
 /// Seeds once: only when the database has no organisation at all.
 pub async fn demo_if_empty(db: &Db) -> anyhow::Result<()> {
-    let orgs_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
-        .fetch_one(&db.pool)
-        .await?;
+    let orgs_count = store::orgs_count(db).await?;
     if orgs_count > 0 {
         return Ok(());
     }
@@ -23,14 +23,7 @@ pub async fn demo_if_empty(db: &Db) -> anyhow::Result<()> {
     .await?;
     // Courses need an author; the demo author cannot log in (its password hash is not a hash).
     let author = uuid::Uuid::now_v7().to_string();
-    sqlx::query(
-        "INSERT INTO users (id, email, display_name, password_hash, is_superadmin, created_at) \
-         VALUES ($1, 'demo-author@caravan.invalid', 'Demo author', '!', FALSE, $2)",
-    )
-    .bind(&author)
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?;
+    store::insert_demo_author(db, &author, now_ms()).await?;
 
     let demo = [
         (
@@ -99,13 +92,7 @@ fn text(s: &str) -> Text {
 /// once ffmpeg is present; runs after start-up so it never delays serving.
 pub async fn demo_lecture(state: crate::context::Context) -> anyhow::Result<()> {
     let settings = &state.settings;
-    let unit: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT u.id, c.org_id, c.created_by FROM units u JOIN courses c ON c.id = u.course_id \
-         JOIN orgs o ON o.id = c.org_id WHERE o.slug = 'demo' AND u.kind = 'video' AND u.asset_id IS NULL \
-         ORDER BY c.id, u.position LIMIT 1",
-    )
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let unit = store::bare_demo_video(&state.db).await?;
     let Some((unit_id, org_id, author)) = unit else {
         return Ok(());
     };

@@ -7,7 +7,11 @@
 //!   `consortium` courses;
 //! - superadmins: everything.
 
-use crate::{accounts::User, db::Placeholders};
+use crate::{
+    accounts::User,
+    db::Placeholders,
+    orgs::store::{membership, STAFF_ROLES},
+};
 
 /// Returns the predicate; pushes the values it binds onto `binds`.
 pub fn predicate(viewer: Option<&User>, ph: &mut Placeholders, binds: &mut Vec<String>) -> String {
@@ -30,15 +34,15 @@ pub fn predicate_on(
     }
     let u = ph.take();
     binds.push(user.id.clone());
+    let owner = membership("vm", &u, &format!("{c}.org_id"));
+    let partner = membership("vm2", &u, "vb.org_id");
     format!(
         "({c}.visibility = 'public' \
-          OR EXISTS (SELECT 1 FROM memberships vm WHERE vm.org_id = {c}.org_id AND vm.user_id = {u} \
-                     AND ({c}.visibility <> 'draft' OR vm.role IN ('teacher', 'admin'))) \
+          OR EXISTS ({owner} AND ({c}.visibility <> 'draft' OR vm.role IN {STAFF_ROLES})) \
           OR ({c}.visibility = 'consortium' AND EXISTS ( \
                 SELECT 1 FROM consortium_members va \
                 JOIN consortium_members vb ON vb.consortium_id = va.consortium_id \
-                JOIN memberships vm2 ON vm2.org_id = vb.org_id \
                 WHERE va.org_id = {c}.org_id AND va.status = 'active' AND vb.status = 'active' \
-                AND vm2.user_id = {u})))"
+                AND EXISTS ({partner}))))"
     )
 }
