@@ -4,6 +4,7 @@ use crate::{
     accounts::{self, OrgRole, User},
     db::Db,
     error::{AppError, AppResult},
+    orgs,
 };
 
 pub fn require_superadmin(user: &User) -> AppResult<()> {
@@ -15,13 +16,7 @@ pub fn require_superadmin(user: &User) -> AppResult<()> {
 }
 
 pub async fn org_exists(db: &Db, org_id: &str) -> AppResult<bool> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs WHERE id = $1")
-            .bind(org_id)
-            .fetch_one(&db.pool)
-            .await?
-            > 0,
-    )
+    Ok(orgs::store::orgs::count_by_id(db, org_id).await? > 0)
 }
 
 /// Passes for a superadmin or a member whose role satisfies `allowed`; an unknown organisation

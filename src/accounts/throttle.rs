@@ -12,6 +12,7 @@
 //! password check and released when the password was right, so parallel guesses cannot all slip
 //! through before the first failure is counted.
 
+use super::store;
 use crate::{
     db::{time::now_ms, Db},
     error::{AppError, AppResult},
@@ -85,21 +86,8 @@ pub async fn reserve(db: &Db, keys: &[Key]) -> AppResult<()> {
     let mut charged = Vec::with_capacity(keys.len());
     for key in keys {
         // Takes the key's row lock (PostgreSQL) or the write lock (SQLite) until commit.
-        sqlx::query(
-            "INSERT INTO login_throttle (key, account, failures, next_at, updated_at) \
-             VALUES ($1, $2, 0, 0, $3) ON CONFLICT (key) DO UPDATE SET key = excluded.key",
-        )
-        .bind(&key.name)
-        .bind(key.account.as_deref())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let (failures, next_at, updated_at): (i64, i64, i64) = sqlx::query_as(
-            "SELECT failures, next_at, updated_at FROM login_throttle WHERE key = $1",
-        )
-        .bind(&key.name)
-        .fetch_one(&mut *tx)
-        .await?;
+        store::lock_throttle_key(&mut tx, &key.name, key.account.as_deref(), now).await?;
+        let (failures, next_at, updated_at) = store::throttle_state(&mut tx, &key.name).await?;
         if now < next_at {
             return Err(AppError::TooManyRequests {
                 retry_after_secs: ((next_at - now + 999) / 1000) as u64,
@@ -113,22 +101,11 @@ pub async fn reserve(db: &Db, keys: &[Key]) -> AppResult<()> {
         charged.push((key, failures + 1));
     }
     for (key, failures) in charged {
-        sqlx::query(
-            "UPDATE login_throttle SET failures = $1, next_at = $2, updated_at = $3 WHERE key = $4",
-        )
-        .bind(failures)
-        .bind(now + delay_ms(failures, key.free))
-        .bind(now)
-        .bind(&key.name)
-        .execute(&mut *tx)
-        .await?;
+        let next_at = now + delay_ms(failures, key.free);
+        store::set_throttle(&mut tx, &key.name, failures, next_at, now).await?;
     }
     // Forgotten keys carry no information; pruning here keeps the table small without a timer.
-    sqlx::query("DELETE FROM login_throttle WHERE updated_at < $1 AND next_at < $2")
-        .bind(now - WINDOW_MS)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    store::prune_throttle(&mut tx, now - WINDOW_MS, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -139,27 +116,13 @@ pub async fn release(db: &Db, keys: &[Key]) -> AppResult<()> {
     let now = now_ms();
     for key in keys {
         if key.cleared_on_success {
-            sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-                .bind(&key.name)
-                .execute(&db.pool)
-                .await?;
+            store::delete_throttle_key(db, &key.name).await?;
             continue;
         }
         let _turn = db.write_turn().await;
         let mut tx = db.pool.begin().await?;
-        let failures: Option<i64> = sqlx::query_scalar(
-            "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0 \
-             RETURNING failures",
-        )
-        .bind(&key.name)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(f) = failures {
-            sqlx::query("UPDATE login_throttle SET next_at = $1 WHERE key = $2")
-                .bind(now + delay_ms(f, key.free))
-                .bind(&key.name)
-                .execute(&mut *tx)
-                .await?;
+        if let Some(f) = store::take_back_failure(&mut tx, &key.name).await? {
+            store::set_throttle_next_at(&mut tx, &key.name, now + delay_ms(f, key.free)).await?;
         }
         tx.commit().await?;
     }
@@ -168,11 +131,7 @@ pub async fn release(db: &Db, keys: &[Key]) -> AppResult<()> {
 
 /// Lifts every delay on an account (an admin's unlock): from any address and device.
 pub async fn unlock(db: &Db, email: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE account = $1")
-        .bind(email)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    Ok(store::delete_throttle_account(db, email).await?)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use rand::Rng;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::store::{join_codes as store, members::insert_membership};
 use crate::{
     accounts::OrgRole,
     db::{time::now_ms, Db},
@@ -49,8 +50,6 @@ pub struct JoinCode {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "code, org_id, role, max_uses, uses, expires_at, revoked, created_at";
-
 pub async fn create(
     db: &Db,
     org_id: &str,
@@ -58,36 +57,24 @@ pub async fn create(
     max_uses: Option<i64>,
     expires_at: Option<i64>,
 ) -> AppResult<JoinCode> {
-    Ok(sqlx::query_as::<_, JoinCode>(&format!(
-        "INSERT INTO join_codes (code, org_id, role, max_uses, expires_at, created_by, created_at) \
-         VALUES ($1, $2, 'learner', $3, $4, $5, $6) RETURNING {COLUMNS}"
-    ))
-    .bind(generate())
-    .bind(org_id)
-    .bind(max_uses)
-    .bind(expires_at)
-    .bind(created_by)
-    .bind(now_ms())
-    .fetch_one(&db.pool)
+    Ok(store::insert(
+        db,
+        &generate(),
+        org_id,
+        max_uses,
+        expires_at,
+        created_by,
+        now_ms(),
+    )
     .await?)
 }
 
 pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<JoinCode>> {
-    Ok(sqlx::query_as::<_, JoinCode>(&format!(
-        "SELECT {COLUMNS} FROM join_codes WHERE org_id = $1 ORDER BY created_at DESC"
-    ))
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::of_org(db, org_id).await?)
 }
 
 pub async fn revoke(db: &Db, org_id: &str, code: &str) -> AppResult<()> {
-    let n = sqlx::query("UPDATE join_codes SET revoked = TRUE WHERE org_id = $1 AND code = $2")
-        .bind(org_id)
-        .bind(normalise(code))
-        .execute(&db.pool)
-        .await?
-        .rows_affected();
+    let n = store::revoke(db, org_id, &normalise(code)).await?;
     if n == 0 {
         return Err(AppError::NotFound);
     }
@@ -98,16 +85,9 @@ fn unusable() -> AppError {
     AppError::field("code", "This join code is unknown, expired or used up.")
 }
 
-const USABLE: &str = "code = $1 AND NOT revoked AND (max_uses IS NULL OR uses < max_uses) \
-                      AND (expires_at IS NULL OR expires_at > $2)";
-
 /// Fails unless the code can be redeemed now.
 pub async fn peek(db: &Db, code: &str) -> AppResult<()> {
-    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM join_codes WHERE {USABLE}"))
-        .bind(normalise(code))
-        .bind(now_ms())
-        .fetch_one(&db.pool)
-        .await?;
+    let n = store::usable_count(db, &normalise(code), now_ms()).await?;
     if n == 0 {
         return Err(unusable());
     }
@@ -117,26 +97,10 @@ pub async fn peek(db: &Db, code: &str) -> AppResult<()> {
 /// Uses the code for `user_id`; the use is counted only if the membership is created.
 pub async fn redeem(db: &Db, code: &str, user_id: &str) -> AppResult<(String, OrgRole)> {
     let mut tx = db.pool.begin().await?;
-    let row: Option<(String, String)> = sqlx::query_as(&format!(
-        "UPDATE join_codes SET uses = uses + 1 WHERE {USABLE} RETURNING org_id, role"
-    ))
-    .bind(normalise(code))
-    .bind(now_ms())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let row = store::use_once(&mut tx, &normalise(code), now_ms()).await?;
     let (org_id, role) = row.ok_or_else(unusable)?;
     let role = OrgRole::parse(&role).map_err(|m| AppError::Internal(anyhow::anyhow!(m)))?;
-    let inserted = sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (org_id, user_id) DO NOTHING",
-    )
-    .bind(&org_id)
-    .bind(user_id)
-    .bind(role.as_str())
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let inserted = insert_membership(&mut tx, &org_id, user_id, role.as_str(), now_ms()).await?;
     if inserted == 0 {
         return Err(AppError::conflict(
             "code",

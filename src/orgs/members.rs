@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::store::members as store;
 use crate::{
     accounts::{self, password, OrgRole, User},
     db::{time::now_ms, Db},
@@ -34,16 +35,7 @@ pub async fn add(db: &Db, org_id: &str, new: NewMember) -> AppResult<Added> {
         if accounts::role_in(db, &user.id, org_id).await?.is_some() {
             return Err(already_member());
         }
-        sqlx::query(
-            "INSERT INTO member_invitations (org_id, user_id, role, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(org_id)
-        .bind(&user.id)
-        .bind(new.role.as_str())
-        .bind(now_ms())
-        .execute(&db.pool)
-        .await?;
+        store::upsert_invitation(db, org_id, &user.id, new.role.as_str(), now_ms()).await?;
         return Ok(Added::Invited(user));
     }
     let added = {
@@ -83,25 +75,14 @@ pub struct Invitation {
 }
 
 pub async fn invitations(db: &Db, user_id: &str) -> AppResult<Vec<Invitation>> {
-    Ok(sqlx::query_as::<_, Invitation>(
-        "SELECT i.org_id, o.name AS org_name, i.role FROM member_invitations i \
-         JOIN orgs o ON o.id = i.org_id WHERE i.user_id = $1 ORDER BY i.created_at",
-    )
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::invitations(db, user_id).await?)
 }
 
 /// Accepts (joining with the invited role) or declines an invitation; 404 when there is none.
 pub async fn answer(db: &Db, user_id: &str, org_id: &str, accept: bool) -> AppResult<()> {
-    let role: String = sqlx::query_scalar(
-        "DELETE FROM member_invitations WHERE org_id = $1 AND user_id = $2 RETURNING role",
-    )
-    .bind(org_id)
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let role = store::take_invitation(db, org_id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if accept {
         let role = OrgRole::parse(&role).map_err(|m| anyhow::anyhow!("stored role: {m}"))?;
         match insert_membership(db, org_id, user_id, role).await {
@@ -118,17 +99,9 @@ pub async fn insert_membership(
     user_id: &str,
     role: OrgRole,
 ) -> AppResult<()> {
-    let inserted = sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (org_id, user_id) DO NOTHING",
-    )
-    .bind(org_id)
-    .bind(user_id)
-    .bind(role.as_str())
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
+    let mut conn = db.pool.acquire().await?;
+    let inserted =
+        store::insert_membership(&mut conn, org_id, user_id, role.as_str(), now_ms()).await?;
     if inserted == 0 {
         return Err(already_member());
     }
@@ -152,25 +125,7 @@ pub struct MemberView {
 }
 
 pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<MemberView>> {
-    Ok(sqlx::query_as::<_, MemberView>(
-        "SELECT u.id AS user_id, u.email, u.display_name, m.role, m.created_at, 'member' AS status \
-         FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 \
-         UNION ALL SELECT u.id, u.email, u.display_name, i.role, i.created_at, 'invited' \
-         FROM member_invitations i JOIN users u ON u.id = i.user_id WHERE i.org_id = $1 \
-         ORDER BY 3, 2",
-    )
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?)
-}
-
-async fn admin_count(db: &Db, org_id: &str) -> AppResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'admin'")
-            .bind(org_id)
-            .fetch_one(&db.pool)
-            .await?,
-    )
+    Ok(store::list(db, org_id).await?)
 }
 
 /// Changes a member's role; the last admin cannot demote themself out of the organisation.
@@ -178,32 +133,23 @@ pub async fn set_role(db: &Db, org_id: &str, user_id: &str, role: OrgRole) -> Ap
     let current = accounts::role_in(db, user_id, org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if current == OrgRole::Admin && role != OrgRole::Admin && admin_count(db, org_id).await? <= 1 {
+    if current == OrgRole::Admin
+        && role != OrgRole::Admin
+        && store::admin_count(db, org_id).await? <= 1
+    {
         return Err(AppError::conflict(
             "role",
             "An organisation must keep at least one admin.",
         ));
     }
-    sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
-        .bind(role.as_str())
-        .bind(org_id)
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    Ok(store::set_role(db, org_id, user_id, role.as_str()).await?)
 }
 
 /// Lifts a member's sign-in delays (`accounts::throttle::unlock`); 404 for a non-member.
 pub async fn unlock(db: &Db, org_id: &str, user_id: &str) -> AppResult<()> {
-    let email: String = sqlx::query_scalar(
-        "SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id \
-         WHERE m.org_id = $1 AND u.id = $2",
-    )
-    .bind(org_id)
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let email = store::member_email(db, org_id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     accounts::throttle::unlock(db, &email).await
 }
 
@@ -211,16 +157,11 @@ pub async fn remove(db: &Db, org_id: &str, user_id: &str) -> AppResult<()> {
     let current = accounts::role_in(db, user_id, org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if current == OrgRole::Admin && admin_count(db, org_id).await? <= 1 {
+    if current == OrgRole::Admin && store::admin_count(db, org_id).await? <= 1 {
         return Err(AppError::conflict(
             "user_id",
             "An organisation must keep at least one admin.",
         ));
     }
-    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id)
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    Ok(store::delete_membership(db, org_id, user_id).await?)
 }

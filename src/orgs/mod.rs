@@ -43,15 +43,13 @@ impl From<Org> for OrgView {
 }
 
 pub async fn create(db: &Db, name: &Text, slug: &Slug) -> AppResult<Org> {
-    sqlx::query_as::<_, Org>(
-        "INSERT INTO orgs (id, name, slug, created_at) VALUES ($1, $2, $3, $4) \
-         RETURNING id, name, slug, created_at",
+    store::orgs::insert(
+        db,
+        &uuid::Uuid::now_v7().to_string(),
+        name.as_str(),
+        slug.as_str(),
+        now_ms(),
     )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(name.as_str())
-    .bind(slug.as_str())
-    .bind(now_ms())
-    .fetch_one(&db.pool)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -63,36 +61,19 @@ pub async fn create(db: &Db, name: &Text, slug: &Slug) -> AppResult<Org> {
 }
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Org> {
-    sqlx::query_as::<_, Org>("SELECT id, name, slug, created_at FROM orgs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)
+    store::orgs::by_id(db, id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn find_by_slug(db: &Db, slug: &str) -> AppResult<Option<Org>> {
-    Ok(
-        sqlx::query_as::<_, Org>("SELECT id, name, slug, created_at FROM orgs WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&db.pool)
-            .await?,
-    )
+    Ok(store::orgs::by_slug(db, slug).await?)
 }
 
 /// Every organisation for a superadmin; the user's own for anyone else.
 pub async fn visible_to(db: &Db, user: &User) -> AppResult<Vec<Org>> {
     let rows = if user.is_superadmin {
-        sqlx::query_as::<_, Org>("SELECT id, name, slug, created_at FROM orgs ORDER BY name")
-            .fetch_all(&db.pool)
-            .await?
+        store::orgs::all(db).await?
     } else {
-        sqlx::query_as::<_, Org>(
-            "SELECT o.id, o.name, o.slug, o.created_at FROM orgs o \
-             JOIN memberships m ON m.org_id = o.id WHERE m.user_id = $1 ORDER BY o.name",
-        )
-        .bind(&user.id)
-        .fetch_all(&db.pool)
-        .await?
+        store::orgs::of_member(db, &user.id).await?
     };
     Ok(rows)
 }

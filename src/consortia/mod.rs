@@ -1,6 +1,8 @@
 //! Consortia: groups of organisations that share resources. Sharing grants read and reuse,
 //! never ownership. An organisation joins by invitation and acceptance, and may leave.
 
+mod store;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -32,21 +34,17 @@ pub struct ConsortiumMember {
     pub status: String,
 }
 
-const COLUMNS: &str = "c.id, c.name, c.slug, c.created_by, c.created_at";
-
 pub async fn create(db: &Db, name: &Text, slug: &Slug, founder_org: &str) -> AppResult<Consortium> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
-    let consortium = sqlx::query_as::<_, Consortium>(
-        "INSERT INTO consortia (id, name, slug, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
-         RETURNING id, name, slug, created_by, created_at",
+    let consortium = store::insert(
+        &mut tx,
+        &uuid::Uuid::now_v7().to_string(),
+        name.as_str(),
+        slug.as_str(),
+        founder_org,
+        now,
     )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(name.as_str())
-    .bind(slug.as_str())
-    .bind(founder_org)
-    .bind(now)
-    .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -55,46 +53,21 @@ pub async fn create(db: &Db, name: &Text, slug: &Slug, founder_org: &str) -> App
             e.into()
         }
     })?;
-    sqlx::query(
-        "INSERT INTO consortium_members (consortium_id, org_id, status, invited_at, joined_at) \
-         VALUES ($1, $2, 'active', $3, $3)",
-    )
-    .bind(&consortium.id)
-    .bind(founder_org)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    store::insert_active_member(&mut tx, &consortium.id, founder_org, now).await?;
     tx.commit().await?;
     Ok(consortium)
 }
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Consortium> {
-    sqlx::query_as::<_, Consortium>(&format!(
-        "SELECT {COLUMNS} FROM consortia c WHERE c.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)
+    store::by_id(db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// Consortia any of the user's organisations belongs to or is invited to (all for a superadmin).
 pub async fn visible_to(db: &Db, user: &User) -> AppResult<Vec<Consortium>> {
     if user.is_superadmin {
-        let sql = format!("SELECT {COLUMNS} FROM consortia c ORDER BY c.name");
-        return Ok(sqlx::query_as::<_, Consortium>(&sql)
-            .fetch_all(&db.pool)
-            .await?);
+        return Ok(store::all(db).await?);
     }
-    let sql = format!(
-        "SELECT {COLUMNS} FROM consortia c WHERE EXISTS (SELECT 1 FROM consortium_members cm \
-         JOIN memberships m ON m.org_id = cm.org_id WHERE cm.consortium_id = c.id \
-         AND m.user_id = $1) ORDER BY c.name"
-    );
-    Ok(sqlx::query_as::<_, Consortium>(&sql)
-        .bind(&user.id)
-        .fetch_all(&db.pool)
-        .await?)
+    Ok(store::of_member(db, &user.id).await?)
 }
 
 /// A consortium as one organisation sees it: its own status there (`invited` or `active`).
@@ -108,34 +81,16 @@ pub struct OrgConsortium {
 
 /// The consortia an organisation is in or invited to, by name.
 pub async fn of_org(db: &Db, org_id: &str) -> AppResult<Vec<OrgConsortium>> {
-    Ok(sqlx::query_as::<_, OrgConsortium>(
-        "SELECT c.id, c.name, c.slug, cm.status FROM consortium_members cm \
-         JOIN consortia c ON c.id = cm.consortium_id WHERE cm.org_id = $1 ORDER BY c.name",
-    )
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::of_org(db, org_id).await?)
 }
 
 pub async fn members(db: &Db, consortium_id: &str) -> AppResult<Vec<ConsortiumMember>> {
-    Ok(sqlx::query_as::<_, ConsortiumMember>(
-        "SELECT o.id AS org_id, o.name, o.slug, cm.status FROM consortium_members cm \
-         JOIN orgs o ON o.id = cm.org_id WHERE cm.consortium_id = $1 ORDER BY o.name",
-    )
-    .bind(consortium_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::members(db, consortium_id).await?)
 }
 
 /// The status of `org_id` in the consortium, if it is in it at all.
 pub async fn status_of(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT status FROM consortium_members WHERE consortium_id = $1 AND org_id = $2",
-    )
-    .bind(consortium_id)
-    .bind(org_id)
-    .fetch_optional(&db.pool)
-    .await?)
+    Ok(store::status_of(db, consortium_id, org_id).await?)
 }
 
 /// True when the user is a member (any role) of an organisation in the consortium (invited or
@@ -150,31 +105,19 @@ pub async fn user_in(
     if user.is_superadmin {
         return Ok(true);
     }
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM consortium_members cm JOIN memberships m ON m.org_id = cm.org_id \
-         WHERE cm.consortium_id = $1 AND m.user_id = $2 AND ($3 = '' OR m.role = $3) \
-         AND ($4 = FALSE OR cm.status = 'active')",
+    let n = store::member_orgs_of_user(
+        db,
+        consortium_id,
+        &user.id,
+        role.map(OrgRole::as_str).unwrap_or(""),
+        active_only,
     )
-    .bind(consortium_id)
-    .bind(&user.id)
-    .bind(role.map(OrgRole::as_str).unwrap_or(""))
-    .bind(active_only)
-    .fetch_one(&db.pool)
     .await?;
     Ok(n > 0)
 }
 
 pub async fn invite(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()> {
-    let inserted = sqlx::query(
-        "INSERT INTO consortium_members (consortium_id, org_id, status, invited_at) \
-         VALUES ($1, $2, 'invited', $3) ON CONFLICT (consortium_id, org_id) DO NOTHING",
-    )
-    .bind(consortium_id)
-    .bind(org_id)
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
+    let inserted = store::insert_invited_member(db, consortium_id, org_id, now_ms()).await?;
     if inserted == 0 {
         return Err(AppError::conflict(
             "org_id",
@@ -195,27 +138,13 @@ pub async fn accept(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()>
         }
         Some(_) => {}
     }
-    sqlx::query(
-        "UPDATE consortium_members SET status = 'active', joined_at = $1 \
-         WHERE consortium_id = $2 AND org_id = $3",
-    )
-    .bind(now_ms())
-    .bind(consortium_id)
-    .bind(org_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    Ok(store::activate_member(db, consortium_id, org_id, now_ms()).await?)
 }
 
 /// Leaving (or declining an invitation) removes the organisation; what it shared stops being
 /// visible to the others at once, since visibility is computed from active memberships.
 pub async fn leave(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()> {
-    let n = sqlx::query("DELETE FROM consortium_members WHERE consortium_id = $1 AND org_id = $2")
-        .bind(consortium_id)
-        .bind(org_id)
-        .execute(&db.pool)
-        .await?
-        .rows_affected();
+    let n = store::delete_member(db, consortium_id, org_id).await?;
     if n == 0 {
         return Err(AppError::NotFound);
     }

@@ -3,6 +3,10 @@
 //! Membership is asked about in many places (visibility, delivery, the LRS, consortia); the
 //! test is written once here, as a fragment other areas' queries embed.
 
+pub(crate) mod join_codes;
+pub(crate) mod members;
+pub(crate) mod orgs;
+
 /// The roles that may manage an organisation's content: `('teacher', 'admin')`.
 pub const STAFF_ROLES: &str = "('teacher', 'admin')";
 
