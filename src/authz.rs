@@ -3,19 +3,19 @@
 use crate::{
     accounts::{self, OrgRole, User},
     db::Db,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     orgs,
 };
 
-pub fn require_superadmin(user: &User) -> AppResult<()> {
+pub fn require_superadmin(user: &User) -> Result<()> {
     if user.is_superadmin {
         Ok(())
     } else {
-        Err(AppError::Forbidden)
+        Err(Error::Forbidden)
     }
 }
 
-pub async fn org_exists(db: &Db, org_id: &str) -> AppResult<bool> {
+pub async fn org_exists(db: &Db, org_id: &str) -> Result<bool> {
     Ok(orgs::store::orgs::count_by_id(db, org_id).await? > 0)
 }
 
@@ -26,16 +26,16 @@ pub async fn require_org_role(
     user: &User,
     org_id: &str,
     allowed: fn(OrgRole) -> bool,
-) -> AppResult<()> {
+) -> Result<()> {
     if !org_exists(db, org_id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     if user.is_superadmin {
         return Ok(());
     }
     match accounts::role_in(db, &user.id, org_id).await? {
         Some(role) if allowed(role) => Ok(()),
-        _ => Err(AppError::Forbidden),
+        _ => Err(Error::Forbidden),
     }
 }
 

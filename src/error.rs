@@ -23,22 +23,28 @@ impl FieldError {
     }
 }
 
+/// What went wrong, by kind; each kind (or the `code` it carries) is stable on the wire.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum Error {
+    /// Fields of the input are missing or invalid.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
-    #[error("bad request: {detail}")]
-    BadRequest { code: &'static str, detail: String },
+    /// The input cannot be understood at all (malformed JSON, an unknown query parameter).
+    #[error("invalid: {detail}")]
+    Invalid { code: &'static str, detail: String },
+    /// No one is signed in (or the credential is not valid).
     #[error("authentication required")]
-    Unauthorized,
+    Unauthenticated,
+    /// The caller's role does not allow this.
     #[error("forbidden")]
     Forbidden,
-    #[error("not found")]
-    NotFound,
-    /// Another caller (or the caller itself) refuses this with a reason of its own, e.g. a
-    /// learner writing someone else's statement, an expired link.
+    /// The caller may not do this, for a reason of its own, e.g. a learner writing someone
+    /// else's statement, an expired link.
     #[error("{code}: {detail}")]
     Denied { code: &'static str, detail: String },
+    #[error("not found")]
+    NotFound,
+    /// A value must be unique and is taken.
     #[error("conflict on {field}")]
     Conflict { field: &'static str, detail: String },
     /// The present state of the thing does not allow this, e.g. no quiz attempts left.
@@ -47,33 +53,38 @@ pub enum AppError {
     /// A conditional request whose condition (an ETag, a protocol version) does not hold.
     #[error("{code}: {detail}")]
     PreconditionFailed { code: &'static str, detail: String },
-    #[error("payload too large")]
-    PayloadTooLarge { code: &'static str, detail: String },
-    #[error("unsupported media type")]
-    UnsupportedMediaType { detail: String },
-    #[error("too many requests")]
-    TooManyRequests { retry_after_secs: u64 },
+    /// More bytes than a limit or a quota allows.
+    #[error("too large: {detail}")]
+    TooLarge { code: &'static str, detail: String },
+    #[error("unsupported type")]
+    UnsupportedType { detail: String },
+    /// Too many attempts; the next may come after this many seconds.
+    #[error("throttled")]
+    Throttled { retry_after_secs: u64 },
+    /// A dependency (the database, the store) cannot answer now.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+    // The edge's own protocol answers; `scripts/check-layers` keeps them out of the domain.
+    /// A status outside the common set (tus's 460 Checksum Mismatch).
+    #[error("{code}: {detail}")]
+    Protocol {
+        status: u16,
+        code: &'static str,
+        detail: String,
+    },
     #[error("method not allowed")]
     MethodNotAllowed,
     /// A byte range outside a representation of this many bytes.
     #[error("range not satisfiable")]
     RangeNotSatisfiable(u64),
-    /// A status outside the common set (tus's 460 Checksum Mismatch, 412, 410).
-    #[error("{code}: {detail}")]
-    Status {
-        status: u16,
-        code: &'static str,
-        detail: String,
-    },
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
 }
 
-pub type AppResult<T> = Result<T, AppError>;
+/// A result whose error is, by default, [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl AppError {
+impl Error {
     /// For refusals that must not confirm the thing exists: `Forbidden` becomes `NotFound`.
     pub fn hidden(self) -> Self {
         match self {
@@ -94,7 +105,7 @@ impl AppError {
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::BadRequest {
+        Self::Invalid {
             code,
             detail: detail.into(),
         }
@@ -103,18 +114,18 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Validation(_) => "validation-failed",
-            Self::BadRequest { code, .. }
-            | Self::PayloadTooLarge { code, .. }
+            Self::Invalid { code, .. }
+            | Self::TooLarge { code, .. }
             | Self::Denied { code, .. }
             | Self::Refused { code, .. }
             | Self::PreconditionFailed { code, .. }
-            | Self::Status { code, .. } => code,
-            Self::Unauthorized => "unauthorized",
+            | Self::Protocol { code, .. } => code,
+            Self::Unauthenticated => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
             Self::Conflict { .. } => "conflict",
-            Self::UnsupportedMediaType { .. } => "unsupported-media-type",
-            Self::TooManyRequests { .. } => "too-many-requests",
+            Self::UnsupportedType { .. } => "unsupported-media-type",
+            Self::Throttled { .. } => "too-many-requests",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::RangeNotSatisfiable(_) => "range-not-satisfiable",
             Self::Unavailable(_) => "unavailable",
@@ -123,19 +134,19 @@ impl AppError {
     }
 }
 
-impl From<sqlx::Error> for AppError {
+impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Self::Internal(e.into())
     }
 }
 
-impl From<std::io::Error> for AppError {
+impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Self::Internal(e.into())
     }
 }
 
-impl From<object_store::Error> for AppError {
+impl From<object_store::Error> for Error {
     fn from(e: object_store::Error) -> Self {
         match e {
             object_store::Error::NotFound { .. } => Self::NotFound,

@@ -11,7 +11,7 @@ use crate::{
     blobs::{self, Sha256Hex},
     context::Context,
     db::time::now_ms,
-    error::AppError,
+    error::Error,
     media::{self, sniff},
 };
 
@@ -45,7 +45,7 @@ pub enum UploadError {
     Internal(#[from] anyhow::Error),
     /// Another feature's refusal while finishing (recording the asset), passed on unchanged.
     #[error(transparent)]
-    Feature(#[from] AppError),
+    Feature(#[from] Error),
 }
 
 pub type UploadResult<T> = Result<T, UploadError>;

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::{
     db::{is_unique_violation, time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     values::{Email, Text},
 };
 
@@ -66,7 +66,7 @@ pub async fn create_user(
     display_name: &Text,
     password_hash: &str,
     is_superadmin: bool,
-) -> AppResult<User> {
+) -> Result<User> {
     let id = uuid::Uuid::now_v7().to_string();
     let user = store::insert_user(
         db,
@@ -80,7 +80,7 @@ pub async fn create_user(
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            AppError::conflict("email", "A user with this e-mail address already exists.")
+            Error::conflict("email", "A user with this e-mail address already exists.")
         } else {
             e.into()
         }
@@ -88,15 +88,15 @@ pub async fn create_user(
     Ok(user)
 }
 
-pub async fn find_by_email(db: &Db, email: &Email) -> AppResult<Option<User>> {
+pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>> {
     Ok(store::user_by_email(db, email.as_str()).await?)
 }
 
-pub async fn password_hash_of(db: &Db, user_id: &str) -> AppResult<Option<String>> {
+pub async fn password_hash_of(db: &Db, user_id: &str) -> Result<Option<String>> {
     Ok(store::password_hash(db, user_id).await?)
 }
 
-pub async fn role_in(db: &Db, user_id: &str, org_id: &str) -> AppResult<Option<OrgRole>> {
+pub async fn role_in(db: &Db, user_id: &str, org_id: &str) -> Result<Option<OrgRole>> {
     let role = store::role_in(db, user_id, org_id).await?;
     Ok(role.and_then(|r| OrgRole::parse(&r).ok()))
 }
@@ -111,11 +111,11 @@ pub struct Membership {
     pub role: String,
 }
 
-pub async fn memberships(db: &Db, user_id: &str) -> AppResult<Vec<Membership>> {
+pub async fn memberships(db: &Db, user_id: &str) -> Result<Vec<Membership>> {
     Ok(store::memberships(db, user_id).await?)
 }
 
-pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> AppResult<String> {
+pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<String> {
     let token = tokens::generate();
     let now = now_ms();
     store::insert_session(
@@ -130,7 +130,7 @@ pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> AppResult<
 }
 
 /// The user a live token belongs to.
-pub async fn user_for_token(db: &Db, token: &str) -> AppResult<Option<User>> {
+pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
     let digest = tokens::digest(token);
     let row = store::live_session(db, &digest, now_ms()).await?;
     Ok(row
@@ -144,6 +144,6 @@ pub async fn user_for_token(db: &Db, token: &str) -> AppResult<Option<User>> {
         }))
 }
 
-pub async fn revoke_session(db: &Db, token: &str) -> AppResult<()> {
+pub async fn revoke_session(db: &Db, token: &str) -> Result<()> {
     Ok(store::delete_session(db, &tokens::digest(token)).await?)
 }

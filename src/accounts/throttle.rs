@@ -15,7 +15,7 @@
 use super::store;
 use crate::{
     db::{time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 /// Failures older than this are forgotten.
@@ -76,7 +76,7 @@ pub fn delay_ms(failures: i64, free: i64) -> i64 {
 
 /// Charges one attempt to every key, or refuses with 429 (and charges nothing) when any key
 /// must still wait. The charge stands as a failure unless [`release`]d.
-pub async fn reserve(db: &Db, keys: &[Key]) -> AppResult<()> {
+pub async fn reserve(db: &Db, keys: &[Key]) -> Result<()> {
     let mut keys: Vec<&Key> = keys.iter().collect();
     // One lock order for every attempt, so two attempts never wait on each other's rows.
     keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -89,7 +89,7 @@ pub async fn reserve(db: &Db, keys: &[Key]) -> AppResult<()> {
         store::lock_throttle_key(&mut tx, &key.name, key.account.as_deref(), now).await?;
         let (failures, next_at, updated_at) = store::throttle_state(&mut tx, &key.name).await?;
         if now < next_at {
-            return Err(AppError::TooManyRequests {
+            return Err(Error::Throttled {
                 retry_after_secs: ((next_at - now + 999) / 1000) as u64,
             });
         }
@@ -112,7 +112,7 @@ pub async fn reserve(db: &Db, keys: &[Key]) -> AppResult<()> {
 
 /// The password was right: the account's keys start afresh, and shared keys take back the
 /// failure this attempt was charged.
-pub async fn release(db: &Db, keys: &[Key]) -> AppResult<()> {
+pub async fn release(db: &Db, keys: &[Key]) -> Result<()> {
     let now = now_ms();
     for key in keys {
         if key.cleared_on_success {
@@ -130,7 +130,7 @@ pub async fn release(db: &Db, keys: &[Key]) -> AppResult<()> {
 }
 
 /// Lifts every delay on an account (an admin's unlock): from any address and device.
-pub async fn unlock(db: &Db, email: &str) -> AppResult<()> {
+pub async fn unlock(db: &Db, email: &str) -> Result<()> {
     Ok(store::delete_throttle_account(db, email).await?)
 }
 

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     accounts::User,
     db::{time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -84,13 +84,13 @@ impl CourseView {
     }
 }
 
-pub async fn create(db: &Db, org_id: &str, author: &str, p: Parsed) -> AppResult<String> {
+pub async fn create(db: &Db, org_id: &str, author: &str, p: Parsed) -> Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
     let (Some(title), Some(domain), Some(level), Some(language)) =
         (p.title, p.domain, p.level, p.language)
     else {
-        return Err(AppError::Internal(anyhow::anyhow!(
+        return Err(Error::Internal(anyhow::anyhow!(
             "course input parsed without required fields"
         )));
     };
@@ -117,7 +117,7 @@ pub async fn create(db: &Db, org_id: &str, author: &str, p: Parsed) -> AppResult
     Ok(id)
 }
 
-pub async fn update(db: &Db, id: &str, p: Parsed) -> AppResult<()> {
+pub async fn update(db: &Db, id: &str, p: Parsed) -> Result<()> {
     let mut tx = db.pool.begin().await?;
     store::courses::update(&mut tx, id, &p, now_ms()).await?;
     store::course_lists::replace(&mut tx, id, p.target_groups, p.tags).await?;
@@ -127,14 +127,13 @@ pub async fn update(db: &Db, id: &str, p: Parsed) -> AppResult<()> {
 
 /// Titles of the course's units lent by another organisation's course that is not public: such a
 /// course cannot be made public (its audience would outgrow what the owners shared).
-pub async fn lent_units_not_public(db: &Db, id: &str) -> AppResult<Vec<String>> {
+pub async fn lent_units_not_public(db: &Db, id: &str) -> Result<Vec<String>> {
     Ok(store::courses::lent_units_not_public(db, id).await?)
 }
 
 /// The refusal to make public a course holding these shared units.
-pub fn not_public_error(titles: &[String]) -> AppError {
-    AppError::Status {
-        status: 409,
+pub fn not_public_error(titles: &[String]) -> Error {
+    Error::Refused {
         code: "shared-units-not-public",
         detail: format!(
             "These units are shared with your organisation but not published to everyone by \
@@ -145,7 +144,7 @@ pub fn not_public_error(titles: &[String]) -> AppError {
     }
 }
 
-pub async fn set_visibility(db: &Db, id: &str, visibility: Visibility) -> AppResult<()> {
+pub async fn set_visibility(db: &Db, id: &str, visibility: Visibility) -> Result<()> {
     if visibility == Visibility::Public {
         let lent = lent_units_not_public(db, id).await?;
         if !lent.is_empty() {
@@ -158,34 +157,31 @@ pub async fn set_visibility(db: &Db, id: &str, visibility: Visibility) -> AppRes
     Ok(())
 }
 
-pub async fn delete(db: &Db, id: &str) -> AppResult<()> {
+pub async fn delete(db: &Db, id: &str) -> Result<()> {
     Ok(store::courses::delete(db, id).await?)
 }
 
 /// The raw row, whoever asks (for authorisation decisions).
-pub async fn row(db: &Db, id: &str) -> AppResult<CourseRow> {
-    store::courses::row(db, id).await?.ok_or(AppError::NotFound)
+pub async fn row(db: &Db, id: &str) -> Result<CourseRow> {
+    store::courses::row(db, id).await?.ok_or(Error::NotFound)
 }
 
-pub async fn is_visible(db: &Db, viewer: Option<&User>, id: &str) -> AppResult<bool> {
+pub async fn is_visible(db: &Db, viewer: Option<&User>, id: &str) -> Result<bool> {
     Ok(store::courses::is_visible(db, viewer, id).await?)
 }
 
 /// One course with its units, if the viewer may see it.
-pub async fn get(db: &Db, viewer: Option<&User>, id: &str) -> AppResult<CourseView> {
+pub async fn get(db: &Db, viewer: Option<&User>, id: &str) -> Result<CourseView> {
     if !is_visible(db, viewer, id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     view(db, id).await
 }
 
 /// One course with its units, for a caller already allowed to see it.
-pub async fn view(db: &Db, id: &str) -> AppResult<CourseView> {
+pub async fn view(db: &Db, id: &str) -> Result<CourseView> {
     let row = row(db, id).await?;
-    let mut view = views(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)?;
+    let mut view = views(db, vec![row]).await?.pop().ok_or(Error::NotFound)?;
     view.units = Some(super::units::list(db, id).await?);
     Ok(view)
 }
@@ -215,16 +211,16 @@ pub struct CoursePage {
 }
 
 /// Newest first; ids are UUIDv7, so the last id of a page is the cursor.
-pub async fn list(db: &Db, viewer: Option<&User>, q: ListQuery) -> AppResult<CoursePage> {
+pub async fn list(db: &Db, viewer: Option<&User>, q: ListQuery) -> Result<CoursePage> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(AppError::bad_request(
+        return Err(Error::bad_request(
             "invalid-query",
             "limit must be between 1 and 100",
         ));
     }
     if q.level.is_some_and(|level| !(1..=5).contains(&level)) {
-        return Err(AppError::bad_request(
+        return Err(Error::bad_request(
             "invalid-query",
             "level must be between 1 and 5",
         ));
@@ -234,7 +230,7 @@ pub async fn list(db: &Db, viewer: Option<&User>, q: ListQuery) -> AppResult<Cou
         .map(|lang| {
             crate::values::LanguageTag::parse(&lang)
                 .map(crate::values::LanguageTag::into_string)
-                .map_err(|m| AppError::bad_request("invalid-query", format!("language {m}")))
+                .map_err(|m| Error::bad_request("invalid-query", format!("language {m}")))
         })
         .transpose()?;
     let filter = store::courses::Filter {
@@ -265,7 +261,7 @@ pub async fn list(db: &Db, viewer: Option<&User>, q: ListQuery) -> AppResult<Cou
 }
 
 /// Attaches target groups and tags to a page of rows in two queries.
-async fn views(db: &Db, rows: Vec<CourseRow>) -> AppResult<Vec<CourseView>> {
+async fn views(db: &Db, rows: Vec<CourseRow>) -> Result<Vec<CourseView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::store;
 use crate::{
     db::Db,
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     values::{LanguageTag, Text},
 };
 
@@ -48,7 +48,7 @@ pub struct Parsed {
     pub tags: Option<Vec<String>>,
 }
 
-pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> AppResult<Parsed> {
+pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> Result<Parsed> {
     let mut errors = Vec::new();
     let mut err = |field: &str, m: &str| errors.push(FieldError::new(field, m));
     let mut out = Parsed::default();
@@ -151,6 +151,6 @@ pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> AppResult<Parsed
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(AppError::Validation(errors))
+        Err(Error::Validation(errors))
     }
 }

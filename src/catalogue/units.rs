@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use super::{courses::CourseRow, store, UnitKind};
 use crate::{
     db::{time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     values::Text,
 };
 
@@ -24,14 +24,14 @@ pub struct UnitView {
     pub asset_id: Option<String>,
 }
 
-pub async fn list(db: &Db, course_id: &str) -> AppResult<Vec<UnitView>> {
+pub async fn list(db: &Db, course_id: &str) -> Result<Vec<UnitView>> {
     Ok(store::units::list(db, course_id).await?)
 }
 
-pub async fn get(db: &Db, course_id: &str, unit_id: &str) -> AppResult<UnitView> {
+pub async fn get(db: &Db, course_id: &str, unit_id: &str) -> Result<UnitView> {
     store::units::get(db, course_id, unit_id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 pub struct NewUnit<'a> {
@@ -42,7 +42,7 @@ pub struct NewUnit<'a> {
     pub asset_id: Option<&'a str>,
 }
 
-pub async fn add(db: &Db, course_id: &str, unit: NewUnit<'_>) -> AppResult<UnitView> {
+pub async fn add(db: &Db, course_id: &str, unit: NewUnit<'_>) -> Result<UnitView> {
     let id = uuid::Uuid::now_v7().to_string();
     let mut tx = db.pool.begin().await?;
     let next = store::units::next_position(&mut tx, course_id).await?;
@@ -53,21 +53,21 @@ pub async fn add(db: &Db, course_id: &str, unit: NewUnit<'_>) -> AppResult<UnitV
 }
 
 /// The course a unit belongs to, if the unit exists.
-pub async fn course_of(db: &Db, unit_id: &str) -> AppResult<Option<String>> {
+pub async fn course_of(db: &Db, unit_id: &str) -> Result<Option<String>> {
     Ok(store::units::course_of(db, unit_id).await?)
 }
 
 /// The unit to reuse and the id of the course it belongs to.
-pub async fn find_with_course(db: &Db, unit_id: &str) -> AppResult<(UnitView, String)> {
+pub async fn find_with_course(db: &Db, unit_id: &str) -> Result<(UnitView, String)> {
     let course_id = course_of(db, unit_id)
         .await?
-        .ok_or_else(|| AppError::field("reuse_unit_id", "no such unit"))?;
+        .ok_or_else(|| Error::field("reuse_unit_id", "no such unit"))?;
     Ok((get(db, &course_id, unit_id).await?, course_id))
 }
 
 /// May `target_org` build on `source`'s units? Its own courses, published public ones, and
 /// consortium courses of an organisation it shares an active consortium with.
-pub async fn org_may_reuse(db: &Db, target_org: &str, source: &CourseRow) -> AppResult<bool> {
+pub async fn org_may_reuse(db: &Db, target_org: &str, source: &CourseRow) -> Result<bool> {
     if source.org_id == target_org {
         return Ok(true);
     }
@@ -87,29 +87,29 @@ pub async fn update(
     unit_id: &str,
     title: Option<&Text>,
     required: Option<bool>,
-) -> AppResult<UnitView> {
+) -> Result<UnitView> {
     get(db, course_id, unit_id).await?;
     store::units::update(db, unit_id, title.map(Text::as_str), required).await?;
     get(db, course_id, unit_id).await
 }
 
-pub async fn delete(db: &Db, course_id: &str, unit_id: &str) -> AppResult<()> {
+pub async fn delete(db: &Db, course_id: &str, unit_id: &str) -> Result<()> {
     let n = store::units::delete(db, course_id, unit_id).await?;
     if n == 0 {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(())
 }
 
 /// Sets the order; `ids` must name every unit of the course exactly once.
-pub async fn reorder(db: &Db, course_id: &str, ids: &[String]) -> AppResult<Vec<UnitView>> {
+pub async fn reorder(db: &Db, course_id: &str, ids: &[String]) -> Result<Vec<UnitView>> {
     let current = list(db, course_id).await?;
     let mut given = ids.to_vec();
     given.sort();
     let mut have: Vec<String> = current.iter().map(|u| u.id.clone()).collect();
     have.sort();
     if given != have {
-        return Err(AppError::field(
+        return Err(Error::field(
             "unit_ids",
             "must list every unit of the course exactly once",
         ));

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::store;
 use crate::{
     db::{is_unique_violation, time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     values::{Slug, Text},
 };
 
@@ -26,26 +26,26 @@ pub struct Term {
 
 /// The vocabulary's terms: built-in domains first (the seeded list), then the ones admins added;
 /// each by slug.
-pub async fn list(db: &Db, vocabulary: Vocabulary) -> AppResult<Vec<Term>> {
+pub async fn list(db: &Db, vocabulary: Vocabulary) -> Result<Vec<Term>> {
     Ok(store::vocab::list(db, vocabulary).await?)
 }
 
 /// slug → label in one language, in the vocabulary's order.
-pub async fn labels(db: &Db, vocabulary: Vocabulary, zh: bool) -> AppResult<Vec<(String, String)>> {
+pub async fn labels(db: &Db, vocabulary: Vocabulary, zh: bool) -> Result<Vec<(String, String)>> {
     Ok(store::vocab::labels(db, vocabulary, zh).await?)
 }
 
-pub async fn is_domain(db: &Db, slug: &str) -> AppResult<bool> {
+pub async fn is_domain(db: &Db, slug: &str) -> Result<bool> {
     Ok(store::vocab::domain(db, slug).await?.is_some())
 }
 
 /// Adds a domain; 409 `conflict` on `slug` when it exists.
-pub async fn add_domain(db: &Db, slug: &Slug, en: &Text, zh: &Text) -> AppResult<()> {
+pub async fn add_domain(db: &Db, slug: &Slug, en: &Text, zh: &Text) -> Result<()> {
     store::vocab::insert_domain(db, slug.as_str(), en.as_str(), zh.as_str(), now_ms())
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                AppError::conflict("slug", "This domain already exists.")
+                Error::conflict("slug", "This domain already exists.")
             } else {
                 e.into()
             }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::{
     accounts::{OrgRole, User},
     db::{is_unique_violation, time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     values::{Slug, Text},
 };
 
@@ -34,7 +34,7 @@ pub struct ConsortiumMember {
     pub status: String,
 }
 
-pub async fn create(db: &Db, name: &Text, slug: &Slug, founder_org: &str) -> AppResult<Consortium> {
+pub async fn create(db: &Db, name: &Text, slug: &Slug, founder_org: &str) -> Result<Consortium> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     let consortium = store::insert(
@@ -48,7 +48,7 @@ pub async fn create(db: &Db, name: &Text, slug: &Slug, founder_org: &str) -> App
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            AppError::conflict("slug", "A consortium with this slug already exists.")
+            Error::conflict("slug", "A consortium with this slug already exists.")
         } else {
             e.into()
         }
@@ -58,12 +58,12 @@ pub async fn create(db: &Db, name: &Text, slug: &Slug, founder_org: &str) -> App
     Ok(consortium)
 }
 
-pub async fn get(db: &Db, id: &str) -> AppResult<Consortium> {
-    store::by_id(db, id).await?.ok_or(AppError::NotFound)
+pub async fn get(db: &Db, id: &str) -> Result<Consortium> {
+    store::by_id(db, id).await?.ok_or(Error::NotFound)
 }
 
 /// Consortia any of the user's organisations belongs to or is invited to (all for a superadmin).
-pub async fn visible_to(db: &Db, user: &User) -> AppResult<Vec<Consortium>> {
+pub async fn visible_to(db: &Db, user: &User) -> Result<Vec<Consortium>> {
     if user.is_superadmin {
         return Ok(store::all(db).await?);
     }
@@ -80,16 +80,16 @@ pub struct OrgConsortium {
 }
 
 /// The consortia an organisation is in or invited to, by name.
-pub async fn of_org(db: &Db, org_id: &str) -> AppResult<Vec<OrgConsortium>> {
+pub async fn of_org(db: &Db, org_id: &str) -> Result<Vec<OrgConsortium>> {
     Ok(store::of_org(db, org_id).await?)
 }
 
-pub async fn members(db: &Db, consortium_id: &str) -> AppResult<Vec<ConsortiumMember>> {
+pub async fn members(db: &Db, consortium_id: &str) -> Result<Vec<ConsortiumMember>> {
     Ok(store::members(db, consortium_id).await?)
 }
 
 /// The status of `org_id` in the consortium, if it is in it at all.
-pub async fn status_of(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<Option<String>> {
+pub async fn status_of(db: &Db, consortium_id: &str, org_id: &str) -> Result<Option<String>> {
     Ok(store::status_of(db, consortium_id, org_id).await?)
 }
 
@@ -101,7 +101,7 @@ pub async fn user_in(
     consortium_id: &str,
     role: Option<OrgRole>,
     active_only: bool,
-) -> AppResult<bool> {
+) -> Result<bool> {
     if user.is_superadmin {
         return Ok(true);
     }
@@ -116,10 +116,10 @@ pub async fn user_in(
     Ok(n > 0)
 }
 
-pub async fn invite(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()> {
+pub async fn invite(db: &Db, consortium_id: &str, org_id: &str) -> Result<()> {
     let inserted = store::insert_invited_member(db, consortium_id, org_id, now_ms()).await?;
     if inserted == 0 {
-        return Err(AppError::conflict(
+        return Err(Error::conflict(
             "org_id",
             "This organisation is already invited or a member.",
         ));
@@ -127,11 +127,11 @@ pub async fn invite(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()>
     Ok(())
 }
 
-pub async fn accept(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()> {
+pub async fn accept(db: &Db, consortium_id: &str, org_id: &str) -> Result<()> {
     match status_of(db, consortium_id, org_id).await?.as_deref() {
-        None => return Err(AppError::NotFound),
+        None => return Err(Error::NotFound),
         Some("active") => {
-            return Err(AppError::conflict(
+            return Err(Error::conflict(
                 "org_id",
                 "This organisation is already a member.",
             ))
@@ -143,10 +143,10 @@ pub async fn accept(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()>
 
 /// Leaving (or declining an invitation) removes the organisation; what it shared stops being
 /// visible to the others at once, since visibility is computed from active memberships.
-pub async fn leave(db: &Db, consortium_id: &str, org_id: &str) -> AppResult<()> {
+pub async fn leave(db: &Db, consortium_id: &str, org_id: &str) -> Result<()> {
     let n = store::delete_member(db, consortium_id, org_id).await?;
     if n == 0 {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(())
 }

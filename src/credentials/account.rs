@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::store;
-use crate::{db::Db, error::AppResult};
+use crate::{db::Db, error::Result};
 
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Entry {
@@ -75,7 +75,7 @@ pub struct Account {
     pub entries: Vec<Entry>,
 }
 
-pub async fn entries(db: &Db, user_id: &str) -> AppResult<Vec<Entry>> {
+pub async fn entries(db: &Db, user_id: &str) -> Result<Vec<Entry>> {
     Ok(store::credits::entries(db, user_id).await?)
 }
 
@@ -159,6 +159,6 @@ pub const EXPORT_COLUMNS: [&str; 14] = [
 
 /// The organisation's entries changed at or after `since`, oldest change first: the same
 /// request gives the same rows with the same ids, so re-exports are idempotent.
-pub async fn export(db: &Db, org_id: &str, since: i64) -> AppResult<Vec<ExportRow>> {
+pub async fn export(db: &Db, org_id: &str, since: i64) -> Result<Vec<ExportRow>> {
     Ok(store::credits::export(db, org_id, since).await?)
 }

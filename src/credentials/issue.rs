@@ -12,7 +12,7 @@ use super::{
 use crate::{
     context::Context,
     db::{is_unique_violation, time::now_ms, time::to_rfc3339},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     progress::courses::{mark_consumed, pending_completions, CompletionEvent},
 };
 
@@ -28,7 +28,7 @@ pub struct Request<'a> {
 
 /// Issues the credential and returns its id (for a course already credited: the existing one).
 #[tracing::instrument(skip_all, fields(org = req.org_id, user = req.user_id, course = ?req.course_id))]
-pub async fn issue(state: &Context, mut req: Request<'_>) -> AppResult<String> {
+pub async fn issue(state: &Context, mut req: Request<'_>) -> Result<String> {
     let db = &state.db;
     if let Some(existing) = existing_for_course(state, req.user_id, req.course_id).await? {
         return Ok(existing);
@@ -81,8 +81,8 @@ pub async fn issue(state: &Context, mut req: Request<'_>) -> AppResult<String> {
             proof::sign(&unsigned, &signing, &method, &created)
         })
         .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("signing a credential: {e}")))?;
+        .map_err(|e| Error::Internal(e.into()))?
+        .map_err(|e| Error::Internal(anyhow::anyhow!("signing a credential: {e}")))?;
 
         let mut tx = db.pool.begin().await?;
         let a = &req.achievement;
@@ -133,7 +133,7 @@ pub async fn issue(state: &Context, mut req: Request<'_>) -> AppResult<String> {
         tracing::info!(credential = %id, "issued a credential");
         return Ok(id);
     }
-    Err(AppError::Internal(anyhow::anyhow!(
+    Err(Error::Internal(anyhow::anyhow!(
         "no free status list index after 8 draws"
     )))
 }
@@ -142,7 +142,7 @@ async fn existing_for_course(
     state: &Context,
     user_id: &str,
     course_id: Option<&str>,
-) -> AppResult<Option<String>> {
+) -> Result<Option<String>> {
     let Some(course_id) = course_id else {
         return Ok(None);
     };
@@ -150,11 +150,11 @@ async fn existing_for_course(
 }
 
 /// Issues the credential for one completion and marks the event consumed.
-pub async fn for_completion(state: &Context, event: &CompletionEvent) -> AppResult<String> {
+pub async fn for_completion(state: &Context, event: &CompletionEvent) -> Result<String> {
     let course = store::course_facts(&state.db, &event.course_id).await?;
     let Some((title, summary, domain, level, language, credits, minutes)) = course else {
         mark_consumed(&state.db, &event.id).await?;
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     };
     let id = issue(
         state,
@@ -192,7 +192,7 @@ pub async fn for_new_completions(state: &Context, events: &[CompletionEvent]) {
 
 /// Issues credentials for every completion not yet consumed (after a crash, or when issuing
 /// failed at completion time). Returns how many were issued.
-pub async fn drain(state: &Context) -> AppResult<usize> {
+pub async fn drain(state: &Context) -> Result<usize> {
     let mut issued = 0;
     loop {
         let events = pending_completions(&state.db, 50).await?;
@@ -202,7 +202,7 @@ pub async fn drain(state: &Context) -> AppResult<usize> {
         for event in &events {
             match for_completion(state, event).await {
                 Ok(_) => issued += 1,
-                Err(AppError::NotFound) => {}
+                Err(Error::NotFound) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -11,7 +11,7 @@ use super::{did, store};
 pub use crate::sealer::Sealer;
 use crate::{
     db::{is_unique_violation, time::now_ms, Db, Flag},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 /// An organisation's key able to sign.
@@ -56,20 +56,20 @@ fn seal(sealer: &Sealer, key_id: &str, org_id: &str, secret: &[u8; 32]) -> Strin
     sealer.seal(&format!("{key_id}\n{org_id}"), secret)
 }
 
-fn open(sealer: &Sealer, key_id: &str, org_id: &str, sealed: &str) -> AppResult<SigningKey> {
+fn open(sealer: &Sealer, key_id: &str, org_id: &str, sealed: &str) -> Result<SigningKey> {
     let secret = sealer
         .open(&format!("{key_id}\n{org_id}"), sealed)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("issuer key {key_id}: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("issuer key {key_id}: {e}")))?;
     Ok(SigningKey::from_bytes(&secret))
 }
 
 /// The name of the organisation that holds the key (retired keys too).
-pub async fn org_name_of(db: &Db, key_id: &str) -> AppResult<Option<String>> {
+pub async fn org_name_of(db: &Db, key_id: &str) -> Result<Option<String>> {
     Ok(store::keys::org_name_of(db, key_id).await?)
 }
 
 /// The organisation's active key, made now if it has none.
-pub async fn active(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> {
+pub async fn active(db: &Db, sealer: &Sealer, org_id: &str) -> Result<IssuerKey> {
     for _ in 0..3 {
         if let Some((id, sealed)) = store::keys::active(db, org_id).await? {
             let signing = open(sealer, &id, org_id, &sealed)?;
@@ -78,17 +78,17 @@ pub async fn active(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerK
         match insert(db, sealer, org_id).await {
             Ok(key) => return Ok(key),
             // Another node made it first: use theirs.
-            Err(AppError::Conflict { .. }) => continue,
+            Err(Error::Conflict { .. }) => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(AppError::Internal(anyhow::anyhow!(
+    Err(Error::Internal(anyhow::anyhow!(
         "no active issuer key for {org_id}"
     )))
 }
 
 /// Any key of the organisation, active or retired, by id.
-pub async fn by_id(db: &Db, sealer: &Sealer, key_id: &str) -> AppResult<IssuerKey> {
+pub async fn by_id(db: &Db, sealer: &Sealer, key_id: &str) -> Result<IssuerKey> {
     let (org_id, sealed) = store::keys::by_id(db, key_id).await?;
     Ok(IssuerKey {
         id: key_id.to_owned(),
@@ -96,7 +96,7 @@ pub async fn by_id(db: &Db, sealer: &Sealer, key_id: &str) -> AppResult<IssuerKe
     })
 }
 
-async fn insert(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> {
+async fn insert(db: &Db, sealer: &Sealer, org_id: &str) -> Result<IssuerKey> {
     let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
     let id = uuid::Uuid::now_v7().to_string();
     let result = store::keys::insert(
@@ -110,19 +110,19 @@ async fn insert(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> 
     .await;
     match result {
         Ok(_) => Ok(IssuerKey { id, signing }),
-        Err(e) if is_unique_violation(&e) => Err(AppError::conflict("key", "made concurrently")),
+        Err(e) if is_unique_violation(&e) => Err(Error::conflict("key", "made concurrently")),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Retires the active key and makes a new one; credentials signed before stay verifiable.
-pub async fn rotate(db: &Db, sealer: &Sealer, org_id: &str) -> AppResult<IssuerKey> {
+pub async fn rotate(db: &Db, sealer: &Sealer, org_id: &str) -> Result<IssuerKey> {
     store::keys::retire_active(db, org_id, now_ms()).await?;
     active(db, sealer, org_id).await
 }
 
 /// Every key the organisation has signed with, newest first.
-pub async fn published(db: &Db, org_id: &str) -> AppResult<Vec<PublicKey>> {
+pub async fn published(db: &Db, org_id: &str) -> Result<Vec<PublicKey>> {
     let mut keys = store::keys::published(db, org_id).await?;
     for key in &mut keys {
         key.did = format!("did:key:{}", key.public_key_multibase);
@@ -131,6 +131,6 @@ pub async fn published(db: &Db, org_id: &str) -> AppResult<Vec<PublicKey>> {
 }
 
 /// The organisation owning a did:key, and whether that key is still active.
-pub async fn owner_of(db: &Db, public: &VerifyingKey) -> AppResult<Option<(String, bool)>> {
+pub async fn owner_of(db: &Db, public: &VerifyingKey) -> Result<Option<(String, bool)>> {
     Ok(store::keys::owner_of(db, &did::public_key_multibase(public)).await?)
 }

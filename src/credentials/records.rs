@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::store;
 use crate::{
     db::{time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,11 +61,11 @@ pub struct CredentialView {
 }
 
 impl Record {
-    pub fn document(&self) -> AppResult<Value> {
-        serde_json::from_str(&self.document).map_err(|e| AppError::Internal(e.into()))
+    pub fn document(&self) -> Result<Value> {
+        serde_json::from_str(&self.document).map_err(|e| Error::Internal(e.into()))
     }
 
-    pub fn view(&self) -> AppResult<CredentialView> {
+    pub fn view(&self) -> Result<CredentialView> {
         Ok(CredentialView {
             id: self.id.clone(),
             course_id: self.course_id.clone(),
@@ -86,36 +86,36 @@ impl Record {
     }
 }
 
-pub async fn get(db: &Db, id: &str) -> AppResult<Record> {
+pub async fn get(db: &Db, id: &str) -> Result<Record> {
     store::credentials::by_id(db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
-pub async fn by_share_hash(db: &Db, hash: &str) -> AppResult<Record> {
+pub async fn by_share_hash(db: &Db, hash: &str) -> Result<Record> {
     store::credentials::by_share_hash(db, hash)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 /// A learner's credentials, newest first.
-pub async fn of_learner(db: &Db, user_id: &str) -> AppResult<Vec<Record>> {
+pub async fn of_learner(db: &Db, user_id: &str) -> Result<Vec<Record>> {
     Ok(store::credentials::of_learner(db, user_id).await?)
 }
 
 /// An organisation's issued credentials, newest first.
-pub async fn of_org(db: &Db, org_id: &str, limit: i64) -> AppResult<Vec<Record>> {
+pub async fn of_org(db: &Db, org_id: &str, limit: i64) -> Result<Vec<Record>> {
     Ok(store::credentials::of_org(db, org_id, limit).await?)
 }
 
 /// Revokes the credential; its status list shows it from now on. Revoking twice keeps the
 /// first reason and date.
-pub async fn revoke(db: &Db, id: &str, by: &str, reason: &str) -> AppResult<()> {
+pub async fn revoke(db: &Db, id: &str, by: &str, reason: &str) -> Result<()> {
     store::credentials::revoke(db, id, by, reason, now_ms()).await?;
     Ok(())
 }
 
 /// When the credential at this status position was revoked, if it was.
-pub async fn revoked_at(db: &Db, key_id: &str, list: i64, index: i64) -> AppResult<Option<i64>> {
+pub async fn revoked_at(db: &Db, key_id: &str, list: i64, index: i64) -> Result<Option<i64>> {
     Ok(store::credentials::revoked_at(db, key_id, list, index).await?)
 }

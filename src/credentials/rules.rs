@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::{document::Achievement, store};
 use crate::{
     db::{time::now_ms, Db},
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
 };
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -42,7 +42,7 @@ fn round2(x: f64) -> f64 {
 }
 
 impl CreditRules {
-    pub fn validate(&self) -> AppResult<()> {
+    pub fn validate(&self) -> Result<()> {
         let mut errors = Vec::new();
         if let Some(h) = self.hours_per_credit {
             if !(h.is_finite() && h > 0.0 && h <= 1000.0) {
@@ -76,7 +76,7 @@ impl CreditRules {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(AppError::Validation(errors))
+            Err(Error::Validation(errors))
         }
     }
 
@@ -120,16 +120,16 @@ impl CreditRules {
     }
 }
 
-pub async fn load(db: &Db, org_id: &str) -> AppResult<CreditRules> {
+pub async fn load(db: &Db, org_id: &str) -> Result<CreditRules> {
     Ok(match store::credits::rules(db, org_id).await? {
-        Some(t) => serde_json::from_str(&t).map_err(|e| AppError::Internal(e.into()))?,
+        Some(t) => serde_json::from_str(&t).map_err(|e| Error::Internal(e.into()))?,
         None => CreditRules::default(),
     })
 }
 
-pub async fn save(db: &Db, org_id: &str, by: &str, rules: &CreditRules) -> AppResult<()> {
+pub async fn save(db: &Db, org_id: &str, by: &str, rules: &CreditRules) -> Result<()> {
     rules.validate()?;
-    let text = serde_json::to_string(rules).map_err(|e| AppError::Internal(e.into()))?;
+    let text = serde_json::to_string(rules).map_err(|e| Error::Internal(e.into()))?;
     store::credits::save_rules(db, org_id, &text, by, now_ms()).await?;
     Ok(())
 }
@@ -175,7 +175,7 @@ mod tests {
             level_multipliers: [("7".to_owned(), 1.0)].into(),
             recognised_certificates: vec![" ".into()],
         };
-        let Err(AppError::Validation(errors)) = rules.validate() else {
+        let Err(Error::Validation(errors)) = rules.validate() else {
             panic!("accepted")
         };
         assert_eq!(errors.len(), 3);

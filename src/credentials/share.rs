@@ -15,7 +15,7 @@ use super::{
 use crate::{
     context::Context,
     db::Db,
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 fn token(secret: &[u8], credential_id: &str, version: i64) -> String {
@@ -38,7 +38,7 @@ pub fn url(state: &Context, record: &Record) -> String {
 }
 
 /// Starts sharing (or keeps the live link) and returns the link.
-pub async fn start(state: &Context, record: &Record) -> AppResult<String> {
+pub async fn start(state: &Context, record: &Record) -> Result<String> {
     if record.share_hash.is_none() {
         let t = token(
             state.settings.secret_key.expose(),
@@ -51,22 +51,22 @@ pub async fn start(state: &Context, record: &Record) -> AppResult<String> {
 }
 
 /// Stops sharing: the link answers 404 from now on.
-pub async fn stop(db: &Db, record: &Record) -> AppResult<()> {
+pub async fn stop(db: &Db, record: &Record) -> Result<()> {
     store::credentials::clear_share(db, &record.id).await?;
     Ok(())
 }
 
 /// The shared credential behind a token.
-pub async fn open(db: &Db, token: &str) -> AppResult<Record> {
+pub async fn open(db: &Db, token: &str) -> Result<Record> {
     if token.len() != 43 {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     records::by_share_hash(db, &digest(token)).await
 }
 
-pub fn qr_svg(text: &str) -> AppResult<String> {
+pub fn qr_svg(text: &str) -> Result<String> {
     let code = QrCode::with_error_correction_level(text, EcLevel::M)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("QR code: {e}")))?;
     Ok(code
         .render::<svg::Color>()
         .min_dimensions(256, 256)
@@ -75,9 +75,9 @@ pub fn qr_svg(text: &str) -> AppResult<String> {
 }
 
 /// A black-and-white PNG, `scale` pixels per module, with the standard 4-module quiet zone.
-pub fn qr_png(text: &str, scale: u32) -> AppResult<Vec<u8>> {
+pub fn qr_png(text: &str, scale: u32) -> Result<Vec<u8>> {
     let code = QrCode::with_error_correction_level(text, EcLevel::M)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("QR code: {e}")))?;
     let modules = code.width() as u32;
     let side = (modules + 8) * scale;
     let colors = code.to_colors();
@@ -98,11 +98,11 @@ pub fn qr_png(text: &str, scale: u32) -> AppResult<Vec<u8>> {
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder
         .write_header()
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
     writer
         .write_image_data(&pixels)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    writer.finish().map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
+    writer.finish().map_err(|e| Error::Internal(e.into()))?;
     Ok(out)
 }
 

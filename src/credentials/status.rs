@@ -9,7 +9,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
 
 use super::store;
-use crate::{db::Db, error::AppResult};
+use crate::{db::Db, error::Result};
 
 /// Bits per list: the specification's minimum (16 KiB), which hides which entries are in use.
 pub const LIST_BITS: u32 = 131_072;
@@ -42,7 +42,7 @@ pub fn entry(list_url: &str, index: u32) -> Value {
 }
 
 /// The list number new credentials of this key go to.
-pub async fn current_list(db: &Db, key_id: &str) -> AppResult<i64> {
+pub async fn current_list(db: &Db, key_id: &str) -> Result<i64> {
     let issued = store::credentials::count_of_key(db, key_id).await?;
     Ok(issued / LIST_FILL)
 }
@@ -52,7 +52,7 @@ pub fn random_index() -> u32 {
 }
 
 /// The revoked indexes of a list.
-pub async fn revoked(db: &Db, key_id: &str, list: i64) -> AppResult<Vec<u32>> {
+pub async fn revoked(db: &Db, key_id: &str, list: i64) -> Result<Vec<u32>> {
     let rows = store::credentials::revoked_indexes(db, key_id, list).await?;
     Ok(rows.into_iter().map(|i| i as u32).collect())
 }

@@ -11,7 +11,7 @@ use super::{did, jwt, keys, proof, records, status, store};
 use crate::{
     context::Context,
     db::time::{now_ms, parse_rfc3339, to_rfc3339},
-    error::AppResult,
+    error::Result,
 };
 
 /// What was handed in.
@@ -68,14 +68,14 @@ impl Verdict {
     }
 }
 
-pub async fn verify(state: &Context, presented: Presented) -> AppResult<Verdict> {
+pub async fn verify(state: &Context, presented: Presented) -> Result<Verdict> {
     let mut verdict = Verdict::default();
     let (credential, key) = match presented {
         Presented::Embedded(doc) => {
             let copy = doc.clone();
             let result = tokio::task::spawn_blocking(move || proof::verify(&copy))
                 .await
-                .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+                .map_err(|e| crate::error::Error::Internal(e.into()))?;
             match result {
                 Ok(key) => {
                     verdict.push(
@@ -141,7 +141,7 @@ async fn check_issuer(
     credential: &Value,
     key: Option<&VerifyingKey>,
     verdict: &mut Verdict,
-) -> AppResult<()> {
+) -> Result<()> {
     let Some(key) = key else {
         verdict.push(
             "issuer",
@@ -233,7 +233,7 @@ fn check_validity(credential: &Value, verdict: &mut Verdict) {
     }
 }
 
-async fn check_status(state: &Context, credential: &Value, verdict: &mut Verdict) -> AppResult<()> {
+async fn check_status(state: &Context, credential: &Value, verdict: &mut Verdict) -> Result<()> {
     let entries: Vec<&Value> = match &credential["credentialStatus"] {
         Value::Null => {
             verdict.push(

@@ -16,7 +16,7 @@ use std::time::Duration;
 use moka::sync::Cache;
 
 use super::store::{self, Carrier};
-use crate::{accounts::User, blobs::Sha256Hex, db::Db, error::AppResult};
+use crate::{accounts::User, blobs::Sha256Hex, db::Db, error::Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -43,7 +43,7 @@ impl Default for AccessCache {
 }
 
 impl AccessCache {
-    pub async fn check(&self, db: &Db, user: Option<&User>, sha: &Sha256Hex) -> AppResult<Access> {
+    pub async fn check(&self, db: &Db, user: Option<&User>, sha: &Sha256Hex) -> Result<Access> {
         let key = (
             user.map(|u| u.id.clone()).unwrap_or_default(),
             sha.as_str().to_owned(),
@@ -57,11 +57,11 @@ impl AccessCache {
     }
 }
 
-async fn decide(db: &Db, user: Option<&User>, sha: &Sha256Hex) -> AppResult<Access> {
+async fn decide(db: &Db, user: Option<&User>, sha: &Sha256Hex) -> Result<Access> {
     audience(db, user, Carrier::Blob(sha.as_str())).await
 }
 
-async fn audience(db: &Db, user: Option<&User>, carrier: Carrier<'_>) -> AppResult<Access> {
+async fn audience(db: &Db, user: Option<&User>, carrier: Carrier<'_>) -> Result<Access> {
     if reaches(db, None, carrier).await? {
         return Ok(Access::Public);
     }
@@ -78,26 +78,26 @@ async fn audience(db: &Db, user: Option<&User>, carrier: Carrier<'_>) -> AppResu
 }
 
 /// Is the viewer a teacher or admin of an organisation owning one of the assets?
-async fn authors(db: &Db, user: &User, carrier: Carrier<'_>) -> AppResult<bool> {
+async fn authors(db: &Db, user: &User, carrier: Carrier<'_>) -> Result<bool> {
     Ok(store::staff_of_owner(db, user, carrier).await?)
 }
 
 /// Does a unit carrying one of the assets reach the viewer (see the module's rule)?
-async fn reaches(db: &Db, viewer: Option<&User>, carrier: Carrier<'_>) -> AppResult<bool> {
+async fn reaches(db: &Db, viewer: Option<&User>, carrier: Carrier<'_>) -> Result<bool> {
     Ok(store::reaches(db, viewer, carrier).await?)
 }
 
 /// May the user see this asset? [`asset_access`] as a yes or no.
-pub async fn asset_visible(db: &Db, user: Option<&User>, asset_id: &str) -> AppResult<bool> {
+pub async fn asset_visible(db: &Db, user: Option<&User>, asset_id: &str) -> Result<bool> {
     Ok(asset_access(db, user, asset_id).await? != Access::Denied)
 }
 
 /// Who may use this asset through the API (uncached: rare next to blob reads).
-pub async fn asset_access(db: &Db, user: Option<&User>, asset_id: &str) -> AppResult<Access> {
+pub async fn asset_access(db: &Db, user: Option<&User>, asset_id: &str) -> Result<Access> {
     audience(db, user, Carrier::Asset(asset_id)).await
 }
 
 /// Is the asset public (so its URLs need no signature)?
-pub async fn asset_is_public(db: &Db, asset_id: &str) -> AppResult<bool> {
+pub async fn asset_is_public(db: &Db, asset_id: &str) -> Result<bool> {
     reaches(db, None, Carrier::Asset(asset_id)).await
 }

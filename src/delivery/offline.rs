@@ -11,7 +11,7 @@ use super::{
 use crate::{
     blobs::Sha256Hex,
     context::Context,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     media::assets::{self, RenditionRow},
 };
 
@@ -104,11 +104,7 @@ fn pick(renditions: &[RenditionRow], quality: Quality) -> Vec<&RenditionRow> {
 /// Every file of the course's ready assets, unit by unit, in course order; a unit lent by
 /// another course only when its source reaches everyone the course reaches (see
 /// [`store::bundle_units`]).
-pub async fn files(
-    state: &Context,
-    course_id: &str,
-    quality: Quality,
-) -> AppResult<Vec<OfflineFile>> {
+pub async fn files(state: &Context, course_id: &str, quality: Quality) -> Result<Vec<OfflineFile>> {
     let units = store::bundle_units(&state.db, course_id).await?;
     let mut out = Vec::new();
     for (unit_id, asset_id) in units {
@@ -133,11 +129,8 @@ pub async fn files(
 }
 
 /// CRC-32 of a blob: recorded at ingest; computed once and recorded for older blobs.
-async fn crc32(state: &Context, source: &Source, sha: &Sha256Hex) -> AppResult<u32> {
-    let meta = source
-        .meta(&state.db, sha)
-        .await?
-        .ok_or(AppError::NotFound)?;
+async fn crc32(state: &Context, source: &Source, sha: &Sha256Hex) -> Result<u32> {
+    let meta = source.meta(&state.db, sha).await?.ok_or(Error::NotFound)?;
     if let Some(crc) = meta.meta.crc32 {
         return Ok(crc as u32);
     }
@@ -155,7 +148,7 @@ pub async fn bundle(
     manifest: &[u8],
     course: &[u8],
     files: &[OfflineFile],
-) -> AppResult<Vec<Segment>> {
+) -> Result<Vec<Segment>> {
     let mut entries = vec![
         Entry {
             name: "manifest.json".into(),
@@ -173,7 +166,7 @@ pub async fn bundle(
         if !seen.insert(f.path.clone()) {
             continue;
         }
-        let sha = Sha256Hex::parse(&f.sha256).ok_or(AppError::NotFound)?;
+        let sha = Sha256Hex::parse(&f.sha256).ok_or(Error::NotFound)?;
         entries.push(Entry {
             name: f.path.clone(),
             crc32: crc32(state, source, &sha).await?,

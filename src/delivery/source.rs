@@ -14,7 +14,7 @@ use crate::{
     blobs::{self, BlobMeta, Sha256Hex},
     config::StoreLocation,
     db::Db,
-    error::AppResult,
+    error::Result,
     storage::Store,
 };
 
@@ -80,7 +80,7 @@ impl Source {
     }
 
     /// A blob's metadata and headers (immutable, so cached without expiry).
-    pub async fn meta(&self, db: &Db, sha: &Sha256Hex) -> AppResult<Option<Arc<Prepared>>> {
+    pub async fn meta(&self, db: &Db, sha: &Sha256Hex) -> Result<Option<Arc<Prepared>>> {
         if let Some(m) = self.meta.get(sha.as_str()) {
             return Ok(Some(m));
         }
@@ -105,7 +105,7 @@ impl Source {
     }
 
     /// The bytes `start..start + len` of a blob of `total` bytes.
-    pub async fn body(&self, sha: &Sha256Hex, total: u64, start: u64, len: u64) -> AppResult<Body> {
+    pub async fn body(&self, sha: &Sha256Hex, total: u64, start: u64, len: u64) -> Result<Body> {
         if total <= SMALL {
             let all = match self.small.get(sha.as_str()) {
                 Some(b) => b,
@@ -155,7 +155,7 @@ impl Source {
     }
 
     /// One contiguous read into memory.
-    pub async fn read(&self, sha: &Sha256Hex, start: u64, len: u64) -> AppResult<Bytes> {
+    pub async fn read(&self, sha: &Sha256Hex, start: u64, len: u64) -> Result<Bytes> {
         if let Some(file) = self.file(sha)? {
             return Ok(read_at(&file, start, len)?);
         }

@@ -19,7 +19,7 @@ use crate::{
         rules::{self, CreditRules},
     },
     db::time::{now_ms, parse_rfc3339, to_rfc3339},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
 };
 
@@ -37,7 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/me/account", tag = "credentials",
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Account), (status = 401, body = crate::http::problem::Problem)))]
-async fn my_account(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Account>> {
+async fn my_account(State(state): State<AppState>, caller: Caller) -> Result<Json<Account>> {
     let user = caller.user()?;
     let entries = account::entries(&state.db, &user.id).await?;
     Ok(Json(account::summarise(entries)))
@@ -76,10 +76,10 @@ async fn my_transcript(
     caller: Caller,
     Query(q): Query<FormatQuery>,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let user = caller.user()?;
     let format = negotiate(q.format.as_deref(), &headers, &["json", "csv", "html"])
-        .map_err(|e| AppError::Validation(vec![e]))?;
+        .map_err(|e| Error::Validation(vec![e]))?;
     let entries = account::entries(&state.db, &user.id).await?;
     let transcript = Transcript {
         learner: TranscriptLearner {
@@ -162,7 +162,7 @@ async fn get_rules(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<Json<CreditRules>> {
+) -> Result<Json<CreditRules>> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
     Ok(Json(rules::load(&state.db, &org_id).await?))
@@ -180,7 +180,7 @@ async fn put_rules(
     caller: Caller,
     Path(org_id): Path<String>,
     Json(input): Json<CreditRules>,
-) -> AppResult<Json<CreditRules>> {
+) -> Result<Json<CreditRules>> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
     rules::save(&state.db, &org_id, &user.id, &input).await?;
@@ -209,15 +209,15 @@ async fn export_credits(
     Path(org_id): Path<String>,
     Query(q): Query<ExportQuery>,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
     let format = negotiate(q.format.as_deref(), &headers, &["jsonl", "csv"])
-        .map_err(|e| AppError::Validation(vec![e]))?;
+        .map_err(|e| Error::Validation(vec![e]))?;
     let since = match q.since.as_deref() {
         None | Some("") => 0,
         Some(s) => {
-            parse_rfc3339(s).ok_or_else(|| AppError::field("since", "must be an RFC 3339 time"))?
+            parse_rfc3339(s).ok_or_else(|| Error::field("since", "must be an RFC 3339 time"))?
         }
     };
     let rows = account::export(&state.db, &org_id, since).await?;
@@ -236,7 +236,7 @@ async fn export_credits(
     }
     let mut body = Vec::new();
     for r in &rows {
-        serde_json::to_writer(&mut body, r).map_err(|e| AppError::Internal(e.into()))?;
+        serde_json::to_writer(&mut body, r).map_err(|e| Error::Internal(e.into()))?;
         body.push(b'\n');
     }
     Ok(download("application/x-ndjson", "credits.jsonl", body))
@@ -279,7 +279,7 @@ pub struct CredentialPreferences {
 async fn get_preferences(
     State(state): State<AppState>,
     caller: Caller,
-) -> AppResult<Json<CredentialPreferences>> {
+) -> Result<Json<CredentialPreferences>> {
     let user = caller.user()?;
     Ok(Json(CredentialPreferences {
         plain_email: preferences::credential_email(&state.db, &user.id).await?,
@@ -294,7 +294,7 @@ async fn put_preferences(
     State(state): State<AppState>,
     caller: Caller,
     Json(input): Json<CredentialPreferences>,
-) -> AppResult<Json<CredentialPreferences>> {
+) -> Result<Json<CredentialPreferences>> {
     let user = caller.user()?;
     preferences::set_credential_email(&state.db, &user.id, input.plain_email).await?;
     Ok(Json(input))

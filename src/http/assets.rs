@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Json, Path};
 use crate::{
     authz,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     jobs,
     media::assets::{self, AssetRow, RenditionRow},
@@ -73,7 +73,7 @@ pub struct AssetView {
 
 /// The asset as its viewer may use it: URLs are plain when a public course uses the asset, and
 /// signed (valid for hours) otherwise, so players and downloads need no cookies.
-pub(super) async fn view(state: &AppState, a: AssetRow) -> AppResult<AssetView> {
+pub(super) async fn view(state: &AppState, a: AssetRow) -> Result<AssetView> {
     let renditions = assets::renditions(&state.db, &a.id).await?;
     let public = crate::delivery::access::asset_is_public(&state.db, &a.id).await?;
     let url = |sha: &str| state.delivery.media_url(sha, public);
@@ -131,10 +131,10 @@ async fn get_asset(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<AssetView>> {
+) -> Result<Json<AssetView>> {
     let asset = assets::get(&state.db, &id).await?;
     if !crate::delivery::access::asset_visible(&state.db, caller.0.as_ref(), &asset.id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(Json(view(&state, asset).await?))
 }
@@ -147,7 +147,7 @@ async fn cancel_asset(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<AssetView>> {
+) -> Result<Json<AssetView>> {
     let user = caller.user()?;
     let asset = assets::get(&state.db, &id).await?;
     authz::require_org_role(&state.db, user, &asset.org_id, authz::author).await?;
@@ -156,7 +156,7 @@ async fn cancel_asset(
         None => false,
     };
     if !cancelled {
-        return Err(AppError::conflict(
+        return Err(Error::conflict(
             "status",
             "This asset is not being processed.",
         ));
@@ -184,13 +184,13 @@ async fn update_asset(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<UpdateAsset>,
-) -> AppResult<Json<AssetView>> {
+) -> Result<Json<AssetView>> {
     let user = caller.user()?;
     let asset = assets::get(&state.db, &id).await?;
     authz::require_org_role(&state.db, user, &asset.org_id, authz::author).await?;
     if let Some(spherical) = req.spherical {
         if asset.kind != "video" {
-            return Err(AppError::field(
+            return Err(Error::field(
                 "spherical",
                 "only a video can be a 360° video",
             ));
@@ -214,7 +214,7 @@ async fn asset_file(
     headers: axum::http::HeaderMap,
     Path((id, path)): Path<(String, String)>,
     super::extract::Query(signature): super::extract::Query<super::delivery::Signature>,
-) -> AppResult<axum::response::Response> {
+) -> Result<axum::response::Response> {
     use crate::delivery::access::{asset_is_public, Access};
     let asset = assets::get(&state.db, &id).await?;
     let signed = super::delivery::verify_signature(
@@ -225,14 +225,14 @@ async fn asset_file(
     if signed.is_none()
         && !crate::delivery::access::asset_visible(&state.db, caller.0.as_ref(), &asset.id).await?
     {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let file = assets::renditions(&state.db, &id)
         .await?
         .into_iter()
         .find(|r| r.name == path && (r.role == "model" || r.role == "model-file"))
-        .ok_or(AppError::NotFound)?;
-    let sha = crate::blobs::Sha256Hex::parse(&file.sha256).ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
+    let sha = crate::blobs::Sha256Hex::parse(&file.sha256).ok_or(Error::NotFound)?;
     let access = if asset_is_public(&state.db, &id).await? {
         Access::Public
     } else {

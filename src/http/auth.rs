@@ -10,7 +10,7 @@ use super::extract::{presented_token, Caller, ClientAddr, Json, Path, SESSION_CO
 use crate::{
     accounts::{self, password, throttle, Membership, User},
     db::time::to_rfc3339,
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     http::AppState,
     orgs::{
         join_codes,
@@ -72,7 +72,7 @@ async fn login(
     ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     Json(req): Json<LoginRequest>,
-) -> AppResult<impl IntoResponse> {
+) -> Result<impl IntoResponse> {
     let (user, token, jar) = sign_in(&state, addr, jar, &req.email, req.password).await?;
     Ok((
         jar,
@@ -128,8 +128,8 @@ pub async fn sign_in(
     jar: CookieJar,
     email: &str,
     password: String,
-) -> AppResult<(accounts::User, String, CookieJar)> {
-    let email = Email::parse(email).map_err(|m| AppError::field("email", m))?;
+) -> Result<(accounts::User, String, CookieJar)> {
+    let email = Email::parse(email).map_err(|m| Error::field("email", m))?;
     let user = accounts::find_by_email(&state.db, &email).await?;
     let device = jar
         .get(DEVICE_COOKIE)
@@ -154,7 +154,7 @@ pub async fn sign_in(
     };
     let ok = password::verify(stored, password).await?;
     let Some(user) = user.filter(|_| ok) else {
-        return Err(AppError::Unauthorized);
+        return Err(Error::Unauthenticated);
     };
     throttle::release(&state.db, &keys).await?;
     let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
@@ -190,7 +190,7 @@ async fn logout(
     caller: Caller,
     headers: axum::http::HeaderMap,
     jar: CookieJar,
-) -> AppResult<impl IntoResponse> {
+) -> Result<impl IntoResponse> {
     caller.user()?;
     if let Some(token) = presented_token(&headers) {
         accounts::revoke_session(&state.db, &token).await?;
@@ -210,7 +210,7 @@ pub struct Me {
 /// The caller and the organisations they belong to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::http::problem::Problem)))]
-async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>> {
+async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
     let user = caller.user()?.clone();
     let memberships = accounts::memberships(&state.db, &user.id).await?;
     let invitations = members::invitations(&state.db, &user.id).await?;
@@ -230,7 +230,7 @@ async fn accept_invitation(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     members::answer(&state.db, &caller.user()?.id, &org_id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -244,7 +244,7 @@ async fn decline_invitation(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     members::answer(&state.db, &caller.user()?.id, &org_id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -280,7 +280,7 @@ async fn join(
     ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     Json(req): Json<JoinRequest>,
-) -> AppResult<impl IntoResponse> {
+) -> Result<impl IntoResponse> {
     let known = match (
         &caller.0,
         Email::parse(req.email.as_deref().unwrap_or_default()),
@@ -311,7 +311,7 @@ async fn join(
                 .map_err(|m| errors.push(FieldError::new("password", m)))
                 .ok();
             let (Some(email), Some(name), Some(pw)) = (email, name, pw) else {
-                return Err(AppError::Validation(errors));
+                return Err(Error::Validation(errors));
             };
             // Check the code before creating an account that would otherwise be orphaned.
             join_codes::peek(&state.db, &req.code).await?;

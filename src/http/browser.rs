@@ -39,7 +39,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
-use crate::{error::AppError, http::AppState};
+use crate::{error::Error, http::AppState};
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf";
@@ -92,7 +92,7 @@ fn cookie_name(state: &AppState) -> &'static str {
 }
 
 fn refuse(code: &'static str, detail: &str) -> Response {
-    AppError::Denied {
+    Error::Denied {
         code,
         detail: detail.to_owned(),
     }
@@ -211,7 +211,7 @@ async fn checked_form(req: Request, cookie: Option<&str>) -> Result<Request, Res
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| {
-            AppError::PayloadTooLarge {
+            Error::TooLarge {
                 code: "payload-too-large",
                 detail: "A form is at most 1 MiB.".into(),
             }

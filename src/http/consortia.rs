@@ -8,7 +8,7 @@ use crate::{
     accounts::OrgRole,
     authz,
     consortia::{self, Consortium, ConsortiumMember},
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     http::AppState,
     values::{Slug, Text},
 };
@@ -38,7 +38,7 @@ async fn create_consortium(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<CreateConsortium>,
-) -> AppResult<(StatusCode, Json<Consortium>)> {
+) -> Result<(StatusCode, Json<Consortium>)> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &req.org_id, authz::admin).await?;
     let mut errors = Vec::new();
@@ -49,7 +49,7 @@ async fn create_consortium(
         .map_err(|m| errors.push(FieldError::new("slug", m)))
         .ok();
     let (Some(name), Some(slug)) = (name, slug) else {
-        return Err(AppError::Validation(errors));
+        return Err(Error::Validation(errors));
     };
     let c = consortia::create(&state.db, &name, &slug, &req.org_id).await?;
     Ok((StatusCode::CREATED, Json(c)))
@@ -67,7 +67,7 @@ pub struct ConsortiumList {
 async fn list_consortia(
     State(state): State<AppState>,
     caller: Caller,
-) -> AppResult<Json<ConsortiumList>> {
+) -> Result<Json<ConsortiumList>> {
     Ok(Json(ConsortiumList {
         items: consortia::visible_to(&state.db, caller.user()?).await?,
     }))
@@ -87,11 +87,11 @@ async fn list_consortium_members(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<ConsortiumMemberList>> {
+) -> Result<Json<ConsortiumMemberList>> {
     let user = caller.user()?;
     consortia::get(&state.db, &id).await?;
     if !consortia::user_in(&state.db, user, &id, None, false).await? {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     Ok(Json(ConsortiumMemberList {
         items: consortia::members(&state.db, &id).await?,
@@ -113,14 +113,14 @@ async fn invite_org(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<OrgRef>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     let user = caller.user()?;
     consortia::get(&state.db, &id).await?;
     if !consortia::user_in(&state.db, user, &id, Some(OrgRole::Admin), true).await? {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     if !authz::org_exists(&state.db, &req.org_id).await? {
-        return Err(AppError::field("org_id", "no such organisation"));
+        return Err(Error::field("org_id", "no such organisation"));
     }
     consortia::invite(&state.db, &id, &req.org_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -136,7 +136,7 @@ async fn accept_invitation(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<OrgRef>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     consortia::get(&state.db, &id).await?;
     authz::require_org_role(&state.db, caller.user()?, &req.org_id, authz::admin).await?;
     consortia::accept(&state.db, &id, &req.org_id).await?;
@@ -153,7 +153,7 @@ async fn leave_consortium(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<OrgRef>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     consortia::get(&state.db, &id).await?;
     authz::require_org_role(&state.db, caller.user()?, &req.org_id, authz::admin).await?;
     consortia::leave(&state.db, &id, &req.org_id).await?;

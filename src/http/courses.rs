@@ -15,7 +15,7 @@ use crate::{
         units::{self, NewUnit, UnitView},
         UnitKind, Visibility,
     },
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     values::Text,
 };
@@ -33,10 +33,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Loads a course the caller may edit: 404 if they cannot even see it, 403 if they can see but
 /// not author it.
-async fn editable(state: &AppState, user: &User, course_id: &str) -> AppResult<CourseRow> {
+async fn editable(state: &AppState, user: &User, course_id: &str) -> Result<CourseRow> {
     let row = courses::row(&state.db, course_id).await?;
     if !courses::is_visible(&state.db, Some(user), course_id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     authz::require_org_role(&state.db, user, &row.org_id, authz::author).await?;
     Ok(row)
@@ -50,7 +50,7 @@ async fn list_courses(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<CoursePage>> {
+) -> Result<Json<CoursePage>> {
     Ok(Json(courses::list(&state.db, caller.0.as_ref(), q).await?))
 }
 
@@ -63,14 +63,14 @@ async fn create_course(
     State(state): State<AppState>,
     caller: Caller,
     Json(mut fields): Json<CourseFields>,
-) -> AppResult<(StatusCode, Json<CourseView>)> {
+) -> Result<(StatusCode, Json<CourseView>)> {
     let user = caller.user()?;
     let org_id = fields
         .org_id
         .take()
-        .ok_or_else(|| AppError::field("org_id", "is required"))?;
+        .ok_or_else(|| Error::field("org_id", "is required"))?;
     if !authz::org_exists(&state.db, &org_id).await? {
-        return Err(AppError::field("org_id", "no such organisation"));
+        return Err(Error::field("org_id", "no such organisation"));
     }
     authz::require_org_role(&state.db, user, &org_id, authz::author).await?;
     let parsed = input::parse(&state.db, fields, true).await?;
@@ -88,7 +88,7 @@ async fn get_course(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<CourseView>> {
+) -> Result<Json<CourseView>> {
     Ok(Json(courses::get(&state.db, caller.0.as_ref(), &id).await?))
 }
 
@@ -102,11 +102,11 @@ async fn update_course(
     caller: Caller,
     Path(id): Path<String>,
     Json(fields): Json<CourseFields>,
-) -> AppResult<Json<CourseView>> {
+) -> Result<Json<CourseView>> {
     let user = caller.user()?;
     editable(&state, user, &id).await?;
     if fields.org_id.is_some() {
-        return Err(AppError::field(
+        return Err(Error::field(
             "org_id",
             "a course cannot move to another organisation",
         ));
@@ -124,7 +124,7 @@ async fn delete_course(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     editable(&state, caller.user()?, &id).await?;
     courses::delete(&state.db, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -146,11 +146,11 @@ async fn publish_course(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<PublishRequest>,
-) -> AppResult<Json<CourseView>> {
+) -> Result<Json<CourseView>> {
     let user = caller.user()?;
     editable(&state, user, &id).await?;
     if req.visibility == Visibility::Draft {
-        return Err(AppError::field(
+        return Err(Error::field(
             "visibility",
             "use POST /api/v1/courses/{id}/unpublish to return to draft",
         ));
@@ -167,7 +167,7 @@ async fn unpublish_course(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<CourseView>> {
+) -> Result<Json<CourseView>> {
     let user = caller.user()?;
     editable(&state, user, &id).await?;
     courses::set_visibility(&state.db, &id, Visibility::Draft).await?;
@@ -197,17 +197,17 @@ async fn add_unit(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<AddUnit>,
-) -> AppResult<(StatusCode, Json<UnitView>)> {
+) -> Result<(StatusCode, Json<UnitView>)> {
     let user = caller.user()?;
     let course = editable(&state, user, &id).await?;
     let required = req.required.unwrap_or(true);
-    let parse_title = |t: &str| Text::parse(t, 200).map_err(|m| AppError::field("title", m));
+    let parse_title = |t: &str| Text::parse(t, 200).map_err(|m| Error::field("title", m));
     let unit = if let Some(source_id) = req.reuse_unit_id.as_deref() {
         let (source, source_course) = units::find_with_course(&state.db, source_id).await?;
         let source_row = courses::row(&state.db, &source_course).await?;
         let shared = source_row.visibility != "draft" || source_row.org_id == course.org_id;
         if !shared || !units::org_may_reuse(&state.db, &course.org_id, &source_row).await? {
-            return Err(AppError::field(
+            return Err(Error::field(
                 "reuse_unit_id",
                 "that unit is not shared with this organisation",
             ));
@@ -242,11 +242,11 @@ async fn add_unit(
     } else {
         let kind = req
             .kind
-            .ok_or_else(|| AppError::field("kind", "is required"))?;
+            .ok_or_else(|| Error::field("kind", "is required"))?;
         let title = parse_title(
             req.title
                 .as_deref()
-                .ok_or_else(|| AppError::field("title", "is required"))?,
+                .ok_or_else(|| Error::field("title", "is required"))?,
         )?;
         units::add(
             &state.db,
@@ -280,12 +280,12 @@ async fn update_unit(
     caller: Caller,
     Path((id, unit_id)): Path<(String, String)>,
     Json(req): Json<UpdateUnit>,
-) -> AppResult<Json<UnitView>> {
+) -> Result<Json<UnitView>> {
     editable(&state, caller.user()?, &id).await?;
     let title = req
         .title
         .as_deref()
-        .map(|t| Text::parse(t, 200).map_err(|m| AppError::field("title", m)))
+        .map(|t| Text::parse(t, 200).map_err(|m| Error::field("title", m)))
         .transpose()?;
     Ok(Json(
         units::update(&state.db, &id, &unit_id, title.as_ref(), req.required).await?,
@@ -300,7 +300,7 @@ async fn delete_unit(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, unit_id)): Path<(String, String)>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     editable(&state, caller.user()?, &id).await?;
     units::delete(&state.db, &id, &unit_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -326,7 +326,7 @@ async fn reorder_units(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<ReorderUnits>,
-) -> AppResult<Json<UnitList>> {
+) -> Result<Json<UnitList>> {
     editable(&state, caller.user()?, &id).await?;
     Ok(Json(UnitList {
         items: units::reorder(&state.db, &id, &req.unit_ids).await?,

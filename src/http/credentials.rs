@@ -26,7 +26,7 @@ use crate::{
         verify::{self, Presented, Verdict},
     },
     db::time::{now_ms, to_rfc3339},
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     http::AppState,
     values::{Email, Text},
 };
@@ -65,7 +65,7 @@ pub struct CredentialList {
     items: Vec<CredentialView>,
 }
 
-fn validate(req: &IssueRequest) -> AppResult<Achievement> {
+fn validate(req: &IssueRequest) -> Result<Achievement> {
     let mut errors = Vec::new();
     let a = &req.achievement;
     let mut text = |field: &str, value: &str, min: usize, max: usize| {
@@ -100,7 +100,7 @@ fn validate(req: &IssueRequest) -> AppResult<Achievement> {
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+        return Err(Error::Validation(errors));
     }
     let mut a = a.clone();
     a.name = a.name.trim().to_owned();
@@ -142,18 +142,14 @@ async fn issue_credential(
     caller: Caller,
     Path(org_id): Path<String>,
     Json(req): Json<IssueRequest>,
-) -> AppResult<(StatusCode, Json<CredentialView>)> {
+) -> Result<(StatusCode, Json<CredentialView>)> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
-    let email =
-        Email::parse(&req.learner_email).map_err(|m| AppError::field("learner_email", m))?;
+    let email = Email::parse(&req.learner_email).map_err(|m| Error::field("learner_email", m))?;
     let mut achievement = validate(&req)?;
     if let Some(domain) = &achievement.domain {
         if !crate::catalogue::vocab::is_domain(&state.db, domain).await? {
-            return Err(AppError::field(
-                "achievement.domain",
-                "is not a known domain",
-            ));
+            return Err(Error::field("achievement.domain", "is not a known domain"));
         }
     }
     let learner = match crate::accounts::find_by_email(&state.db, &email).await? {
@@ -167,7 +163,7 @@ async fn issue_credential(
         _ => None,
     };
     let Some(learner) = learner else {
-        return Err(AppError::field(
+        return Err(Error::field(
             "learner_email",
             "is not a member of this organisation",
         ));
@@ -207,14 +203,14 @@ async fn list_org_credentials(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<Json<CredentialList>> {
+) -> Result<Json<CredentialList>> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
     let items = records::of_org(&state.db, &org_id, 1000)
         .await?
         .iter()
         .map(Record::view)
-        .collect::<AppResult<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(Json(CredentialList { items }))
 }
 
@@ -225,25 +221,25 @@ async fn list_org_credentials(
 async fn my_credentials(
     State(state): State<AppState>,
     caller: Caller,
-) -> AppResult<Json<CredentialList>> {
+) -> Result<Json<CredentialList>> {
     let user = caller.user()?;
     let items = records::of_learner(&state.db, &user.id)
         .await?
         .iter()
         .map(Record::view)
-        .collect::<AppResult<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(Json(CredentialList { items }))
 }
 
 /// The credential if the caller is its learner or an admin of its issuer; 404 otherwise.
-pub async fn readable(state: &AppState, user: &User, id: &str) -> AppResult<Record> {
+pub async fn readable(state: &AppState, user: &User, id: &str) -> Result<Record> {
     let record = records::get(&state.db, id).await?;
     if record.user_id == user.id {
         return Ok(record);
     }
     authz::require_org_role(&state.db, user, &record.org_id, authz::admin)
         .await
-        .map_err(AppError::hidden)?;
+        .map_err(Error::hidden)?;
     Ok(record)
 }
 
@@ -253,7 +249,7 @@ pub async fn credential_response(
     state: &AppState,
     record: &Record,
     as_jwt: bool,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let filename = format!("credential-{}", record.id);
     if as_jwt {
         let mut unsigned = record.document()?;
@@ -262,7 +258,7 @@ pub async fn credential_response(
         }
         let key = keys::by_id(&state.db, &state.sealer, &record.key_id).await?;
         let token = jwt::encode(&unsigned, &key.signing, &key.verification_method())
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
         return Ok((
             [
                 (header::CONTENT_TYPE, JWT.to_owned()),
@@ -307,12 +303,12 @@ async fn get_credential(
     Path(id): Path<String>,
     Query(q): Query<DownloadQuery>,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let user = caller.user()?;
     let as_jwt = match q.format.as_deref() {
         Some("jwt") => true,
         Some("json") => false,
-        Some(_) => return Err(AppError::field("format", "use json or jwt")),
+        Some(_) => return Err(Error::field("format", "use json or jwt")),
         None => accepts(&headers, JWT),
     };
     let record = readable(&state, user, &id).await?;
@@ -336,17 +332,17 @@ async fn revoke_credential(
     caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<RevokeRequest>,
-) -> AppResult<Json<CredentialView>> {
+) -> Result<Json<CredentialView>> {
     let user = caller.user()?;
     let record = records::get(&state.db, &id).await?;
     match authz::require_org_role(&state.db, user, &record.org_id, authz::admin).await {
         Ok(()) => {}
         // The learner may see it but not revoke it; others do not learn it exists.
-        Err(AppError::Forbidden) if record.user_id == user.id => return Err(AppError::Forbidden),
-        Err(AppError::Forbidden) => return Err(AppError::NotFound),
+        Err(Error::Forbidden) if record.user_id == user.id => return Err(Error::Forbidden),
+        Err(Error::Forbidden) => return Err(Error::NotFound),
         Err(e) => return Err(e),
     }
-    let reason = Text::parse(&req.reason, 500).map_err(|m| AppError::field("reason", m))?;
+    let reason = Text::parse(&req.reason, 500).map_err(|m| Error::field("reason", m))?;
     records::revoke(&state.db, &id, &user.id, reason.as_str()).await?;
     Ok(Json(records::get(&state.db, &id).await?.view()?))
 }
@@ -354,9 +350,9 @@ async fn revoke_credential(
 /// The request body of a verification: a credential (JSON-LD with a proof), a VC-JWT string,
 /// or either wrapped as `{"verifiableCredential": …}` (VC-API). A JWT may also be sent as the
 /// whole body with `Content-Type: application/vc+jwt`.
-fn presented(headers: &HeaderMap, body: &[u8]) -> AppResult<Presented> {
+fn presented(headers: &HeaderMap, body: &[u8]) -> Result<Presented> {
     let text = std::str::from_utf8(body)
-        .map_err(|_| AppError::bad_request("credential-malformed", "the body is not UTF-8"))?
+        .map_err(|_| Error::bad_request("credential-malformed", "the body is not UTF-8"))?
         .trim();
     let is_jwt_body = headers
         .get(header::CONTENT_TYPE)
@@ -366,7 +362,7 @@ fn presented(headers: &HeaderMap, body: &[u8]) -> AppResult<Presented> {
         return Ok(Presented::Jwt(text.to_owned()));
     }
     let value: Value = serde_json::from_str(text).map_err(|e| {
-        AppError::bad_request(
+        Error::bad_request(
             "credential-malformed",
             format!("not a credential (JSON or JWT): {e}"),
         )
@@ -375,7 +371,7 @@ fn presented(headers: &HeaderMap, body: &[u8]) -> AppResult<Presented> {
     match inner {
         Value::String(jwt) => Ok(Presented::Jwt(jwt)),
         Value::Object(_) => Ok(Presented::Embedded(inner)),
-        _ => Err(AppError::bad_request(
+        _ => Err(Error::bad_request(
             "credential-malformed",
             "a credential is a JSON object or a JWT",
         )),
@@ -392,7 +388,7 @@ async fn verify_credential(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> AppResult<Json<Verdict>> {
+) -> Result<Json<Verdict>> {
     Ok(Json(
         verify::verify(&state, presented(&headers, &body)?).await?,
     ))
@@ -407,7 +403,7 @@ async fn verify_vc_api(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> AppResult<(StatusCode, Json<Verdict>)> {
+) -> Result<(StatusCode, Json<Verdict>)> {
     let verdict = verify::verify(&state, presented(&headers, &body)?).await?;
     let status = if verdict.verified {
         StatusCode::OK
@@ -426,12 +422,12 @@ async fn status_list(
     State(state): State<AppState>,
     Path((key_id, list)): Path<(String, i64)>,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let Some(org_name) = keys::org_name_of(&state.db, &key_id).await? else {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     };
     if !(0..=i64::from(u16::MAX)).contains(&list) {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let key = keys::by_id(&state.db, &state.sealer, &key_id).await?;
     let revoked = status::revoked(&state.db, &key_id, list).await?;
@@ -442,7 +438,7 @@ async fn status_list(
     let no_cache = (header::CACHE_CONTROL, "no-cache".to_owned());
     if accepts(&headers, JWT) {
         let token = jwt::encode(&unsigned, &key.signing, &key.verification_method())
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            .map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
         return Ok(([(header::CONTENT_TYPE, JWT.to_owned()), no_cache], token).into_response());
     }
     let method = key.verification_method();
@@ -451,8 +447,8 @@ async fn status_list(
         proof::sign(&unsigned, &key.signing, &method, &created)
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("signing a status list: {e}")))?;
+    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(|e| Error::Internal(anyhow::anyhow!("signing a status list: {e}")))?;
     Ok((
         [(header::CONTENT_TYPE, JSON_LD.to_owned()), no_cache],
         signed.to_string(),
@@ -473,10 +469,7 @@ pub struct Issuer {
 /// An organisation's issuer profile and public keys (anyone), at a stable address.
 #[utoipa::path(get, path = "/api/v1/orgs/{org_id}/issuer", tag = "credentials",
     responses((status = 200, body = Issuer), (status = 404, body = crate::http::problem::Problem)))]
-async fn issuer(
-    State(state): State<AppState>,
-    Path(org_id): Path<String>,
-) -> AppResult<Json<Issuer>> {
+async fn issuer(State(state): State<AppState>, Path(org_id): Path<String>) -> Result<Json<Issuer>> {
     let name = crate::orgs::get(&state.db, &org_id).await?.name;
     let active = keys::active(&state.db, &state.sealer, &org_id).await?;
     Ok(Json(Issuer {
@@ -494,7 +487,7 @@ async fn rotate_key(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<(StatusCode, Json<Issuer>)> {
+) -> Result<(StatusCode, Json<Issuer>)> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
     keys::rotate(&state.db, &state.sealer, &org_id).await?;

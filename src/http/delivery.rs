@@ -20,7 +20,7 @@ use crate::{
         range::{self, RangeRequest},
         signing::SignatureError,
     },
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
 };
 
@@ -37,7 +37,7 @@ pub struct Signature {
     pub sig: Option<String>,
 }
 
-pub fn signature_error(e: SignatureError) -> AppError {
+pub fn signature_error(e: SignatureError) -> Error {
     let (code, detail) = match e {
         SignatureError::Invalid => ("signature-invalid", "This link's signature is not valid."),
         SignatureError::Expired => (
@@ -45,14 +45,14 @@ pub fn signature_error(e: SignatureError) -> AppError {
             "This link has expired; reload the page for a new one.",
         ),
     };
-    AppError::Denied {
+    Error::Denied {
         code,
         detail: detail.into(),
     }
 }
 
 /// Checks a signed request for `path`; `Ok(None)` when the request carries no signature.
-pub fn verify_signature(state: &AppState, path: &str, s: &Signature) -> AppResult<Option<i64>> {
+pub fn verify_signature(state: &AppState, path: &str, s: &Signature) -> Result<Option<i64>> {
     match (&s.exp, &s.kid, &s.sig) {
         (None, None, None) => Ok(None),
         (Some(exp), Some(kid), Some(sig)) => state
@@ -86,8 +86,8 @@ async fn get_media(
     caller: Caller,
     Path(sha): Path<String>,
     Query(signature): Query<Signature>,
-) -> AppResult<Response> {
-    let sha = Sha256Hex::parse(&sha).ok_or(AppError::NotFound)?;
+) -> Result<Response> {
+    let sha = Sha256Hex::parse(&sha).ok_or(Error::NotFound)?;
     let signed = verify_signature(&state, &format!("/media/{}", sha.as_str()), &signature)?;
     let access = match signed {
         Some(_) => Access::Public,
@@ -100,7 +100,7 @@ async fn get_media(
         }
     };
     if access == Access::Denied {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     serve_blob(&state, &method, &headers, &sha, signed, access).await
 }
@@ -114,13 +114,13 @@ pub async fn serve_blob(
     sha: &Sha256Hex,
     signed: Option<i64>,
     access: Access,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let prepared = state
         .delivery
         .source
         .meta(&state.db, sha)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let len = prepared.meta.bytes as u64;
     let (etag, modified) = (&prepared.etag, prepared.modified);
     // Room for what the edge's layers add (request id, CORS, nosniff, …) without regrowing.
@@ -205,7 +205,7 @@ pub async fn fast_path(
             None => state.delivery.access.check(&state.db, None, &sha).await?,
         };
         if access == Access::Denied {
-            return Err(AppError::NotFound);
+            return Err(Error::NotFound);
         }
         serve_blob(state, method, headers, &sha, signed, access).await
     }
@@ -221,7 +221,7 @@ pub fn select_range(
     etag: &str,
     len: u64,
     out: &mut HeaderMap,
-) -> AppResult<(StatusCode, u64, u64)> {
+) -> Result<(StatusCode, u64, u64)> {
     let if_range_ok = headers
         .get(header::IF_RANGE)
         .and_then(|v| v.to_str().ok())
@@ -235,7 +235,7 @@ pub fn select_range(
         RangeRequest::Full
     };
     match request {
-        RangeRequest::Unsatisfiable => Err(AppError::RangeNotSatisfiable(len)),
+        RangeRequest::Unsatisfiable => Err(Error::RangeNotSatisfiable(len)),
         RangeRequest::Full => Ok((StatusCode::OK, 0, len)),
         RangeRequest::Partial(r) => {
             out.insert(

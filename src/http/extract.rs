@@ -1,4 +1,4 @@
-//! Request extractors whose every rejection is a problem+json `AppError` (except `SignedIn`,
+//! Request extractors whose every rejection is a problem+json `Error` (except `SignedIn`,
 //! the pages' extractor, which sends a visitor to sign in).
 
 use std::net::{IpAddr, SocketAddr};
@@ -17,7 +17,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{
     accounts::{self, User},
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     http::AppState,
 };
 
@@ -33,11 +33,11 @@ impl<T: Serialize> IntoResponse for Json<T> {
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
-    type Rejection = AppError;
+    type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !is_json(req.headers()) {
-            return Err(AppError::UnsupportedMediaType {
+            return Err(Error::UnsupportedType {
                 detail: "Send the body as JSON with Content-Type: application/json.".into(),
             });
         }
@@ -68,24 +68,24 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-pub fn body_error(e: BytesRejection) -> AppError {
+pub fn body_error(e: BytesRejection) -> Error {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge {
+        Error::TooLarge {
             code: "payload-too-large",
             detail: "The request body is larger than this endpoint accepts.".into(),
         }
     } else {
-        AppError::bad_request("unreadable-body", "The request body could not be read.")
+        Error::bad_request("unreadable-body", "The request body could not be read.")
     }
 }
 
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            return AppError::bad_request(
+            return Error::bad_request(
                 "malformed-json",
                 format!("The body is not valid JSON: {inner}"),
             );
@@ -106,10 +106,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             .next()
             .unwrap_or(&message)
             .to_owned();
-        AppError::Validation(vec![FieldError::new(field, message)])
+        Error::Validation(vec![FieldError::new(field, message)])
     })?;
     de.end().map_err(|_| {
-        AppError::bad_request(
+        Error::bad_request(
             "malformed-json",
             "The body has trailing data after the JSON value.",
         )
@@ -121,13 +121,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
 pub struct Query<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
-    type Rejection = AppError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e: QueryRejection| AppError::bad_request("invalid-query", e.body_text()))
+            .map_err(|e: QueryRejection| Error::bad_request("invalid-query", e.body_text()))
     }
 }
 
@@ -135,13 +135,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 pub struct Path<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
-    type Rejection = AppError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|_: PathRejection| AppError::NotFound)
+            .map_err(|_: PathRejection| Error::NotFound)
     }
 }
 
@@ -149,8 +149,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
 pub struct Caller(pub Option<User>);
 
 impl Caller {
-    pub fn user(&self) -> AppResult<&User> {
-        self.0.as_ref().ok_or(AppError::Unauthorized)
+    pub fn user(&self) -> Result<&User> {
+        self.0.as_ref().ok_or(Error::Unauthenticated)
     }
 }
 
@@ -182,7 +182,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller
 where
     AppState: FromRef<S>,
 {
-    type Rejection = AppError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
@@ -194,10 +194,10 @@ where
                     v.strip_prefix("Bearer ")
                         .or_else(|| v.strip_prefix("bearer "))
                 })
-                .ok_or(AppError::Unauthorized)?;
+                .ok_or(Error::Unauthenticated)?;
             // A presented but dead token is an error, not anonymity: the client must know.
             let user = accounts::user_for_token(&state.db, token.trim()).await?;
-            return user.map(|u| Caller(Some(u))).ok_or(AppError::Unauthorized);
+            return user.map(|u| Caller(Some(u))).ok_or(Error::Unauthenticated);
         }
         let jar = CookieJar::from_headers(&parts.headers);
         if let Some(cookie) = jar.get(SESSION_COOKIE) {
@@ -230,7 +230,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr
 where
     AppState: FromRef<S>,
 {
-    type Rejection = AppError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Json, Path};
 use crate::{
     authz,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     lrs::clients::{self, ClientView, Scopes},
     values::Text,
@@ -50,17 +50,17 @@ async fn create_client(
     caller: Caller,
     Path(org_id): Path<String>,
     Json(req): Json<CreateClient>,
-) -> AppResult<(StatusCode, Json<CreatedClient>)> {
+) -> Result<(StatusCode, Json<CreatedClient>)> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
-    let name = Text::parse(&req.name, 200).map_err(|m| AppError::field("name", m))?;
+    let name = Text::parse(&req.name, 200).map_err(|m| Error::field("name", m))?;
     let scopes = match &req.scopes {
         None => Scopes::default_for_client(),
         Some(list) if list.is_empty() => {
-            return Err(AppError::field("scopes", "name at least one scope"))
+            return Err(Error::field("scopes", "name at least one scope"))
         }
         Some(list) => Scopes::parse(list.iter().map(String::as_str))
-            .map_err(|s| AppError::field("scopes", format!("unknown scope {s:?}")))?,
+            .map_err(|s| Error::field("scopes", format!("unknown scope {s:?}")))?,
     };
     let (client, secret) =
         clients::create(&state.db, &org_id, name.as_str(), scopes, &user.id).await?;
@@ -87,7 +87,7 @@ async fn list_clients(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<Json<ClientList>> {
+) -> Result<Json<ClientList>> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     let items = clients::list(&state.db, &org_id).await?;
     Ok(Json(ClientList {
@@ -103,7 +103,7 @@ async fn revoke_client(
     State(state): State<AppState>,
     caller: Caller,
     Path((org_id, client_id)): Path<(String, String)>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     clients::revoke(&state.db, &state.lrs_clients, &org_id, &client_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -11,7 +11,7 @@ use crate::{
     accounts::OrgRole,
     authz,
     db::time::parse_rfc3339,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     orgs::{
         import::{self, ImportReport},
@@ -44,7 +44,7 @@ async fn list_members(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<Json<MemberList>> {
+) -> Result<Json<MemberList>> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     Ok(Json(MemberList {
         items: members::list(&state.db, &org_id).await?,
@@ -80,9 +80,9 @@ async fn add_member(
     caller: Caller,
     Path(org_id): Path<String>,
     Json(req): Json<AddMember>,
-) -> AppResult<(StatusCode, Json<AddedMember>)> {
+) -> Result<(StatusCode, Json<AddedMember>)> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
-    let email = Email::parse(&req.email).map_err(|m| AppError::field("email", m))?;
+    let email = Email::parse(&req.email).map_err(|m| Error::field("email", m))?;
     let new = NewMember {
         email,
         display_name: req.display_name,
@@ -115,7 +115,7 @@ async fn update_member(
     caller: Caller,
     Path((org_id, user_id)): Path<(String, String)>,
     Json(req): Json<UpdateMember>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     members::set_role(&state.db, &org_id, &user_id, req.role).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -129,7 +129,7 @@ async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((org_id, user_id)): Path<(String, String)>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     members::remove(&state.db, &org_id, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -145,7 +145,7 @@ async fn unlock_member(
     State(state): State<AppState>,
     caller: Caller,
     Path((org_id, user_id)): Path<(String, String)>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     members::unlock(&state.db, &org_id, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -163,10 +163,10 @@ async fn import_members(
     Path(org_id): Path<String>,
     headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> AppResult<Json<ImportReport>> {
+) -> Result<Json<ImportReport>> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     if !super::extract::has_media_type(&headers, "text/csv") {
-        return Err(AppError::UnsupportedMediaType {
+        return Err(Error::UnsupportedType {
             detail: "Send the class list as CSV with Content-Type: text/csv.".into(),
         });
     }
@@ -187,7 +187,7 @@ async fn list_join_codes(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<Json<JoinCodeList>> {
+) -> Result<Json<JoinCodeList>> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     Ok(Json(JoinCodeList {
         items: join_codes::list(&state.db, &org_id).await?,
@@ -211,16 +211,16 @@ async fn create_join_code(
     caller: Caller,
     Path(org_id): Path<String>,
     Json(req): Json<CreateJoinCode>,
-) -> AppResult<(StatusCode, Json<JoinCode>)> {
+) -> Result<(StatusCode, Json<JoinCode>)> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
     if req.max_uses.is_some_and(|n| n < 1) {
-        return Err(AppError::field("max_uses", "must be at least 1"));
+        return Err(Error::field("max_uses", "must be at least 1"));
     }
     let expires_at = match req.expires_at.as_deref() {
         Some(s) => Some(
             parse_rfc3339(s)
-                .ok_or_else(|| AppError::field("expires_at", "must be an RFC 3339 time"))?,
+                .ok_or_else(|| Error::field("expires_at", "must be an RFC 3339 time"))?,
         ),
         None => None,
     };
@@ -236,7 +236,7 @@ async fn revoke_join_code(
     State(state): State<AppState>,
     caller: Caller,
     Path((org_id, code)): Path<(String, String)>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     join_codes::revoke(&state.db, &org_id, &code).await?;
     Ok(StatusCode::NO_CONTENT)

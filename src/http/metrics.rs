@@ -17,7 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::Caller;
 use crate::{
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
 };
 
@@ -164,9 +164,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/metrics", tag = "health", security(("bearer" = []), ("session" = [])),
     responses((status = 200, content_type = "text/plain"), (status = 401, body = crate::http::problem::Problem),
               (status = 403, body = crate::http::problem::Problem)))]
-async fn metrics(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
+async fn metrics(State(state): State<AppState>, caller: Caller) -> Result<Response> {
     if !caller.user()?.is_superadmin {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     Ok((
         [(

@@ -55,7 +55,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use state::AppState;
 
-use crate::error::AppError;
+use crate::error::Error;
 
 use observe::REQUEST_ID;
 
@@ -248,8 +248,8 @@ fn router(state: AppState) -> Router {
     .layer(CompressionLayer::new().compress_when(compressible()))
     .merge(streaming)
     .merge(media_bytes)
-    .fallback(|| async { AppError::NotFound })
-    .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+    .fallback(|| async { Error::NotFound })
+    .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
     .layer(DefaultBodyLimit::max(settings.max_json_bytes))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),

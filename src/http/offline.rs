@@ -27,7 +27,7 @@ use crate::{
         zip::{self, Segment},
         SIGNED_URL_TTL_SECS,
     },
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
 };
 
@@ -59,14 +59,14 @@ pub struct OfflineManifest {
 }
 
 /// May the caller take this course? Visible to them, or a signed bundle link.
-async fn allowed(state: &AppState, caller: &Caller, course_id: &str) -> AppResult<Access> {
+async fn allowed(state: &AppState, caller: &Caller, course_id: &str) -> Result<Access> {
     if courses::is_visible(&state.db, None, course_id).await? {
         return Ok(Access::Public);
     }
     if courses::is_visible(&state.db, caller.0.as_ref(), course_id).await? {
         return Ok(Access::Allowed);
     }
-    Err(AppError::NotFound)
+    Err(Error::NotFound)
 }
 
 /// Every file a phone needs to take the course offline at a quality, with sizes and SHA-256 so
@@ -78,7 +78,7 @@ async fn offline_manifest(
     caller: Caller,
     Path(course_id): Path<String>,
     Query(q): Query<OfflineQuery>,
-) -> AppResult<Json<OfflineManifest>> {
+) -> Result<Json<OfflineManifest>> {
     let public = allowed(&state, &caller, &course_id).await? == Access::Public;
     let quality = q.quality.unwrap_or_default();
     let course = courses::row(&state.db, &course_id).await?;
@@ -126,7 +126,7 @@ async fn offline_bundle(
     headers: HeaderMap,
     Path(course_id): Path<String>,
     Query(q): Query<OfflineQuery>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let path = format!("/api/v1/courses/{course_id}/bundle.zip");
     let signed = verify_signature(
         &state,

@@ -6,7 +6,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::extract::{Caller, Json, Path};
 use crate::{
     authz,
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     http::AppState,
     orgs::{self, OrgView},
     values::{Slug, Text},
@@ -33,7 +33,7 @@ async fn create_org(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<CreateOrg>,
-) -> AppResult<(StatusCode, Json<OrgView>)> {
+) -> Result<(StatusCode, Json<OrgView>)> {
     authz::require_superadmin(caller.user()?)?;
     let mut errors = Vec::new();
     let name = Text::parse(&req.name, 200)
@@ -43,7 +43,7 @@ async fn create_org(
         .map_err(|m| errors.push(FieldError::new("slug", m)))
         .ok();
     let (Some(name), Some(slug)) = (name, slug) else {
-        return Err(AppError::Validation(errors));
+        return Err(Error::Validation(errors));
     };
     let org = orgs::create(&state.db, &name, &slug).await?;
     Ok((StatusCode::CREATED, Json(org.into())))
@@ -57,7 +57,7 @@ pub struct OrgList {
 /// Organisations the caller belongs to (all of them for a superadmin).
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = OrgList), (status = 401, body = crate::http::problem::Problem)))]
-async fn list_orgs(State(state): State<AppState>, caller: Caller) -> AppResult<Json<OrgList>> {
+async fn list_orgs(State(state): State<AppState>, caller: Caller) -> Result<Json<OrgList>> {
     let orgs = orgs::visible_to(&state.db, caller.user()?).await?;
     Ok(Json(OrgList {
         items: orgs.into_iter().map(Into::into).collect(),
@@ -73,7 +73,7 @@ async fn get_org(
     State(state): State<AppState>,
     caller: Caller,
     Path(org_id): Path<String>,
-) -> AppResult<Json<OrgView>> {
+) -> Result<Json<OrgView>> {
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::member).await?;
     Ok(Json(orgs::get(&state.db, &org_id).await?.into()))
 }

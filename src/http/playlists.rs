@@ -17,7 +17,7 @@ use super::{
 use crate::{
     accounts::preferences,
     delivery::{access::asset_is_public, SIGNED_URL_TTL_SECS},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     media::{
         assets::{self, RenditionRow},
@@ -71,7 +71,7 @@ async fn hls_playlist(
     headers: HeaderMap,
     Path((id, playlist)): Path<(String, String)>,
     Query(q): Query<PlaylistQuery>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let asset = assets::get(&state.db, &id).await?;
     let path = format!("/api/v1/assets/{id}/hls/{playlist}");
     let signature = Signature {
@@ -85,10 +85,10 @@ async fn hls_playlist(
             || crate::delivery::access::asset_visible(&state.db, caller.0.as_ref(), &asset.id)
                 .await?)
     {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let public = asset_is_public(&state.db, &id).await?;
-    let name = playlist.strip_suffix(".m3u8").ok_or(AppError::NotFound)?;
+    let name = playlist.strip_suffix(".m3u8").ok_or(Error::NotFound)?;
     let renditions = assets::renditions(&state.db, &id).await?;
     let body = if name == "master" {
         let cap = data_saver_cap(
@@ -103,8 +103,8 @@ async fn hls_playlist(
         let r = renditions
             .iter()
             .find(|r| r.name == name)
-            .ok_or(AppError::NotFound)?;
-        media_playlist(&state, r, asset.duration_ms, public).ok_or(AppError::NotFound)?
+            .ok_or(Error::NotFound)?;
+        media_playlist(&state, r, asset.duration_ms, public).ok_or(Error::NotFound)?
     };
     let cache = if public {
         "public, max-age=60"
@@ -129,10 +129,10 @@ async fn data_saver_cap(
     user: Option<&str>,
     headers: &HeaderMap,
     explicit: Option<i64>,
-) -> AppResult<Option<i64>> {
+) -> Result<Option<i64>> {
     if let Some(h) = explicit {
         if !(144..=4320).contains(&h) {
-            return Err(AppError::bad_request(
+            return Err(Error::bad_request(
                 "invalid-query",
                 "max_height must be between 144 and 4320",
             ));
@@ -234,13 +234,13 @@ pub struct Preferences {
     max_height: Option<i64>,
 }
 
-async fn preference(state: &AppState, user: &str) -> AppResult<Preferences> {
+async fn preference(state: &AppState, user: &str) -> Result<Preferences> {
     Ok(Preferences {
         max_height: preferences::max_height(&state.db, user).await?,
     })
 }
 
-async fn save_preference(state: &AppState, user: &str, max_height: Option<i64>) -> AppResult<()> {
+async fn save_preference(state: &AppState, user: &str, max_height: Option<i64>) -> Result<()> {
     preferences::set_max_height(&state.db, user, max_height).await
 }
 
@@ -250,7 +250,7 @@ async fn save_preference(state: &AppState, user: &str, max_height: Option<i64>) 
 async fn get_preferences(
     State(state): State<AppState>,
     caller: Caller,
-) -> AppResult<Json<Preferences>> {
+) -> Result<Json<Preferences>> {
     Ok(Json(preference(&state, &caller.user()?.id).await?))
 }
 
@@ -262,10 +262,10 @@ async fn put_preferences(
     State(state): State<AppState>,
     caller: Caller,
     Json(p): Json<Preferences>,
-) -> AppResult<Json<Preferences>> {
+) -> Result<Json<Preferences>> {
     let user = caller.user()?;
     if p.max_height.is_some_and(|h| !(144..=4320).contains(&h)) {
-        return Err(AppError::field(
+        return Err(Error::field(
             "max_height",
             "must be between 144 and 4320, or null",
         ));

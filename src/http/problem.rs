@@ -11,7 +11,7 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, FieldError};
+use crate::error::{Error, FieldError};
 
 /// RFC 9457 problem details, as sent on the wire.
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,58 +30,58 @@ pub struct Problem {
 }
 
 /// The status an error is answered with.
-pub fn status(e: &AppError) -> StatusCode {
+pub fn status(e: &Error) -> StatusCode {
     match e {
-        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::Denied { .. } => StatusCode::FORBIDDEN,
-        AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } | AppError::Refused { .. } => StatusCode::CONFLICT,
-        AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        AppError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
-        AppError::Status { status, .. } => {
+        Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+        Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Error::Forbidden | Error::Denied { .. } => StatusCode::FORBIDDEN,
+        Error::NotFound => StatusCode::NOT_FOUND,
+        Error::Conflict { .. } | Error::Refused { .. } => StatusCode::CONFLICT,
+        Error::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+        Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Error::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
+        Error::Protocol { status, .. } => {
             StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
         }
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 /// The problem document of an error.
-pub fn problem(e: &AppError) -> Problem {
+pub fn problem(e: &Error) -> Problem {
     let status = status(e);
     let (detail, errors) = match e {
-        AppError::Validation(errors) => (
+        Error::Validation(errors) => (
             Some("Some fields are missing or invalid.".to_owned()),
             errors.clone(),
         ),
-        AppError::BadRequest { detail, .. }
-        | AppError::PayloadTooLarge { detail, .. }
-        | AppError::UnsupportedMediaType { detail }
-        | AppError::Denied { detail, .. }
-        | AppError::Refused { detail, .. }
-        | AppError::PreconditionFailed { detail, .. }
-        | AppError::Status { detail, .. } => (Some(detail.clone()), vec![]),
-        AppError::Conflict { field, detail } => (
+        Error::Invalid { detail, .. }
+        | Error::TooLarge { detail, .. }
+        | Error::UnsupportedType { detail }
+        | Error::Denied { detail, .. }
+        | Error::Refused { detail, .. }
+        | Error::PreconditionFailed { detail, .. }
+        | Error::Protocol { detail, .. } => (Some(detail.clone()), vec![]),
+        Error::Conflict { field, detail } => (
             Some(detail.clone()),
             vec![FieldError::new(*field, detail.clone())],
         ),
-        AppError::Unauthorized => (Some("Log in or send a valid bearer token.".into()), vec![]),
-        AppError::Forbidden => (Some("Your role does not allow this.".into()), vec![]),
-        AppError::TooManyRequests { retry_after_secs } => (
+        Error::Unauthenticated => (Some("Log in or send a valid bearer token.".into()), vec![]),
+        Error::Forbidden => (Some("Your role does not allow this.".into()), vec![]),
+        Error::Throttled { retry_after_secs } => (
             Some(format!(
                 "Too many attempts; try again in {retry_after_secs} seconds."
             )),
             vec![],
         ),
-        AppError::Unavailable(detail) => (Some(detail.clone()), vec![]),
-        AppError::RangeNotSatisfiable(len) => (Some(format!("This file has {len} bytes.")), vec![]),
-        AppError::NotFound | AppError::MethodNotAllowed | AppError::Internal(_) => (None, vec![]),
+        Error::Unavailable(detail) => (Some(detail.clone()), vec![]),
+        Error::RangeNotSatisfiable(len) => (Some(format!("This file has {len} bytes.")), vec![]),
+        Error::NotFound | Error::MethodNotAllowed | Error::Internal(_) => (None, vec![]),
     };
     Problem {
         type_: format!("https://caravan.dev/problems/{}", e.code()),
@@ -93,9 +93,9 @@ pub fn problem(e: &AppError) -> Problem {
     }
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        if let AppError::Internal(cause) = &self {
+        if let Error::Internal(cause) = &self {
             tracing::error!(error = ?cause, "internal error");
         }
         let mut response = (status(&self), axum::Json(problem(&self))).into_response();
@@ -105,10 +105,10 @@ impl IntoResponse for AppError {
             HeaderValue::from_static("application/problem+json"),
         );
         match self {
-            AppError::TooManyRequests { retry_after_secs } => {
+            Error::Throttled { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
-            AppError::RangeNotSatisfiable(len) => {
+            Error::RangeNotSatisfiable(len) => {
                 if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                     headers.insert(header::CONTENT_RANGE, v);
                 }

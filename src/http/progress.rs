@@ -9,7 +9,7 @@ use super::extract::{Caller, Json, Path, Query};
 use crate::{
     authz,
     catalogue::courses,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     progress::view::{self, CourseProgress, ProgressList},
 };
@@ -24,10 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/me/progress", tag = "progress",
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = ProgressList), (status = 401, body = crate::http::problem::Problem)))]
-async fn my_progress(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> AppResult<Json<ProgressList>> {
+async fn my_progress(State(state): State<AppState>, caller: Caller) -> Result<Json<ProgressList>> {
     let user = caller.user()?;
     Ok(Json(view::all(&state.db, &user.id).await?))
 }
@@ -49,10 +46,10 @@ async fn course_progress(
     caller: Caller,
     Path(course_id): Path<String>,
     Query(q): Query<ProgressQuery>,
-) -> AppResult<Json<CourseProgress>> {
+) -> Result<Json<CourseProgress>> {
     let user = caller.user()?;
     if !courses::is_visible(&state.db, Some(user), &course_id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let learner = match q.user_id {
         Some(other) if other != user.id => {

@@ -15,16 +15,16 @@ use crate::{
         courses::{self, CourseRow},
         units::{self, UnitView},
     },
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     quizzes::{self, AttemptError, AttemptView, Quiz, QuizInput, QuizView},
 };
 
 /// A refused attempt as the problem the learner's page shows (codes unchanged).
-impl From<AttemptError> for AppError {
+impl From<AttemptError> for Error {
     fn from(e: AttemptError) -> Self {
         match e {
-            AttemptError::Exhausted => AppError::Refused {
+            AttemptError::Exhausted => Error::Refused {
                 code: "quiz-attempts-exhausted",
                 detail: e.to_string(),
             },
@@ -46,32 +46,30 @@ async fn visible_unit(
     viewer: Option<&User>,
     course_id: &str,
     unit_id: &str,
-) -> AppResult<(CourseRow, UnitView)> {
+) -> Result<(CourseRow, UnitView)> {
     if !courses::is_visible(&state.db, viewer, course_id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let course = courses::row(&state.db, course_id).await?;
     let unit = units::get(&state.db, course_id, unit_id).await?;
     Ok((course, unit))
 }
 
-async fn is_author(state: &AppState, user: Option<&User>, org_id: &str) -> AppResult<bool> {
+async fn is_author(state: &AppState, user: Option<&User>, org_id: &str) -> Result<bool> {
     let Some(user) = user else { return Ok(false) };
     match authz::require_org_role(&state.db, user, org_id, authz::author).await {
         Ok(()) => Ok(true),
-        Err(AppError::Forbidden) => Ok(false),
+        Err(Error::Forbidden) => Ok(false),
         Err(e) => Err(e),
     }
 }
 
 /// A quiz unit's quiz, or 404 when the unit is not a quiz or has none yet.
-async fn quiz_of(state: &AppState, unit: &UnitView) -> AppResult<Quiz> {
+async fn quiz_of(state: &AppState, unit: &UnitView) -> Result<Quiz> {
     if unit.kind != "quiz" {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
-    quizzes::load(&state.db, unit)
-        .await?
-        .ok_or(AppError::NotFound)
+    quizzes::load(&state.db, unit).await?.ok_or(Error::NotFound)
 }
 
 /// Set a quiz unit's questions, answer key, pass mark and attempts limit (the course's
@@ -85,12 +83,12 @@ async fn put_quiz(
     caller: Caller,
     Path((course_id, unit_id)): Path<(String, String)>,
     Json(input): Json<QuizInput>,
-) -> AppResult<Json<QuizView>> {
+) -> Result<Json<QuizView>> {
     let user = caller.user()?;
     let (course, unit) = visible_unit(&state, Some(user), &course_id, &unit_id).await?;
     authz::require_org_role(&state.db, user, &course.org_id, authz::author).await?;
     if unit.kind != "quiz" {
-        return Err(AppError::field("unit_id", "is not a quiz unit"));
+        return Err(Error::field("unit_id", "is not a quiz unit"));
     }
     let quiz = input.parse()?;
     quizzes::save(&state.db, &unit.id, &quiz, user).await?;
@@ -107,7 +105,7 @@ async fn get_quiz(
     State(state): State<AppState>,
     caller: Caller,
     Path((course_id, unit_id)): Path<(String, String)>,
-) -> AppResult<Json<QuizView>> {
+) -> Result<Json<QuizView>> {
     let viewer = caller.0.as_ref();
     let (course, unit) = visible_unit(&state, viewer, &course_id, &unit_id).await?;
     let quiz = quiz_of(&state, &unit).await?;
@@ -137,7 +135,7 @@ async fn submit_attempt(
     caller: Caller,
     Path((course_id, unit_id)): Path<(String, String)>,
     Json(req): Json<AttemptRequest>,
-) -> AppResult<(StatusCode, Json<AttemptView>)> {
+) -> Result<(StatusCode, Json<AttemptView>)> {
     let user = caller.user()?;
     let (course, unit) = visible_unit(&state, Some(user), &course_id, &unit_id).await?;
     let quiz = quiz_of(&state, &unit).await?;

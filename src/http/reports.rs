@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{negotiate, Caller, Format, Json, Query};
 use crate::{
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     http::AppState,
     reports::{self, Report, Spec},
 };
@@ -69,7 +69,7 @@ async fn training_report(
     caller: Caller,
     headers: HeaderMap,
     Query(q): Query<TrainingQuery>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let user = caller.user()?;
     let org_id = q.org_id.as_deref().map(str::trim).filter(|o| !o.is_empty());
     let scope = reports::scope_for(&state.db, user, org_id).await?;
@@ -85,7 +85,7 @@ async fn training_report(
         (spec, csv) => {
             let mut errors: Vec<FieldError> = spec.err().unwrap_or_default();
             errors.extend(csv.err());
-            return Err(AppError::Validation(errors));
+            return Err(Error::Validation(errors));
         }
     };
     let report = reports::training(&state.db, &spec, &scope).await?;
@@ -96,7 +96,7 @@ async fn training_report(
     }
 }
 
-fn csv_response(report: &Report) -> AppResult<Response> {
+fn csv_response(report: &Report) -> Result<Response> {
     let body = report.to_csv()?;
     Ok((
         [

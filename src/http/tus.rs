@@ -15,41 +15,41 @@ use super::header_value as hv;
 use crate::{
     accounts::User,
     authz,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     uploads::{self, Checksum, ChecksumAlgorithm, NewUpload, Upload, UploadError},
 };
 
 /// Each refusal of the storage side as the problem tus clients and teachers see.
-impl From<UploadError> for AppError {
+impl From<UploadError> for Error {
     fn from(e: UploadError) -> Self {
         let detail = e.to_string();
         match e {
-            UploadError::TooLarge { .. } => AppError::PayloadTooLarge {
+            UploadError::TooLarge { .. } => Error::TooLarge {
                 code: "upload-too-large",
                 detail,
             },
-            UploadError::QuotaExceeded { .. } => AppError::PayloadTooLarge {
+            UploadError::QuotaExceeded { .. } => Error::TooLarge {
                 code: "quota-exceeded",
                 detail,
             },
-            UploadError::LengthExceeded => AppError::PayloadTooLarge {
+            UploadError::LengthExceeded => Error::TooLarge {
                 code: "upload-length-exceeded",
                 detail,
             },
             // tus checksum extension: 460 Checksum Mismatch.
-            UploadError::ChecksumMismatch => AppError::Status {
+            UploadError::ChecksumMismatch => Error::Protocol {
                 status: 460,
                 code: "checksum-mismatch",
                 detail,
             },
-            UploadError::Interrupted => AppError::bad_request("upload-interrupted", detail),
-            UploadError::OffsetMoved => AppError::conflict("Upload-Offset", detail),
-            UploadError::Unsupported(detail) => AppError::UnsupportedMediaType { detail },
-            UploadError::NotFound => AppError::NotFound,
+            UploadError::Interrupted => Error::bad_request("upload-interrupted", detail),
+            UploadError::OffsetMoved => Error::conflict("Upload-Offset", detail),
+            UploadError::Unsupported(detail) => Error::UnsupportedType { detail },
+            UploadError::NotFound => Error::NotFound,
             UploadError::Database(e) => e.into(),
             UploadError::Store(e) => e.into(),
-            UploadError::Internal(e) => AppError::Internal(e),
+            UploadError::Internal(e) => Error::Internal(e),
             UploadError::Feature(e) => e,
         }
     }
@@ -78,17 +78,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Every request but OPTIONS must speak our tus version.
-fn check_version(headers: &HeaderMap) -> AppResult<()> {
+fn check_version(headers: &HeaderMap) -> Result<()> {
     match headers.get("tus-resumable").and_then(|v| v.to_str().ok()) {
         Some(TUS_VERSION) => Ok(()),
-        _ => Err(AppError::PreconditionFailed {
+        _ => Err(Error::PreconditionFailed {
             code: "tus-version-unsupported",
             detail: format!("Send Tus-Resumable: {TUS_VERSION}."),
         }),
     }
 }
 
-fn header_u64(headers: &HeaderMap, name: &str) -> AppResult<Option<u64>> {
+fn header_u64(headers: &HeaderMap, name: &str) -> Result<Option<u64>> {
     match headers.get(name) {
         None => Ok(None),
         Some(v) => v
@@ -97,7 +97,7 @@ fn header_u64(headers: &HeaderMap, name: &str) -> AppResult<Option<u64>> {
             .and_then(|s| s.trim().parse::<u64>().ok())
             .map(Some)
             .ok_or_else(|| {
-                AppError::bad_request(
+                Error::bad_request(
                     "invalid-header",
                     format!("{name} must be a non-negative integer"),
                 )
@@ -105,26 +105,26 @@ fn header_u64(headers: &HeaderMap, name: &str) -> AppResult<Option<u64>> {
     }
 }
 
-fn checksum(headers: &HeaderMap) -> AppResult<Option<Checksum>> {
+fn checksum(headers: &HeaderMap) -> Result<Option<Checksum>> {
     let Some(v) = headers.get("upload-checksum") else {
         return Ok(None);
     };
     let v = v
         .to_str()
-        .map_err(|_| AppError::bad_request("invalid-header", "Upload-Checksum is not ASCII"))?;
+        .map_err(|_| Error::bad_request("invalid-header", "Upload-Checksum is not ASCII"))?;
     let (algo, digest) = v.trim().split_once(' ').unwrap_or((v, ""));
     let algorithm = match algo.to_ascii_lowercase().as_str() {
         "sha1" => ChecksumAlgorithm::Sha1,
         "sha256" => ChecksumAlgorithm::Sha256,
         _ => {
-            return Err(AppError::bad_request(
+            return Err(Error::bad_request(
                 "checksum-algorithm-unsupported",
                 "Upload-Checksum supports sha1 and sha256.",
             ))
         }
     };
     let expected = STANDARD.decode(digest.trim()).map_err(|_| {
-        AppError::bad_request("invalid-header", "Upload-Checksum digest must be base64")
+        Error::bad_request("invalid-header", "Upload-Checksum digest must be base64")
     })?;
     Ok(Some(Checksum {
         algorithm,
@@ -186,7 +186,7 @@ async fn target_org(
     state: &AppState,
     user: &User,
     meta: &[(String, String)],
-) -> AppResult<(String, Option<String>)> {
+) -> Result<(String, Option<String>)> {
     let get = |k: &str| {
         meta.iter()
             .find(|(key, _)| key == k)
@@ -196,7 +196,7 @@ async fn target_org(
     if let Some(unit) = get("unit_id") {
         let course = crate::catalogue::units::course_of(&state.db, &unit)
             .await?
-            .ok_or_else(|| AppError::field("unit_id", "no such unit"))?;
+            .ok_or_else(|| Error::field("unit_id", "no such unit"))?;
         let org = crate::catalogue::courses::row(&state.db, &course)
             .await?
             .org_id;
@@ -215,8 +215,8 @@ async fn target_org(
         .collect();
     match authoring.as_slice() {
         [one] => Ok((one.clone(), None)),
-        [] => Err(AppError::Forbidden),
-        _ => Err(AppError::field(
+        [] => Err(Error::Forbidden),
+        _ => Err(Error::field(
             "org_id",
             "you teach in several organisations: name one in Upload-Metadata org_id",
         )),
@@ -233,11 +233,11 @@ async fn create_upload(
     caller: Caller,
     headers: HeaderMap,
     body: Body,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let user = caller.user()?;
     check_version(&headers)?;
     let length = header_u64(&headers, "upload-length")?.ok_or_else(|| {
-        AppError::bad_request(
+        Error::bad_request(
             "upload-length-required",
             "Send Upload-Length (deferred lengths are not supported).",
         )
@@ -246,8 +246,8 @@ async fn create_upload(
         .get("upload-metadata")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let meta = uploads::parse_metadata(raw_meta)
-        .map_err(|m| AppError::bad_request("invalid-metadata", m))?;
+    let meta =
+        uploads::parse_metadata(raw_meta).map_err(|m| Error::bad_request("invalid-metadata", m))?;
     let (org_id, unit_id) = target_org(&state, user, &meta).await?;
     let filename = meta
         .iter()
@@ -309,7 +309,7 @@ async fn receive(
     upload: Upload,
     checksum: Option<Checksum>,
     body: Body,
-) -> Result<Upload, (Upload, AppError)> {
+) -> Result<Upload, (Upload, Error)> {
     let task = {
         let (state, upload) = (state.clone(), upload.clone());
         tokio::spawn(async move {
@@ -321,17 +321,13 @@ async fn receive(
         Ok(Err(e)) => Err((upload, e.into())),
         Err(e) => Err((
             upload,
-            AppError::Internal(anyhow::anyhow!("upload task failed: {e}")),
+            Error::Internal(anyhow::anyhow!("upload task failed: {e}")),
         )),
     }
 }
 
 /// When the last byte is in, makes the asset and names it in `Caravan-Asset-Id`.
-async fn finish_headers(
-    state: &AppState,
-    upload: &Upload,
-    response: &mut Response,
-) -> AppResult<()> {
+async fn finish_headers(state: &AppState, upload: &Upload, response: &mut Response) -> Result<()> {
     if upload.is_complete() {
         let asset = uploads::finish(state, upload).await?;
         response
@@ -341,10 +337,10 @@ async fn finish_headers(
     Ok(())
 }
 
-async fn owned(state: &AppState, user: &User, id: &str) -> AppResult<Upload> {
+async fn owned(state: &AppState, user: &User, id: &str) -> Result<Upload> {
     let upload = uploads::get(state, id).await?;
     if upload.user_id != user.id && !user.is_superadmin {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(upload)
 }
@@ -357,7 +353,7 @@ async fn head_upload(
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let user = caller.user()?;
     check_version(&headers)?;
     let upload = owned(&state, user, &id).await?;
@@ -393,7 +389,7 @@ async fn patch_upload(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Body,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let user = caller.user()?;
     check_version(&headers)?;
     if headers
@@ -401,15 +397,15 @@ async fn patch_upload(
         .and_then(|v| v.to_str().ok())
         != Some(OFFSET_STREAM)
     {
-        return Err(AppError::UnsupportedMediaType {
+        return Err(Error::UnsupportedType {
             detail: format!("Send the bytes as {OFFSET_STREAM}."),
         });
     }
     let offset = header_u64(&headers, "upload-offset")?
-        .ok_or_else(|| AppError::bad_request("upload-offset-required", "Send Upload-Offset."))?;
+        .ok_or_else(|| Error::bad_request("upload-offset-required", "Send Upload-Offset."))?;
     let upload = owned(&state, user, &id).await?;
     if offset as i64 != upload.upload_offset {
-        return Err(AppError::conflict(
+        return Err(Error::conflict(
             "Upload-Offset",
             format!(
                 "This upload is at offset {}; resume from there.",
@@ -434,7 +430,7 @@ async fn delete_upload(
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     let user = caller.user()?;
     check_version(&headers)?;
     let upload = owned(&state, user, &id).await?;

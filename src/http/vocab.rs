@@ -9,7 +9,7 @@ use super::extract::{Caller, Json};
 use crate::{
     accounts,
     catalogue::vocab::{self, Term, Vocabulary},
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     http::AppState,
     values::{Slug, Text},
 };
@@ -64,7 +64,7 @@ pub struct TermList {
 
 /// Course domains with English and Chinese labels.
 #[utoipa::path(get, path = "/api/v1/domains", tag = "vocabulary", responses((status = 200, body = TermList)))]
-async fn list_domains(State(state): State<AppState>) -> AppResult<Json<TermList>> {
+async fn list_domains(State(state): State<AppState>) -> Result<Json<TermList>> {
     let items = vocab::list(&state.db, Vocabulary::Domains).await?;
     Ok(Json(TermList { items }))
 }
@@ -78,12 +78,12 @@ async fn create_domain(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<Term>,
-) -> AppResult<(StatusCode, Json<Term>)> {
+) -> Result<(StatusCode, Json<Term>)> {
     let user = caller.user()?;
     if !user.is_superadmin {
         let memberships = accounts::memberships(&state.db, &user.id).await?;
         if !memberships.iter().any(|m| m.role == "admin") {
-            return Err(AppError::Forbidden);
+            return Err(Error::Forbidden);
         }
     }
     let mut errors = Vec::new();
@@ -97,7 +97,7 @@ async fn create_domain(
         .map_err(|m| errors.push(FieldError::new("label_zh", m)))
         .ok();
     let (Some(slug), Some(en), Some(zh)) = (slug, en, zh) else {
-        return Err(AppError::Validation(errors));
+        return Err(Error::Validation(errors));
     };
     vocab::add_domain(&state.db, &slug, &en, &zh).await?;
     let term = Term {
@@ -110,7 +110,7 @@ async fn create_domain(
 
 /// Target groups of vocational training with English and Chinese labels.
 #[utoipa::path(get, path = "/api/v1/target-groups", tag = "vocabulary", responses((status = 200, body = TermList)))]
-async fn list_target_groups(State(state): State<AppState>) -> AppResult<Json<TermList>> {
+async fn list_target_groups(State(state): State<AppState>) -> Result<Json<TermList>> {
     let items = vocab::list(&state.db, Vocabulary::TargetGroups).await?;
     Ok(Json(TermList { items }))
 }

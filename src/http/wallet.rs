@@ -19,7 +19,7 @@ use crate::{
         records::{self, Record},
         share,
     },
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
 };
 
@@ -41,11 +41,11 @@ pub struct ShareLink {
 }
 
 /// The caller's own credential; 404 for anyone else's.
-async fn own(state: &AppState, caller: &Caller, id: &str) -> AppResult<Record> {
+async fn own(state: &AppState, caller: &Caller, id: &str) -> Result<Record> {
     let user = caller.user()?;
     let record = records::get(&state.db, id).await?;
     if record.user_id != user.id {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(record)
 }
@@ -70,7 +70,7 @@ async fn start_sharing(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<ShareLink>> {
+) -> Result<Json<ShareLink>> {
     let record = own(&state, &caller, &id).await?;
     share::start(&state, &record).await?;
     Ok(Json(link(&state, &record)))
@@ -84,10 +84,10 @@ async fn get_share(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<ShareLink>> {
+) -> Result<Json<ShareLink>> {
     let record = own(&state, &caller, &id).await?;
     if record.share_hash.is_none() {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(Json(link(&state, &record)))
 }
@@ -100,7 +100,7 @@ async fn stop_sharing(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     let record = own(&state, &caller, &id).await?;
     share::stop(&state.db, &record).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -123,10 +123,10 @@ async fn share_qr(
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<QrQuery>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let record = own(&state, &caller, &id).await?;
     if record.share_hash.is_none() {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let url = share::url(&state, &record);
     let private = (header::CACHE_CONTROL, "private, no-store");
@@ -141,7 +141,7 @@ async fn share_qr(
             share::qr_png(&url, 8)?,
         )
             .into_response()),
-        Some(_) => Err(AppError::field("format", "use svg or png")),
+        Some(_) => Err(Error::field("format", "use svg or png")),
     }
 }
 
@@ -156,7 +156,7 @@ async fn shared_credential(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let record = share::open(&state.db, &token).await?;
     let wants_page = accepts(&headers, "text/html")
         && !accepts(&headers, JWT)

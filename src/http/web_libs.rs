@@ -16,7 +16,7 @@ use tower_http::services::ServeFile;
 use super::extract::Path;
 use crate::{
     config::Settings,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
 };
 
@@ -57,13 +57,13 @@ async fn three(
     State(state): State<AppState>,
     Path(path): Path<String>,
     request: Request,
-) -> AppResult<Response> {
+) -> Result<Response> {
     if !servable(&path) {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let file = state.settings.web_libs.join("three").join(&path);
     if !file.is_file() {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let served = ServeFile::new(file)
         .oneshot(request)

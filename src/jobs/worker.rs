@@ -45,8 +45,8 @@ retryable_from!(
 
 /// Another feature's error met while running a job (reading an asset row, say): retried, since
 /// bad input is refused before a job is enqueued.
-impl From<crate::error::AppError> for JobError {
-    fn from(e: crate::error::AppError) -> Self {
+impl From<crate::error::Error> for JobError {
+    fn from(e: crate::error::Error) -> Self {
         Self::Retryable(anyhow::anyhow!("{e}"))
     }
 }

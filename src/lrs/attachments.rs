@@ -8,7 +8,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::Value;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 pub const SIGNATURE: &str = "http://adlnet.gov/expapi/attachments/signature";
 
@@ -20,8 +20,8 @@ pub struct Received {
     pub bytes: bytes::Bytes,
 }
 
-fn bad(detail: impl Into<String>) -> AppError {
-    AppError::bad_request("xapi-attachment-invalid", detail)
+fn bad(detail: impl Into<String>) -> Error {
+    Error::bad_request("xapi-attachment-invalid", detail)
 }
 
 /// The SHA-2 of `bytes` with the same length as `claimed` (SHA-256, -384 or -512).
@@ -35,7 +35,7 @@ fn sha2_like(claimed: &str, bytes: &[u8]) -> Option<String> {
 }
 
 /// Checks parts against the attachments the statements declare; returns the parts by hash.
-pub fn check(statements: &[Value], parts: Vec<Received>) -> AppResult<HashMap<String, Received>> {
+pub fn check(statements: &[Value], parts: Vec<Received>) -> Result<HashMap<String, Received>> {
     let mut by_hash = HashMap::new();
     for part in parts {
         let actual = sha2_like(&part.sha2, &part.bytes).ok_or_else(|| {
@@ -90,13 +90,13 @@ pub fn check(statements: &[Value], parts: Vec<Received>) -> AppResult<HashMap<St
 }
 
 /// Data 2.6: a signature is a JWS (RS256/384/512) whose payload is the statement as signed.
-fn check_signature(stmt: &Value, jws: &[u8]) -> AppResult<()> {
+fn check_signature(stmt: &Value, jws: &[u8]) -> Result<()> {
     let text = std::str::from_utf8(jws).map_err(|_| bad("The signature is not a JWS."))?;
     let segments: Vec<&str> = text.trim().split('.').collect();
     if segments.len() != 3 {
         return Err(bad("The signature is not a compact JWS."));
     }
-    let decode = |s: &str| -> AppResult<Value> {
+    let decode = |s: &str| -> Result<Value> {
         let raw = URL_SAFE_NO_PAD
             .decode(s.trim_end_matches('='))
             .map_err(|_| bad("The signature is not valid base64url."))?;

@@ -12,7 +12,7 @@ use super::store::{self, clients::NewClient};
 use crate::{
     accounts::tokens,
     db::{time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 /// xAPI authorization scopes (Communication 4.2), as a small bit set.
@@ -145,7 +145,7 @@ pub async fn create(
     name: &str,
     scopes: Scopes,
     created_by: &str,
-) -> AppResult<(Client, String)> {
+) -> Result<(Client, String)> {
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("lrs_{}", &tokens::generate()[..20]);
     let secret = tokens::generate();
@@ -166,7 +166,7 @@ pub async fn create(
     Ok((row.into_client(), secret))
 }
 
-pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<Client>> {
+pub async fn list(db: &Db, org_id: &str) -> Result<Vec<Client>> {
     Ok(store::clients::active(db, org_id)
         .await?
         .into_iter()
@@ -175,9 +175,9 @@ pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<Client>> {
 }
 
 /// Revokes a client at once on this node (and within the cache lifetime on others).
-pub async fn revoke(db: &Db, cache: &ClientCache, org_id: &str, id: &str) -> AppResult<()> {
+pub async fn revoke(db: &Db, cache: &ClientCache, org_id: &str, id: &str) -> Result<()> {
     let key = store::clients::revoke(db, org_id, id, now_ms()).await?;
-    let key = key.ok_or(AppError::NotFound)?;
+    let key = key.ok_or(Error::NotFound)?;
     cache.0.invalidate(&key);
     Ok(())
 }
@@ -203,7 +203,7 @@ pub async fn authenticate(
     cache: &ClientCache,
     key: &str,
     secret: &str,
-) -> AppResult<Option<Client>> {
+) -> Result<Option<Client>> {
     let entry = match cache.0.get(key) {
         Some(entry) => entry,
         None => {

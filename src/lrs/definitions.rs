@@ -12,12 +12,12 @@ use super::{
     },
     ReadScope,
 };
-use crate::{db::Db, error::AppResult, lrs::xapi::normalise_agent_ifi};
+use crate::{db::Db, error::Result, lrs::xapi::normalise_agent_ifi};
 
 /// The Activity with this id as the LRS knows it: the definitions of every readable statement
 /// that names it merged, newer over older, language maps and extensions key by key. An unknown
 /// Activity is still an Activity object (Communication 2.5.s2.b1).
-pub async fn activity(db: &Db, scope: &ReadScope, id: &str) -> AppResult<Value> {
+pub async fn activity(db: &Db, scope: &ReadScope, id: &str) -> Result<Value> {
     let mut definition = Map::new();
     for body in recent_bodies(db, scope, id, "c").await? {
         let Ok(stmt) = serde_json::from_str::<Value>(&body) else {
@@ -94,7 +94,7 @@ pub async fn known_user(
     agent: &Value,
     public_url: &str,
     viewer: &ReadScope,
-) -> AppResult<Option<KnownUser>> {
+) -> Result<Option<KnownUser>> {
     let named = if let Some(id) = identity::local_user_id(agent, public_url) {
         Named::Id(id)
     } else if let Some(mbox) = agent["mbox"].as_str() {
@@ -112,12 +112,7 @@ pub async fn known_user(
 
 /// The Person object for an Agent (Communication 2.4): its own identifier and name, the
 /// names readable statements give it, and the identifiers of the learner it is, if any.
-pub async fn person(
-    db: &Db,
-    agent: &Value,
-    public_url: &str,
-    viewer: &ReadScope,
-) -> AppResult<Value> {
+pub async fn person(db: &Db, agent: &Value, public_url: &str, viewer: &ReadScope) -> Result<Value> {
     let mut p = Person::default();
     p.add_agent(agent);
     if let Some(ifi) = normalise_agent_ifi(agent) {

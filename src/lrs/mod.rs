@@ -129,7 +129,7 @@ pub async fn org_of_statement(
     db: &crate::db::Db,
     stmt: &Value,
     public_url: &str,
-) -> crate::error::AppResult<Option<String>> {
+) -> crate::error::Result<Option<String>> {
     let context = &stmt["context"]["contextActivities"];
     let candidates = std::iter::once(&stmt["object"])
         .chain(context["parent"].as_array().into_iter().flatten())

@@ -5,7 +5,7 @@
 //! limited queries: statements matching directly, and statements whose target matches.
 
 use super::{store, ReadScope};
-use crate::{db::Db, error::AppResult};
+use crate::{db::Db, error::Result};
 
 /// The filters of a statements GET, already parsed and normalised.
 #[derive(Debug, Clone, Default)]
@@ -43,11 +43,11 @@ pub struct Page {
 
 /// The statement with this id, if the scope may read it: not voided, or (with `voided`)
 /// only a voided one.
-pub async fn get(db: &Db, scope: &ReadScope, id: &str, voided: bool) -> AppResult<Option<Row>> {
+pub async fn get(db: &Db, scope: &ReadScope, id: &str, voided: bool) -> Result<Option<Row>> {
     Ok(store::query::statement(db, scope, &id.to_ascii_lowercase(), voided).await?)
 }
 
-pub async fn page(db: &Db, scope: &ReadScope, f: &Filter) -> AppResult<Page> {
+pub async fn page(db: &Db, scope: &ReadScope, f: &Filter) -> Result<Page> {
     let mut rows = store::query::page_rows(db, scope, f).await?;
     rows.sort_by_key(|r| if f.ascending { r.seq } else { -r.seq });
     rows.dedup_by_key(|r| r.seq);

@@ -7,7 +7,7 @@ use super::AssetKind;
 use crate::{
     blobs::Sha256Hex,
     db::{time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -55,15 +55,15 @@ pub struct RenditionRow {
     pub fragments: Option<String>,
 }
 
-pub async fn get(db: &Db, id: &str) -> AppResult<AssetRow> {
+pub async fn get(db: &Db, id: &str) -> Result<AssetRow> {
     sqlx::query_as::<_, AssetRow>(&format!("SELECT {COLUMNS} FROM assets WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
-pub async fn renditions(db: &Db, asset_id: &str) -> AppResult<Vec<RenditionRow>> {
+pub async fn renditions(db: &Db, asset_id: &str) -> Result<Vec<RenditionRow>> {
     Ok(sqlx::query_as::<_, RenditionRow>(
         "SELECT name, role, sha256, bytes, mime, width, height, bitrate, codecs, language, label, fragments \
          FROM renditions WHERE asset_id = $1 ORDER BY role, height, name",
@@ -90,7 +90,7 @@ pub struct NewAsset<'a> {
 /// Creates the asset and its processing job, and links the upload and unit, in one transaction:
 /// a crash leaves either all or none of it. Returns the asset id (for an upload finished
 /// concurrently by another request, that request's asset).
-pub async fn create(db: &Db, new: NewAsset<'_>) -> AppResult<String> {
+pub async fn create(db: &Db, new: NewAsset<'_>) -> Result<String> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
@@ -126,7 +126,7 @@ pub async fn create(db: &Db, new: NewAsset<'_>) -> AppResult<String> {
                     .bind(upload)
                     .fetch_one(&db.pool)
                     .await?;
-            return existing.ok_or(AppError::NotFound);
+            return existing.ok_or(Error::NotFound);
         }
     }
     if let Some(unit) = new.unit_id {
@@ -223,7 +223,7 @@ where
 }
 
 /// Marks a video as 360° (equirectangular) or not: the player then shows it in the viewer.
-pub async fn set_spherical(db: &Db, asset_id: &str, spherical: bool) -> AppResult<()> {
+pub async fn set_spherical(db: &Db, asset_id: &str, spherical: bool) -> Result<()> {
     sqlx::query("UPDATE assets SET spherical = $1, updated_at = $2 WHERE id = $3")
         .bind(spherical)
         .bind(crate::db::time::now_ms())

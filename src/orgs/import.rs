@@ -9,7 +9,7 @@ use super::members::{self, Added, NewMember};
 use crate::{
     accounts::OrgRole,
     db::Db,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     values::Email,
 };
 
@@ -40,7 +40,7 @@ pub struct RowOutcome {
 }
 
 /// Columns: `email` (required), `display_name`, `role` (default learner), `password`.
-pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> AppResult<ImportReport> {
+pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> Result<ImportReport> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -48,14 +48,14 @@ pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> AppResult<Imp
     let headers = reader
         .headers()
         .map_err(|e| {
-            AppError::bad_request("csv-invalid", format!("The CSV header cannot be read: {e}"))
+            Error::bad_request("csv-invalid", format!("The CSV header cannot be read: {e}"))
         })?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect::<Vec<_>>();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let Some(email_col) = col("email") else {
-        return Err(AppError::field(
+        return Err(Error::field(
             "csv",
             "The first line must name the columns, including email.",
         ));
@@ -75,7 +75,7 @@ pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> AppResult<Imp
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         if i >= MAX_ROWS {
-            return Err(AppError::PayloadTooLarge {
+            return Err(Error::TooLarge {
                 code: "too-many-rows",
                 detail: format!("A class list may have at most {MAX_ROWS} rows."),
             });
@@ -140,7 +140,7 @@ pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> AppResult<Imp
                     initial_password: None,
                 });
             }
-            Err(AppError::Validation(errors)) => {
+            Err(Error::Validation(errors)) => {
                 let reason = errors
                     .iter()
                     .map(|e| format!("{} {}", e.field, e.message))
@@ -148,7 +148,7 @@ pub async fn import_csv(db: &Db, org_id: &str, csv_text: &[u8]) -> AppResult<Imp
                     .join("; ");
                 report.push_rejected(line, raw_email, reason);
             }
-            Err(AppError::Conflict { detail, .. }) => report.push_rejected(line, raw_email, detail),
+            Err(Error::Conflict { detail, .. }) => report.push_rejected(line, raw_email, detail),
             Err(other) => return Err(other),
         }
     }

@@ -11,7 +11,7 @@ use super::store::{join_codes as store, members::insert_membership};
 use crate::{
     accounts::OrgRole,
     db::{time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -56,7 +56,7 @@ pub async fn create(
     created_by: &str,
     max_uses: Option<i64>,
     expires_at: Option<i64>,
-) -> AppResult<JoinCode> {
+) -> Result<JoinCode> {
     Ok(store::insert(
         db,
         &generate(),
@@ -69,24 +69,24 @@ pub async fn create(
     .await?)
 }
 
-pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<JoinCode>> {
+pub async fn list(db: &Db, org_id: &str) -> Result<Vec<JoinCode>> {
     Ok(store::of_org(db, org_id).await?)
 }
 
-pub async fn revoke(db: &Db, org_id: &str, code: &str) -> AppResult<()> {
+pub async fn revoke(db: &Db, org_id: &str, code: &str) -> Result<()> {
     let n = store::revoke(db, org_id, &normalise(code)).await?;
     if n == 0 {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(())
 }
 
-fn unusable() -> AppError {
-    AppError::field("code", "This join code is unknown, expired or used up.")
+fn unusable() -> Error {
+    Error::field("code", "This join code is unknown, expired or used up.")
 }
 
 /// Fails unless the code can be redeemed now.
-pub async fn peek(db: &Db, code: &str) -> AppResult<()> {
+pub async fn peek(db: &Db, code: &str) -> Result<()> {
     let n = store::usable_count(db, &normalise(code), now_ms()).await?;
     if n == 0 {
         return Err(unusable());
@@ -95,14 +95,14 @@ pub async fn peek(db: &Db, code: &str) -> AppResult<()> {
 }
 
 /// Uses the code for `user_id`; the use is counted only if the membership is created.
-pub async fn redeem(db: &Db, code: &str, user_id: &str) -> AppResult<(String, OrgRole)> {
+pub async fn redeem(db: &Db, code: &str, user_id: &str) -> Result<(String, OrgRole)> {
     let mut tx = db.pool.begin().await?;
     let row = store::use_once(&mut tx, &normalise(code), now_ms()).await?;
     let (org_id, role) = row.ok_or_else(unusable)?;
-    let role = OrgRole::parse(&role).map_err(|m| AppError::Internal(anyhow::anyhow!(m)))?;
+    let role = OrgRole::parse(&role).map_err(|m| Error::Internal(anyhow::anyhow!(m)))?;
     let inserted = insert_membership(&mut tx, &org_id, user_id, role.as_str(), now_ms()).await?;
     if inserted == 0 {
-        return Err(AppError::conflict(
+        return Err(Error::conflict(
             "code",
             "You are already a member of this organisation.",
         ));

@@ -7,7 +7,7 @@ use super::store::members as store;
 use crate::{
     accounts::{self, password, OrgRole, User},
     db::{time::now_ms, Db},
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
     values::Email,
 };
 
@@ -30,7 +30,7 @@ pub enum Added {
 /// Adds a member, creating the account when the e-mail is new (then a display name and a
 /// password are required). An existing account is invited instead, and its name and password
 /// are never touched.
-pub async fn add(db: &Db, org_id: &str, new: NewMember) -> AppResult<Added> {
+pub async fn add(db: &Db, org_id: &str, new: NewMember) -> Result<Added> {
     if let Some(user) = accounts::find_by_email(db, &new.email).await? {
         if accounts::role_in(db, &user.id, org_id).await?.is_some() {
             return Err(already_member());
@@ -48,7 +48,7 @@ pub async fn add(db: &Db, org_id: &str, new: NewMember) -> AppResult<Added> {
                 .map_err(|m| errors.push(FieldError::new("password", m)))
                 .ok();
             let (Some(name), Some(pw)) = (name, pw) else {
-                return Err(AppError::Validation(errors));
+                return Err(Error::Validation(errors));
             };
             let hash = password::hash(pw).await?;
             accounts::create_user(db, &new.email, &name, &hash, false).await?
@@ -58,8 +58,8 @@ pub async fn add(db: &Db, org_id: &str, new: NewMember) -> AppResult<Added> {
     Ok(Added::Created(added))
 }
 
-fn already_member() -> AppError {
-    AppError::conflict(
+fn already_member() -> Error {
+    Error::conflict(
         "email",
         "This person is already a member of the organisation.",
     )
@@ -74,31 +74,26 @@ pub struct Invitation {
     pub role: String,
 }
 
-pub async fn invitations(db: &Db, user_id: &str) -> AppResult<Vec<Invitation>> {
+pub async fn invitations(db: &Db, user_id: &str) -> Result<Vec<Invitation>> {
     Ok(store::invitations(db, user_id).await?)
 }
 
 /// Accepts (joining with the invited role) or declines an invitation; 404 when there is none.
-pub async fn answer(db: &Db, user_id: &str, org_id: &str, accept: bool) -> AppResult<()> {
+pub async fn answer(db: &Db, user_id: &str, org_id: &str, accept: bool) -> Result<()> {
     let role = store::take_invitation(db, org_id, user_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if accept {
         let role = OrgRole::parse(&role).map_err(|m| anyhow::anyhow!("stored role: {m}"))?;
         match insert_membership(db, org_id, user_id, role).await {
-            Err(AppError::Conflict { .. }) | Ok(()) => {}
+            Err(Error::Conflict { .. }) | Ok(()) => {}
             Err(e) => return Err(e),
         }
     }
     Ok(())
 }
 
-pub async fn insert_membership(
-    db: &Db,
-    org_id: &str,
-    user_id: &str,
-    role: OrgRole,
-) -> AppResult<()> {
+pub async fn insert_membership(db: &Db, org_id: &str, user_id: &str, role: OrgRole) -> Result<()> {
     let mut conn = db.pool.acquire().await?;
     let inserted =
         store::insert_membership(&mut conn, org_id, user_id, role.as_str(), now_ms()).await?;
@@ -124,20 +119,20 @@ pub struct MemberView {
     pub status: String,
 }
 
-pub async fn list(db: &Db, org_id: &str) -> AppResult<Vec<MemberView>> {
+pub async fn list(db: &Db, org_id: &str) -> Result<Vec<MemberView>> {
     Ok(store::list(db, org_id).await?)
 }
 
 /// Changes a member's role; the last admin cannot demote themself out of the organisation.
-pub async fn set_role(db: &Db, org_id: &str, user_id: &str, role: OrgRole) -> AppResult<()> {
+pub async fn set_role(db: &Db, org_id: &str, user_id: &str, role: OrgRole) -> Result<()> {
     let current = accounts::role_in(db, user_id, org_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if current == OrgRole::Admin
         && role != OrgRole::Admin
         && store::admin_count(db, org_id).await? <= 1
     {
-        return Err(AppError::conflict(
+        return Err(Error::conflict(
             "role",
             "An organisation must keep at least one admin.",
         ));
@@ -146,19 +141,19 @@ pub async fn set_role(db: &Db, org_id: &str, user_id: &str, role: OrgRole) -> Ap
 }
 
 /// Lifts a member's sign-in delays (`accounts::throttle::unlock`); 404 for a non-member.
-pub async fn unlock(db: &Db, org_id: &str, user_id: &str) -> AppResult<()> {
+pub async fn unlock(db: &Db, org_id: &str, user_id: &str) -> Result<()> {
     let email = store::member_email(db, org_id, user_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     accounts::throttle::unlock(db, &email).await
 }
 
-pub async fn remove(db: &Db, org_id: &str, user_id: &str) -> AppResult<()> {
+pub async fn remove(db: &Db, org_id: &str, user_id: &str) -> Result<()> {
     let current = accounts::role_in(db, user_id, org_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if current == OrgRole::Admin && store::admin_count(db, org_id).await? <= 1 {
-        return Err(AppError::conflict(
+        return Err(Error::conflict(
             "user_id",
             "An organisation must keep at least one admin.",
         ));

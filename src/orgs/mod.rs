@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::{
     accounts::User,
     db::{is_unique_violation, time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     values::{Slug, Text},
 };
 
@@ -42,7 +42,7 @@ impl From<Org> for OrgView {
     }
 }
 
-pub async fn create(db: &Db, name: &Text, slug: &Slug) -> AppResult<Org> {
+pub async fn create(db: &Db, name: &Text, slug: &Slug) -> Result<Org> {
     store::orgs::insert(
         db,
         &uuid::Uuid::now_v7().to_string(),
@@ -53,23 +53,23 @@ pub async fn create(db: &Db, name: &Text, slug: &Slug) -> AppResult<Org> {
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            AppError::conflict("slug", "An organisation with this slug already exists.")
+            Error::conflict("slug", "An organisation with this slug already exists.")
         } else {
             e.into()
         }
     })
 }
 
-pub async fn get(db: &Db, id: &str) -> AppResult<Org> {
-    store::orgs::by_id(db, id).await?.ok_or(AppError::NotFound)
+pub async fn get(db: &Db, id: &str) -> Result<Org> {
+    store::orgs::by_id(db, id).await?.ok_or(Error::NotFound)
 }
 
-pub async fn find_by_slug(db: &Db, slug: &str) -> AppResult<Option<Org>> {
+pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Org>> {
     Ok(store::orgs::by_slug(db, slug).await?)
 }
 
 /// Every organisation for a superadmin; the user's own for anyone else.
-pub async fn visible_to(db: &Db, user: &User) -> AppResult<Vec<Org>> {
+pub async fn visible_to(db: &Db, user: &User) -> Result<Vec<Org>> {
     let rows = if user.is_superadmin {
         store::orgs::all(db).await?
     } else {

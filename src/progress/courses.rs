@@ -12,7 +12,7 @@ use super::{
 use crate::{
     context::Context,
     db::{time::now_ms, Db},
-    error::AppResult,
+    error::Result,
     lrs::identity,
 };
 
@@ -35,7 +35,7 @@ pub async fn check(
     state: &Context,
     user_id: &str,
     course_id: &str,
-) -> AppResult<Option<CompletionEvent>> {
+) -> Result<Option<CompletionEvent>> {
     let db = &state.db;
     let (required, done) = store::required_units(db, course_id, user_id).await?;
     if required == 0 || done < required {
@@ -90,12 +90,12 @@ fn language_or_und(tag: &str) -> String {
 }
 
 /// Completion events not yet consumed, oldest first.
-pub async fn pending_completions(db: &Db, limit: i64) -> AppResult<Vec<CompletionEvent>> {
+pub async fn pending_completions(db: &Db, limit: i64) -> Result<Vec<CompletionEvent>> {
     Ok(store::pending_completions(db, limit).await?)
 }
 
 /// Marks an event consumed; false when it was already consumed (or does not exist), so two
 /// consumers racing for one event can tell which of them took it.
-pub async fn mark_consumed(db: &Db, event_id: &str) -> AppResult<bool> {
+pub async fn mark_consumed(db: &Db, event_id: &str) -> Result<bool> {
     Ok(store::mark_consumed(db, event_id, now_ms()).await?)
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::{
     context::Context,
     db::time::now_ms,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     lrs::store::{self, Prepared, WriteContext},
     lrs::xapi::{self, XapiVersion},
 };
@@ -25,10 +25,9 @@ pub fn learner_actor(public_url: &str, user_id: &str) -> Value {
 }
 
 /// Validates and stores one statement with the organisation as authority.
-pub async fn record_for_org(state: &Context, org_id: &str, stmt: Value) -> AppResult<Prepared> {
-    xapi::validate_statement(&stmt, XapiVersion::V2_0_0).map_err(|e| {
-        AppError::Internal(anyhow::anyhow!("Caravan built an invalid statement: {e}"))
-    })?;
+pub async fn record_for_org(state: &Context, org_id: &str, stmt: Value) -> Result<Prepared> {
+    xapi::validate_statement(&stmt, XapiVersion::V2_0_0)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("Caravan built an invalid statement: {e}")))?;
     let public_url = &state.settings.public_url;
     let cx = WriteContext {
         stored_ms: now_ms(),

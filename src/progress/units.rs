@@ -4,7 +4,7 @@ use super::{segments::Segments, store};
 use crate::{
     catalogue::courses,
     db::{time::parse_rfc3339, Db},
-    error::AppResult,
+    error::Result,
     lrs::store::Prepared,
 };
 
@@ -39,7 +39,7 @@ pub struct UnitInfo {
 }
 
 impl UnitInfo {
-    pub async fn load(db: &Db, unit_id: &str) -> AppResult<Option<Self>> {
+    pub async fn load(db: &Db, unit_id: &str) -> Result<Option<Self>> {
         Ok(store::unit_info(db, unit_id).await?)
     }
 
@@ -134,7 +134,7 @@ pub async fn apply(
     user_id: &str,
     unit_id: &str,
     stmts: &[&Prepared],
-) -> AppResult<Option<Applied>> {
+) -> Result<Option<Applied>> {
     let Some(unit) = UnitInfo::load(db, unit_id).await? else {
         return Ok(None);
     };

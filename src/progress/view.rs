@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use super::{store, units::percent_watched};
 use crate::{
     db::{time::to_rfc3339, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -96,10 +96,10 @@ impl From<UnitRow> for UnitProgress {
 }
 
 /// One learner's progress in one course (every unit, started or not).
-pub async fn course(db: &Db, user_id: &str, course_id: &str) -> AppResult<CourseProgress> {
+pub async fn course(db: &Db, user_id: &str, course_id: &str) -> Result<CourseProgress> {
     let (org_id, title, started_at, completed_at) = store::course_progress(db, course_id, user_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let units: Vec<UnitProgress> = store::unit_rows(db, course_id, user_id)
         .await?
         .into_iter()
@@ -120,7 +120,7 @@ pub async fn course(db: &Db, user_id: &str, course_id: &str) -> AppResult<Course
 }
 
 /// Every course the learner has started.
-pub async fn all(db: &Db, user_id: &str) -> AppResult<ProgressList> {
+pub async fn all(db: &Db, user_id: &str) -> Result<ProgressList> {
     let ids = store::started_courses(db, user_id).await?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {

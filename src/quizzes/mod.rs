@@ -15,7 +15,7 @@ use crate::{
     catalogue::{courses::CourseRow, units::UnitView},
     context::Context,
     db::{is_unique_violation, time::now_ms, Db},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     lrs::identity,
     progress::{statements, units::verbs},
 };
@@ -69,14 +69,14 @@ pub struct AttemptView {
 }
 
 /// The quiz of a unit: its own, else that of the unit it reuses.
-pub async fn load(db: &Db, unit: &UnitView) -> AppResult<Option<Quiz>> {
+pub async fn load(db: &Db, unit: &UnitView) -> Result<Option<Quiz>> {
     let source = unit.source_unit_id.as_deref().unwrap_or(&unit.id);
     let row = store::quiz(db, &unit.id, source).await?;
     let Some((pass_mark, max_attempts, questions)) = row else {
         return Ok(None);
     };
     let questions: Vec<Question> = serde_json::from_str(&questions)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored quiz unreadable: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("stored quiz unreadable: {e}")))?;
     Ok(Some(Quiz {
         pass_mark,
         max_attempts,
@@ -84,9 +84,9 @@ pub async fn load(db: &Db, unit: &UnitView) -> AppResult<Option<Quiz>> {
     }))
 }
 
-pub async fn save(db: &Db, unit_id: &str, quiz: &Quiz, user: &User) -> AppResult<()> {
+pub async fn save(db: &Db, unit_id: &str, quiz: &Quiz, user: &User) -> Result<()> {
     let questions = serde_json::to_string(&quiz.questions)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("quiz not serialisable: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("quiz not serialisable: {e}")))?;
     store::upsert(
         db,
         unit_id,
@@ -101,7 +101,7 @@ pub async fn save(db: &Db, unit_id: &str, quiz: &Quiz, user: &User) -> AppResult
 }
 
 /// The caller's attempts so far and best score.
-async fn attempts_of(db: &Db, unit_id: &str, user_id: &str) -> AppResult<(i64, Option<f64>)> {
+async fn attempts_of(db: &Db, unit_id: &str, user_id: &str) -> Result<(i64, Option<f64>)> {
     Ok(store::attempts_of(db, unit_id, user_id).await?)
 }
 
@@ -111,7 +111,7 @@ pub async fn view(
     quiz: &Quiz,
     viewer: Option<&User>,
     with_key: bool,
-) -> AppResult<QuizView> {
+) -> Result<QuizView> {
     let (used, best) = match viewer {
         Some(u) => attempts_of(db, &unit.id, &u.id).await?,
         None => (0, None),
@@ -157,7 +157,7 @@ pub enum AttemptError {
     /// The answers do not fit the questions, or recording the statement failed: refusals of
     /// the quiz model and the LRS, passed on unchanged.
     #[error(transparent)]
-    Feature(#[from] AppError),
+    Feature(#[from] Error),
 }
 
 /// Scores an attempt, stores it, records it as a `passed` or `failed` statement with the

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{Error, FieldError, Result};
 
 const MAX_QUESTIONS: usize = 200;
 const MAX_CHOICES: usize = 20;
@@ -91,7 +91,7 @@ fn index(v: &Value, len: usize) -> Option<usize> {
 
 impl QuizInput {
     /// Every problem at once, each naming its field (`questions[2].answer`).
-    pub fn parse(self) -> AppResult<Quiz> {
+    pub fn parse(self) -> Result<Quiz> {
         let mut errors = Vec::new();
         if !(0..=100).contains(&self.pass_mark) {
             errors.push(FieldError::new("pass_mark", "must be between 0 and 100"));
@@ -117,7 +117,7 @@ impl QuizInput {
             }
         }
         if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+            return Err(Error::Validation(errors));
         }
         Ok(Quiz {
             pass_mark: self.pass_mark,
@@ -320,9 +320,9 @@ pub struct Score {
 
 impl Quiz {
     /// One answer per question, in order; each question is worth one point.
-    pub fn score(&self, answers: &[Value]) -> AppResult<Score> {
+    pub fn score(&self, answers: &[Value]) -> Result<Score> {
         if answers.len() != self.questions.len() {
-            return Err(AppError::field(
+            return Err(Error::field(
                 "answers",
                 format!(
                     "must hold one answer per question ({})",
@@ -340,7 +340,7 @@ impl Quiz {
             }
         }
         if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+            return Err(Error::Validation(errors));
         }
         let max = self.questions.len() as i64;
         let percent = (raw as f64 * 100.0 / max as f64 * 100.0).round() / 100.0;

@@ -24,7 +24,7 @@ use crate::{
     accounts::{self, OrgRole, User},
     authz,
     db::Db,
-    error::{AppError, AppResult, FieldError},
+    error::{Error, FieldError, Result},
 };
 
 /// What rows are grouped by.
@@ -187,7 +187,7 @@ pub enum OrgScope {
 
 /// Superadmins may report on every organisation, an admin only on those they administer: one
 /// named organisation, or by default all of theirs. Anyone else is refused.
-pub async fn scope_for(db: &Db, user: &User, org_id: Option<&str>) -> AppResult<OrgScope> {
+pub async fn scope_for(db: &Db, user: &User, org_id: Option<&str>) -> Result<OrgScope> {
     if let Some(org_id) = org_id {
         authz::require_org_role(db, user, org_id, authz::admin).await?;
         return Ok(OrgScope::Only(vec![org_id.to_owned()]));
@@ -202,16 +202,16 @@ pub async fn scope_for(db: &Db, user: &User, org_id: Option<&str>) -> AppResult<
         .map(|m| m.org_id)
         .collect();
     if administered.is_empty() {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     Ok(OrgScope::Only(administered))
 }
 
 /// Builds the report for the organisations in `scope`.
 #[tracing::instrument(skip(db))]
-pub async fn training(db: &Db, spec: &Spec, scope: &OrgScope) -> AppResult<Report> {
+pub async fn training(db: &Db, spec: &Spec, scope: &OrgScope) -> Result<Report> {
     if scope == &OrgScope::Only(vec![]) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     let mut rows = store::aggregate(db, spec, scope, &spec.group_by).await?;
     rows.sort_by_cached_key(|r| sort_key(r, &spec.group_by));

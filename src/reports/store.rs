@@ -5,7 +5,7 @@ use sqlx::{any::AnyRow, Row};
 use super::{report::metrics, Dimension, Granularity, OrgScope, ReportRow, Spec};
 use crate::{
     db::{Backend, CalendarLabel, Db, Placeholders},
-    error::AppResult,
+    error::Result,
 };
 
 /// The period label (`2026-03`, `2026-Q1`, `2026`) of the epoch milliseconds in `at`, in UTC.
@@ -26,7 +26,7 @@ pub(super) async fn aggregate(
     spec: &Spec,
     scope: &OrgScope,
     dims: &[Dimension],
-) -> AppResult<Vec<ReportRow>> {
+) -> Result<Vec<ReportRow>> {
     let mut p = Placeholders::default();
     let mut binds: Vec<BindValue> = Vec::new();
     let mut branch = |at: &str, enrolled: i64| {
@@ -140,7 +140,7 @@ enum BindValue {
     Int(i64),
 }
 
-fn decode(r: &AnyRow, dims: &[Dimension]) -> AppResult<ReportRow> {
+fn decode(r: &AnyRow, dims: &[Dimension]) -> Result<ReportRow> {
     let mut row = ReportRow {
         metrics: metrics(
             r.try_get("enrolled")?,

@@ -20,7 +20,7 @@ use crate::{
     accounts::{self, User},
     authz, consortia,
     credentials::{records, rules},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     html::escape,
     http::AppState,
     lrs::clients,
@@ -35,10 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orgs/{org_id}/reports", get(report_page))
 }
 
-async fn admin_of(state: &AppState, user: &User, org_id: &str) -> AppResult<String> {
+async fn admin_of(state: &AppState, user: &User, org_id: &str) -> Result<String> {
     authz::require_org_role(&state.db, user, org_id, authz::admin)
         .await
-        .map_err(AppError::hidden)?;
+        .map_err(Error::hidden)?;
     Ok(orgs::get(&state.db, org_id).await?.name)
 }
 
@@ -47,7 +47,7 @@ async fn admin_home(
     SignedIn(user): SignedIn,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let orgs: Vec<Value> = if user.is_superadmin {
         orgs::visible_to(&state.db, &user)
             .await?
@@ -63,7 +63,7 @@ async fn admin_home(
             .collect()
     };
     if orgs.is_empty() {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     let zh = templates::chinese(&uri, &headers);
     Ok(Html(templates::render(
@@ -80,7 +80,7 @@ async fn org_page(
     Path(org_id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let name = admin_of(&state, &user, &org_id).await?;
     let zh = templates::chinese(&uri, &headers);
     let members = members::list(&state.db, &org_id).await?;
@@ -198,7 +198,7 @@ async fn report_page(
     Path(org_id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let name = admin_of(&state, &user, &org_id).await?;
     let zh = templates::chinese(&uri, &headers);
     let group_by = uri
@@ -216,7 +216,7 @@ async fn report_page(
         })
         .unwrap_or_else(|| "domain".to_owned());
     let spec =
-        Spec::parse(Some(&group_by), Some("month"), None, None).map_err(AppError::Validation)?;
+        Spec::parse(Some(&group_by), Some("month"), None, None).map_err(Error::Validation)?;
     let scope = reports::scope_for(&state.db, &user, Some(&org_id)).await?;
     let report = reports::training(&state.db, &spec, &scope).await?;
     let rows: Vec<(String, i64, i64)> = report

@@ -20,7 +20,7 @@ use crate::http::{
 use crate::{
     accounts,
     credentials::records,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     progress,
 };
@@ -34,7 +34,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Join an organisation with a join code; a visitor registers at the same time.
-async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> AppResult<Html<String>> {
+async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     Ok(Html(templates::render(
         "join.html",
@@ -79,7 +79,7 @@ fn login_form(
     next: &str,
     email: Option<&str>,
     problem: Option<&str>,
-) -> AppResult<Html<String>> {
+) -> Result<Html<String>> {
     Ok(Html(templates::render(
         "login.html",
         zh,
@@ -87,7 +87,7 @@ fn login_form(
     )?))
 }
 
-async fn login_page(uri: Uri, headers: HeaderMap) -> AppResult<Html<String>> {
+async fn login_page(uri: Uri, headers: HeaderMap) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     login_form(
         zh,
@@ -111,17 +111,13 @@ async fn login(
     uri: Uri,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let zh = templates::chinese(&uri, &headers);
     let next = safe_next(form.next.as_deref());
     match sign_in(&state, addr, jar, &form.email, form.password).await {
         Ok((_, _, jar)) => Ok((jar, Redirect::to(&next)).into_response()),
-        Err(
-            e @ (AppError::Unauthorized
-            | AppError::Validation(_)
-            | AppError::TooManyRequests { .. }),
-        ) => {
-            let key = if matches!(e, AppError::TooManyRequests { .. }) {
+        Err(e @ (Error::Unauthenticated | Error::Validation(_) | Error::Throttled { .. })) => {
+            let key = if matches!(e, Error::Throttled { .. }) {
                 "login_throttled"
             } else {
                 "login_failed"
@@ -140,7 +136,7 @@ async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
     jar: CookieJar,
-) -> AppResult<Response> {
+) -> Result<Response> {
     if let Some(token) = presented_token(&headers) {
         accounts::revoke_session(&state.db, &token).await?;
     }
@@ -154,7 +150,7 @@ async fn me(
     SignedIn(ref user): SignedIn,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let zh = templates::chinese(&uri, &headers);
     let progress = progress::view::all(&state.db, &user.id).await?;
     let credentials: Vec<serde_json::Value> = records::of_learner(&state.db, &user.id)

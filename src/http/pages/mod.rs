@@ -29,7 +29,7 @@ use crate::{
         vocab::{self, Vocabulary},
     },
     delivery::offline::{self, Quality},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     progress,
 };
@@ -87,11 +87,11 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
 }
 
-async fn static_file(Path(file): Path<String>) -> AppResult<Response> {
+async fn static_file(Path(file): Path<String>) -> Result<Response> {
     let (_, content_type, body) = STATIC
         .iter()
         .find(|(name, _, _)| *name == file)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, *content_type),
@@ -147,7 +147,7 @@ pub(crate) fn options(list: &[(String, String)]) -> Vec<Value> {
 }
 
 /// The domains as a select's options, in the page's language.
-pub(crate) async fn domain_options(state: &AppState, zh: bool) -> AppResult<Vec<Value>> {
+pub(crate) async fn domain_options(state: &AppState, zh: bool) -> Result<Vec<Value>> {
     Ok(options(
         &vocab::labels(&state.db, Vocabulary::Domains, zh).await?,
     ))
@@ -182,7 +182,7 @@ async fn catalogue(
     caller: Caller,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Html<String>> {
+) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     let f: Filters = uri
         .query()
@@ -261,7 +261,7 @@ async fn course_page(
     Path(course_id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Html<String>> {
+) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     let course = courses::get(&state.db, caller.0.as_ref(), &course_id).await?;
     let domains = vocab::labels(&state.db, Vocabulary::Domains, zh).await?;

@@ -25,7 +25,7 @@ use crate::{
         Visibility,
     },
     consortia,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     media::assets as media_assets,
     quizzes,
@@ -42,11 +42,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The course if the user may author it; others are told it does not exist.
-async fn authored(state: &AppState, user: &User, course_id: &str) -> AppResult<CourseView> {
+async fn authored(state: &AppState, user: &User, course_id: &str) -> Result<CourseView> {
     let course = courses::get(&state.db, Some(user), course_id).await?;
     authz::require_org_role(&state.db, user, &course.org_id, authz::author)
         .await
-        .map_err(AppError::hidden)?;
+        .map_err(Error::hidden)?;
     Ok(course)
 }
 
@@ -55,7 +55,7 @@ async fn console(
     SignedIn(ref user): SignedIn,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let zh = templates::chinese(&uri, &headers);
     let mut orgs = Vec::new();
     for m in accounts::memberships(&state.db, &user.id).await? {
@@ -75,7 +75,7 @@ async fn console(
         orgs.push(json!({"id": m.org_id, "name": m.org_name, "courses": page.items}));
     }
     if orgs.is_empty() {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     Ok(Html(templates::render(
         "teach.html",
@@ -95,7 +95,7 @@ async fn editor(
     Path(course_id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let zh = templates::chinese(&uri, &headers);
     let course = authored(&state, user, &course_id).await?;
     let mut units = Vec::new();
@@ -133,7 +133,7 @@ async fn editor(
 /// Units the organisation may build on from other organisations' courses: those shared with a
 /// consortium it is in, and public ones (the same rule `POST …/units` with `reuse_unit_id`
 /// applies). At most 50 courses, consortium ones first; the check runs only where it can fail.
-async fn shared_units(state: &AppState, user: &User, org_id: &str) -> AppResult<Vec<Value>> {
+async fn shared_units(state: &AppState, user: &User, org_id: &str) -> Result<Vec<Value>> {
     let page = courses::list(
         &state.db,
         Some(user),
@@ -182,12 +182,12 @@ async fn quiz_editor(
     Path((course_id, unit_id)): Path<(String, String)>,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let zh = templates::chinese(&uri, &headers);
     let course = authored(&state, user, &course_id).await?;
     let unit = units::get(&state.db, &course_id, &unit_id).await?;
     if unit.kind != "quiz" {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let quiz = match quizzes::load(&state.db, &unit).await? {
         Some(q) => Some(quizzes::view(&state.db, &unit, &q, Some(user), true).await?),

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Uri};
 use minijinja::Environment;
 use serde_json::Value;
 
-use crate::{accounts::User, db::Db, error::AppResult};
+use crate::{accounts::User, db::Db, error::Result};
 
 const TEMPLATES: [(&str, &str); 15] = [
     (
@@ -103,7 +103,7 @@ pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
 
 /// What the layout needs to know about the signed-in visitor: the name, and which consoles
 /// (teaching, administration) to offer in the navigation.
-pub async fn viewer(db: &Db, user: &User) -> AppResult<Value> {
+pub async fn viewer(db: &Db, user: &User) -> Result<Value> {
     let memberships = crate::accounts::memberships(db, &user.id).await?;
     let has = |r: &str| user.is_superadmin || memberships.iter().any(|m| m.role == r);
     Ok(serde_json::json!({
@@ -113,7 +113,7 @@ pub async fn viewer(db: &Db, user: &User) -> AppResult<Value> {
     }))
 }
 
-pub async fn viewer_opt(db: &Db, user: Option<&User>) -> AppResult<Value> {
+pub async fn viewer_opt(db: &Db, user: Option<&User>) -> Result<Value> {
     match user {
         Some(u) => viewer(db, u).await,
         None => Ok(Value::Null),
@@ -131,7 +131,7 @@ pub fn string(zh: bool, key: &str) -> String {
 /// Renders a page; `context` is merged with `lang` and the strings `t` of the language.
 /// A page in the chosen language; a template that fails to render is a server error (500),
 /// never a page that looks fine.
-pub fn render(name: &str, zh: bool, context: Value) -> AppResult<String> {
+pub fn render(name: &str, zh: bool, context: Value) -> Result<String> {
     let t = &strings()[if zh { "zh" } else { "en" }];
     let mut ctx = context;
     ctx["t"] = t.clone();

@@ -9,7 +9,7 @@ pub fn render(
     generated_at: &str,
     account: &Account,
     zh: bool,
-) -> crate::error::AppResult<String> {
+) -> crate::error::Result<String> {
     crate::http::pages::templates::render(
         "transcript.html",
         zh,

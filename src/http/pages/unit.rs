@@ -18,7 +18,7 @@ use crate::http::{
 };
 use crate::{
     catalogue::{courses, units},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     lrs::identity,
     media::assets as media_assets,
@@ -41,7 +41,7 @@ async fn unit_page(
     Path((course_id, unit_id)): Path<(String, String)>,
     uri: Uri,
     headers: HeaderMap,
-) -> AppResult<Response> {
+) -> Result<Response> {
     render(
         &state,
         &caller,
@@ -62,18 +62,18 @@ async fn submit_quiz(
     uri: Uri,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let Some(user) = caller.0.as_ref() else {
-        return Err(AppError::Unauthorized);
+        return Err(Error::Unauthenticated);
     };
     if !courses::is_visible(&state.db, Some(user), &course_id).await? {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     let course = courses::row(&state.db, &course_id).await?;
     let unit = units::get(&state.db, &course_id, &unit_id).await?;
     let quiz = quizzes::load(&state.db, &unit)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let answers = quiz
         .questions
@@ -102,9 +102,9 @@ async fn submit_quiz(
         })
         .collect();
     let attempt = quizzes::attempt(&state, user, &course, &unit, &quiz, answers).await;
-    let outcome = match attempt.map_err(AppError::from) {
+    let outcome = match attempt.map_err(Error::from) {
         Ok(view) => json!({"result": view}),
-        Err(e @ (AppError::Refused { .. } | AppError::Validation(_))) => {
+        Err(e @ (Error::Refused { .. } | Error::Validation(_))) => {
             json!({"quiz_problem": e.to_string()})
         }
         Err(e) => return Err(e),
@@ -123,7 +123,7 @@ async fn render(
     uri: &Uri,
     headers: &HeaderMap,
     extra: Value,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let (state, course_id, unit_id) = (state.clone(), course_id.to_owned(), unit_id.to_owned());
     let zh = templates::chinese(uri, headers);
     let course = courses::get(&state.db, caller.0.as_ref(), &course_id).await?;

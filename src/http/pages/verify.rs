@@ -16,7 +16,7 @@ use crate::{
         share,
         verify::{self, Presented, Verdict},
     },
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
 };
 
@@ -49,7 +49,7 @@ fn render(
     zh: bool,
     verdict: Option<&Verdict>,
     problem: Option<String>,
-) -> AppResult<Html<String>> {
+) -> Result<Html<String>> {
     let summary = verdict.and_then(|v| v.credential.as_ref()).map(summary);
     Ok(Html(templates::render(
         "verify.html",
@@ -72,11 +72,7 @@ fn share_token<'a>(state: &AppState, link: &'a str) -> Option<&'a str> {
         .map(|t| t.split(['?', '#']).next().unwrap_or(t))
 }
 
-async fn page(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> AppResult<Html<String>> {
+async fn page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     let params: Vec<(String, String)> = uri
         .query()
@@ -107,7 +103,7 @@ async fn page(
     };
     match shared {
         Ok(doc) => verdict_page(&state, zh, Presented::Embedded(doc)).await,
-        Err(AppError::NotFound) => {
+        Err(Error::NotFound) => {
             let problem = if zh {
                 "此分享链接无效或已停止分享。"
             } else {
@@ -119,7 +115,7 @@ async fn page(
     }
 }
 
-async fn verdict_page(state: &AppState, zh: bool, presented: Presented) -> AppResult<Html<String>> {
+async fn verdict_page(state: &AppState, zh: bool, presented: Presented) -> Result<Html<String>> {
     match verify::verify(state, presented).await {
         Ok(verdict) => render(state, zh, Some(&verdict), None),
         Err(e) => {
@@ -139,7 +135,7 @@ async fn submit(
     uri: Uri,
     headers: HeaderMap,
     mut form: Multipart,
-) -> AppResult<Html<String>> {
+) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     let mut text = String::new();
     loop {

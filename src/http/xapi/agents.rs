@@ -9,7 +9,7 @@ use super::{
     Lrs,
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::extract::Query,
     http::AppState,
     lrs::{definitions, identity, Principal, Scopes},
@@ -39,16 +39,16 @@ async fn get_agent(
     State(state): State<AppState>,
     lrs: Lrs,
     Query(params): Query<Vec<(String, String)>>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     if !lrs.principal.can_read(Scopes::DEFINE) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     let p = named(&params, &["agent"])?;
     let (agent, _) = agent_param(p.get("agent").copied(), false)?;
     let public_url = &state.settings.public_url;
     if let Principal::Learner(user) = &lrs.principal {
         if !identity::agent_is_user(&agent, public_url, user) {
-            return Err(AppError::Denied {
+            return Err(Error::Denied {
                 code: "xapi-not-your-agent",
                 detail: "Learners may only look themselves up.".into(),
             });
@@ -77,9 +77,9 @@ async fn get_activity(
     State(state): State<AppState>,
     lrs: Lrs,
     Query(params): Query<Vec<(String, String)>>,
-) -> AppResult<Response> {
+) -> Result<Response> {
     if !lrs.principal.can_read(Scopes::DEFINE) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     let p = named(&params, &["activityId"])?;
     let id = activity_param(p.get("activityId").copied())?;

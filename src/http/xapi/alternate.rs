@@ -10,7 +10,7 @@ use axum::{
 };
 
 use super::VERSION_HEADER;
-use crate::error::AppError;
+use crate::error::Error;
 
 /// Headers a form may carry (Communication 1.3.s3.b3).
 const FORM_HEADERS: [&str; 6] = [
@@ -33,7 +33,7 @@ pub fn applies(req: &Request<Body>) -> bool {
 }
 
 fn refuse(detail: &str) -> Response {
-    let mut r = AppError::bad_request("xapi-alternate-syntax", detail.to_owned()).into_response();
+    let mut r = Error::bad_request("xapi-alternate-syntax", detail.to_owned()).into_response();
     r.headers_mut()
         .insert(VERSION_HEADER, HeaderValue::from_static("1.0.3"));
     r

@@ -16,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::Lrs;
 use crate::{
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     http::{extract::Query, header_value},
     lrs::xapi::{self, XapiVersion},
@@ -27,21 +27,21 @@ use crate::{
 };
 
 /// The document store's refusals as the problems xAPI clients see (codes unchanged).
-impl From<DocumentError> for AppError {
+impl From<DocumentError> for Error {
     fn from(e: DocumentError) -> Self {
         let detail = e.to_string();
         match e {
-            DocumentError::PreconditionFailed(_) => AppError::PreconditionFailed {
+            DocumentError::PreconditionFailed(_) => Error::PreconditionFailed {
                 code: "xapi-precondition-failed",
                 detail,
             },
             DocumentError::NotMergeable(_) => {
-                AppError::bad_request("xapi-document-not-mergeable", detail)
+                Error::bad_request("xapi-document-not-mergeable", detail)
             }
-            DocumentError::ExistsWithoutPrecondition => AppError::conflict("If-Match", detail),
-            DocumentError::KeptChanging => AppError::conflict("document", detail),
+            DocumentError::ExistsWithoutPrecondition => Error::conflict("If-Match", detail),
+            DocumentError::KeptChanging => Error::conflict("document", detail),
             DocumentError::Database(e) => e.into(),
-            DocumentError::Internal(e) => AppError::Internal(e),
+            DocumentError::Internal(e) => Error::Internal(e),
         }
     }
 }
@@ -63,8 +63,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
 }
 
-pub(super) fn invalid(detail: impl Into<String>) -> AppError {
-    AppError::bad_request("xapi-invalid-parameter", detail)
+pub(super) fn invalid(detail: impl Into<String>) -> Error {
+    Error::bad_request("xapi-invalid-parameter", detail)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ enum Op {
 pub(super) fn named<'a>(
     params: &'a [(String, String)],
     allowed: &[&str],
-) -> AppResult<HashMap<&'a str, &'a str>> {
+) -> Result<HashMap<&'a str, &'a str>> {
     let mut out = HashMap::new();
     for (k, v) in params {
         if !allowed.contains(&k.as_str()) {
@@ -97,7 +97,7 @@ pub(super) fn named<'a>(
 
 /// Parses an `agent` parameter: an Agent (or, where allowed, a Group) with one identifier.
 /// Returns the value and its normalised identifier.
-pub(super) fn agent_param(raw: Option<&str>, allow_group: bool) -> AppResult<(Value, String)> {
+pub(super) fn agent_param(raw: Option<&str>, allow_group: bool) -> Result<(Value, String)> {
     let raw = raw.ok_or_else(|| invalid("The agent parameter is required."))?;
     let value: Value =
         serde_json::from_str(raw).map_err(|_| invalid("agent must be a JSON Agent object."))?;
@@ -115,7 +115,7 @@ pub(super) fn agent_param(raw: Option<&str>, allow_group: bool) -> AppResult<(Va
     Ok((value, ifi))
 }
 
-pub(super) fn activity_param(raw: Option<&str>) -> AppResult<String> {
+pub(super) fn activity_param(raw: Option<&str>) -> Result<String> {
     let id = raw.ok_or_else(|| invalid("The activityId parameter is required."))?;
     if !xapi::is_absolute_iri(id) {
         return Err(invalid("activityId must be an IRI."));
@@ -159,7 +159,7 @@ fn target(
     res: &Resource,
     op: Op,
     params: &[(String, String)],
-) -> AppResult<Target> {
+) -> Result<Target> {
     let mut names: Vec<&str> = match res.kind {
         Kind::State => vec!["activityId", "agent", "registration", "stateId"],
         Kind::ActivityProfile => vec!["activityId", "profileId"],
@@ -173,7 +173,7 @@ fn target(
         _ => lrs.principal.can_write(res.scope),
     };
     if !may {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     let p = named(params, &names)?;
     let (activity_id, agent) = match res.kind {
@@ -207,7 +207,7 @@ fn target(
     };
     if let (Principal::Learner(user), Some((value, _))) = (&lrs.principal, &agent) {
         if !identity::agent_is_user(value, &state.settings.public_url, user) {
-            return Err(AppError::Denied {
+            return Err(Error::Denied {
                 code: "xapi-not-your-document",
                 detail: "Learners may only use documents about themselves.".into(),
             });
@@ -226,7 +226,7 @@ fn target(
     })
 }
 
-fn timestamp(value: &str, version: XapiVersion) -> AppResult<i64> {
+fn timestamp(value: &str, version: XapiVersion) -> Result<i64> {
     if !xapi::is_valid_timestamp(value, version) {
         return Err(invalid("since must be an ISO 8601 timestamp."));
     }
@@ -257,7 +257,7 @@ async fn get(
     lrs: Lrs,
     res: &Resource,
     params: &[(String, String)],
-) -> AppResult<Response> {
+) -> Result<Response> {
     let t = target(&state, &lrs, res, Op::Get, params)?;
     let Some(id) = t.id else {
         let (ids, newest) = documents::ids(&state.db, &t.cx, t.since).await?;
@@ -280,7 +280,7 @@ async fn get(
     };
     let doc = documents::get(&state.db, &t.cx, &id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, header_value(&doc.content_type)),
@@ -300,7 +300,7 @@ async fn write(
     params: &[(String, String)],
     headers: &HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     let t = target(&state, &lrs, res, op, params)?;
     let id = t.id.expect("PUT and POST require an id");
     let content_type = headers
@@ -334,7 +334,7 @@ async fn delete(
     res: &Resource,
     params: &[(String, String)],
     headers: &HeaderMap,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     let t = target(&state, &lrs, res, Op::Delete, params)?;
     match t.id {
         Some(id) => documents::delete(&state.db, &t.cx, &id, &preconditions(headers)).await?,
@@ -392,7 +392,7 @@ type Params = Query<Vec<(String, String)>>;
     responses((status = 200, description = "The document as stored, or an array of stateIds"),
         (status = 400, body = crate::http::problem::Problem), (status = 404, body = crate::http::problem::Problem)),
     security(("basic" = []), ("bearer" = [])))]
-async fn get_state(State(s): State<AppState>, lrs: Lrs, Query(p): Params) -> AppResult<Response> {
+async fn get_state(State(s): State<AppState>, lrs: Lrs, Query(p): Params) -> Result<Response> {
     get(s, lrs, &STATE, &p).await
 }
 
@@ -408,7 +408,7 @@ async fn put_state(
     Query(p): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     write(s, lrs, &STATE, Op::Put, &p, &headers, body).await
 }
 
@@ -424,7 +424,7 @@ async fn post_state(
     Query(p): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     write(s, lrs, &STATE, Op::Post, &p, &headers, body).await
 }
 
@@ -438,7 +438,7 @@ async fn delete_state(
     lrs: Lrs,
     Query(p): Params,
     headers: HeaderMap,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     delete(s, lrs, &STATE, &p, &headers).await
 }
 
@@ -451,7 +451,7 @@ async fn get_activity_profile(
     State(s): State<AppState>,
     lrs: Lrs,
     Query(p): Params,
-) -> AppResult<Response> {
+) -> Result<Response> {
     get(s, lrs, &ACTIVITY_PROFILE, &p).await
 }
 
@@ -467,7 +467,7 @@ async fn put_activity_profile(
     Query(p): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     write(s, lrs, &ACTIVITY_PROFILE, Op::Put, &p, &headers, body).await
 }
 
@@ -483,7 +483,7 @@ async fn post_activity_profile(
     Query(p): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     write(s, lrs, &ACTIVITY_PROFILE, Op::Post, &p, &headers, body).await
 }
 
@@ -497,7 +497,7 @@ async fn delete_activity_profile(
     lrs: Lrs,
     Query(p): Params,
     headers: HeaderMap,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     delete(s, lrs, &ACTIVITY_PROFILE, &p, &headers).await
 }
 
@@ -510,7 +510,7 @@ async fn get_agent_profile(
     State(s): State<AppState>,
     lrs: Lrs,
     Query(p): Params,
-) -> AppResult<Response> {
+) -> Result<Response> {
     get(s, lrs, &AGENT_PROFILE, &p).await
 }
 
@@ -526,7 +526,7 @@ async fn put_agent_profile(
     Query(p): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     write(s, lrs, &AGENT_PROFILE, Op::Put, &p, &headers, body).await
 }
 
@@ -542,7 +542,7 @@ async fn post_agent_profile(
     Query(p): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     write(s, lrs, &AGENT_PROFILE, Op::Post, &p, &headers, body).await
 }
 
@@ -556,6 +556,6 @@ async fn delete_agent_profile(
     lrs: Lrs,
     Query(p): Params,
     headers: HeaderMap,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     delete(s, lrs, &AGENT_PROFILE, &p, &headers).await
 }

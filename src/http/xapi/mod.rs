@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     accounts,
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::extract::SESSION_COOKIE,
     http::AppState,
     lrs::xapi::XapiVersion,
@@ -57,7 +57,7 @@ async fn version_layer(mut req: Request, next: Next) -> Response {
         Some(Some(v)) => v,
         Some(None) if !is_about => {
             return with_version(
-                AppError::bad_request(
+                Error::bad_request(
                     "xapi-version-unsupported",
                     "X-Experience-API-Version must be 2.0.0 or 1.0.x.",
                 )
@@ -67,7 +67,7 @@ async fn version_layer(mut req: Request, next: Next) -> Response {
         }
         None if !is_about && req.method() != axum::http::Method::OPTIONS => {
             return with_version(
-                AppError::bad_request(
+                Error::bad_request(
                     "xapi-version-missing",
                     "Send the X-Experience-API-Version header (2.0.0 or 1.0.3).",
                 )
@@ -113,7 +113,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lrs
 where
     AppState: FromRef<S>,
 {
-    type Rejection = AppError;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
@@ -127,28 +127,28 @@ where
     }
 }
 
-async fn authenticate(state: &AppState, parts: &Parts) -> AppResult<Principal> {
+async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal> {
     let auth = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     if let Some(auth) = auth {
-        let (scheme, credentials) = auth.split_once(' ').ok_or(AppError::Unauthorized)?;
+        let (scheme, credentials) = auth.split_once(' ').ok_or(Error::Unauthenticated)?;
         if scheme.eq_ignore_ascii_case("basic") {
             let decoded = STANDARD
                 .decode(credentials.trim())
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or(AppError::Unauthorized)?;
-            let (key, secret) = decoded.split_once(':').ok_or(AppError::Unauthorized)?;
+                .ok_or(Error::Unauthenticated)?;
+            let (key, secret) = decoded.split_once(':').ok_or(Error::Unauthenticated)?;
             let client = clients::authenticate(&state.db, &state.lrs_clients, key, secret).await?;
-            return client.map(Principal::Client).ok_or(AppError::Unauthorized);
+            return client.map(Principal::Client).ok_or(Error::Unauthenticated);
         }
         if scheme.eq_ignore_ascii_case("bearer") {
             let user = accounts::user_for_token(&state.db, credentials.trim()).await?;
-            return user.map(Principal::Learner).ok_or(AppError::Unauthorized);
+            return user.map(Principal::Learner).ok_or(Error::Unauthenticated);
         }
-        return Err(AppError::Unauthorized);
+        return Err(Error::Unauthenticated);
     }
     let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
@@ -156,5 +156,5 @@ async fn authenticate(state: &AppState, parts: &Parts) -> AppResult<Principal> {
             return Ok(Principal::Learner(user));
         }
     }
-    Err(AppError::Unauthorized)
+    Err(Error::Unauthenticated)
 }

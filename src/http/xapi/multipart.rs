@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 pub struct Part {
     pub content_type: String,
@@ -12,12 +12,12 @@ pub struct Part {
     pub body: Bytes,
 }
 
-fn bad(detail: impl Into<String>) -> AppError {
-    AppError::bad_request("xapi-bad-multipart", detail)
+fn bad(detail: impl Into<String>) -> Error {
+    Error::bad_request("xapi-bad-multipart", detail)
 }
 
 /// The boundary of a `multipart/mixed` content type, or `None` for another type.
-pub fn boundary(content_type: &str) -> Option<AppResult<String>> {
+pub fn boundary(content_type: &str) -> Option<Result<String>> {
     let mut params = content_type.split(';');
     let mime = params.next()?.trim();
     if !mime.eq_ignore_ascii_case("multipart/mixed") {
@@ -37,7 +37,7 @@ pub fn boundary(content_type: &str) -> Option<AppResult<String>> {
 }
 
 /// Splits a body into its JSON part and attachment parts.
-pub fn parse(boundary: &str, body: &Bytes) -> AppResult<(Bytes, Vec<Part>)> {
+pub fn parse(boundary: &str, body: &Bytes) -> Result<(Bytes, Vec<Part>)> {
     let delimiter = format!("--{boundary}");
     let d = delimiter.as_bytes();
     let mut pos = find(body, d, 0).ok_or_else(|| bad("The multipart body has no parts."))?;
@@ -74,7 +74,7 @@ pub fn parse(boundary: &str, body: &Bytes) -> AppResult<(Bytes, Vec<Part>)> {
     Ok((first.body, parts.collect()))
 }
 
-fn parse_part(raw: Bytes) -> AppResult<Part> {
+fn parse_part(raw: Bytes) -> Result<Part> {
     let split = find(&raw, b"\r\n\r\n", 0);
     let (head, body) = match split {
         Some(i) => (&raw[..i], raw.slice(i + 4..)),

@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{multipart, Lrs, CONSISTENT_THROUGH};
 use crate::{
     db::time::{now_ms, to_rfc3339},
-    error::{AppError, AppResult},
+    error::{Error, Result},
     http::AppState,
     http::{extract::Query, header_value},
     lrs::xapi::{self, XapiVersion},
@@ -36,8 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_statements, put_statement, post_statements))
 }
 
-fn invalid(detail: impl Into<String>) -> AppError {
-    AppError::bad_request("xapi-invalid-statement", detail)
+fn invalid(detail: impl Into<String>) -> Error {
+    Error::bad_request("xapi-invalid-statement", detail)
 }
 
 /// The statements and attachment parts of a write request.
@@ -45,7 +45,7 @@ fn read_body(
     headers: &HeaderMap,
     body: Bytes,
     version: XapiVersion,
-) -> AppResult<(Value, Vec<Received>)> {
+) -> Result<(Value, Vec<Received>)> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -58,13 +58,13 @@ fn read_body(
                 .map(|p| {
                     match p.transfer_encoding.as_deref() {
                         Some(cte) if !cte.eq_ignore_ascii_case("binary") => {
-                            return Err(AppError::bad_request(
+                            return Err(Error::bad_request(
                                 "xapi-attachment-invalid",
                                 "Attachment parts must use Content-Transfer-Encoding: binary.",
                             ))
                         }
                         None if version == XapiVersion::V1_0_3 => {
-                            return Err(AppError::bad_request(
+                            return Err(Error::bad_request(
                                 "xapi-attachment-invalid",
                                 "Under xAPI 1.0.x every attachment part needs \
                                  Content-Transfer-Encoding: binary.",
@@ -73,7 +73,7 @@ fn read_body(
                         _ => {}
                     }
                     if p.hash.is_empty() {
-                        return Err(AppError::bad_request(
+                        return Err(Error::bad_request(
                             "xapi-attachment-invalid",
                             "Every attachment part needs an X-Experience-API-Hash header.",
                         ));
@@ -84,13 +84,13 @@ fn read_body(
                         bytes: p.body,
                     })
                 })
-                .collect::<AppResult<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?;
             (json, received)
         }
         None => {
             let mime = content_type.split(';').next().unwrap_or("").trim();
             if !mime.eq_ignore_ascii_case("application/json") {
-                return Err(AppError::bad_request(
+                return Err(Error::bad_request(
                     "xapi-content-type",
                     "Send statements as application/json or multipart/mixed.",
                 ));
@@ -98,9 +98,8 @@ fn read_body(
             (body, Vec::new())
         }
     };
-    let value: Value = serde_json::from_slice(&json).map_err(|e| {
-        AppError::bad_request("malformed-json", format!("The body is not JSON: {e}"))
-    })?;
+    let value: Value = serde_json::from_slice(&json)
+        .map_err(|e| Error::bad_request("malformed-json", format!("The body is not JSON: {e}")))?;
     Ok((value, parts))
 }
 
@@ -110,9 +109,9 @@ async fn write(
     lrs: &Lrs,
     statements: Vec<Value>,
     parts: Vec<Received>,
-) -> AppResult<Vec<String>> {
+) -> Result<Vec<String>> {
     if !lrs.principal.can_write_statements() {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     if statements.is_empty() {
         return Err(invalid("The batch holds no statements."));
@@ -135,7 +134,7 @@ async fn write(
         }
         if let Principal::Learner(user) = &lrs.principal {
             if !identity::agent_is_user(&stmt["actor"], &state.settings.public_url, user) {
-                return Err(AppError::Denied {
+                return Err(Error::Denied {
                     code: "xapi-not-your-statement",
                     detail: format!(
                         "Statement {i}: learners may only record their own statements."
@@ -201,7 +200,7 @@ async fn put_statement(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<StatusCode> {
+) -> Result<StatusCode> {
     let mut id = None;
     for (k, v) in &params {
         match k.as_str() {
@@ -242,7 +241,7 @@ async fn post_statements(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<Response> {
+) -> Result<Response> {
     if let Some((k, _)) = params.first() {
         return Err(invalid(format!("POST takes no parameters, not {k}.")));
     }
@@ -278,7 +277,7 @@ const GET_PARAMS: [&str; 15] = [
     "cursor",
 ];
 
-fn flag(name: &str, value: &str) -> AppResult<bool> {
+fn flag(name: &str, value: &str) -> Result<bool> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -286,7 +285,7 @@ fn flag(name: &str, value: &str) -> AppResult<bool> {
     }
 }
 
-fn timestamp(name: &str, value: &str, version: XapiVersion) -> AppResult<i64> {
+fn timestamp(name: &str, value: &str, version: XapiVersion) -> Result<i64> {
     if !xapi::is_valid_timestamp(value, version) {
         return Err(invalid(format!("{name} must be an ISO 8601 timestamp.")));
     }
@@ -307,8 +306,8 @@ async fn get_statements(
     lrs: Lrs,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
-) -> AppResult<Response> {
-    let scope = lrs.principal.statement_reads().ok_or(AppError::Forbidden)?;
+) -> Result<Response> {
+    let scope = lrs.principal.statement_reads().ok_or(Error::Forbidden)?;
     let mut seen = HashSet::new();
     for (k, _) in &params {
         if !GET_PARAMS.contains(&k.as_str()) {
@@ -362,7 +361,7 @@ async fn get_statements(
         }
         let row = query::get(&state.db, &scope, id, voided)
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(Error::NotFound)?;
         let mut stmt: Value = serde_json::from_str(&row.body).map_err(anyhow::Error::from)?;
         let hashes = attachment_hashes(std::slice::from_ref(&stmt), |_| &row.tenant);
         format::apply(&mut stmt, format, &languages);
@@ -504,7 +503,7 @@ async fn respond(
     hashes: Vec<(String, String)>,
     last_modified: i64,
     consistent: &str,
-) -> AppResult<Response> {
+) -> Result<Response> {
     let json = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
     let mut response = if with_attachments {
         let files = store::attachments(&state.db, &hashes).await?;

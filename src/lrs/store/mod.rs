@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use super::attachments::Received;
 use crate::{
     db::{time::now_ms, Db, Placeholders},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 pub use prepare::{prepare, Prepared, WriteContext};
 pub use statements::write_rows;
@@ -35,16 +35,12 @@ pub enum Outcome {
 }
 
 /// Stores a batch atomically: all statements are accepted (new or unchanged resends) or none.
-pub async fn insert(
-    db: &Db,
-    batch: &[Prepared],
-    attachments: &[Received],
-) -> AppResult<Vec<Outcome>> {
+pub async fn insert(db: &Db, batch: &[Prepared], attachments: &[Received]) -> Result<Vec<Outcome>> {
     for attempt in 0.. {
         match try_insert(db, batch, attachments).await {
             // Another request stored one of these ids between our check and our insert: check
             // again, now that it is visible.
-            Err(AppError::Internal(e)) if attempt < 2 && is_unique(&e) => continue,
+            Err(Error::Internal(e)) if attempt < 2 && is_unique(&e) => continue,
             other => return other,
         }
     }
@@ -56,11 +52,7 @@ fn is_unique(e: &anyhow::Error) -> bool {
         .is_some_and(crate::db::is_unique_violation)
 }
 
-async fn try_insert(
-    db: &Db,
-    batch: &[Prepared],
-    attachments: &[Received],
-) -> AppResult<Vec<Outcome>> {
+async fn try_insert(db: &Db, batch: &[Prepared], attachments: &[Received]) -> Result<Vec<Outcome>> {
     let all: Vec<&Prepared> = batch.iter().collect();
     voiding::check_voiding_targets(db, &all).await?;
 
@@ -92,7 +84,7 @@ async fn try_insert(
                 outcomes.push(Outcome::AlreadyStored)
             }
             _ => {
-                return Err(AppError::conflict(
+                return Err(Error::conflict(
                     "statementId",
                     format!(
                         "Statement {} is already stored with different content.",
@@ -158,7 +150,7 @@ pub fn tenant_of(authority_id: &str, org_id: Option<&str>) -> String {
 pub async fn attachments(
     db: &Db,
     wanted: &[(String, String)],
-) -> AppResult<Vec<(String, String, Vec<u8>)>> {
+) -> Result<Vec<(String, String, Vec<u8>)>> {
     let mut out = Vec::new();
     for (tenant, hash) in wanted {
         if out.iter().any(|(h, _, _)| h == hash) {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{in_list, Prepared};
 use crate::{
     db::{Db, Flag, Placeholders},
-    error::{AppError, AppResult},
+    error::{Error, Result},
 };
 
 /// Whose statements a voiding statement written by `voider` may void: a learner only those they
@@ -31,7 +31,7 @@ type Target = (String, bool, Option<String>, String);
 
 /// Data 2.3.2: a voiding statement cannot target another voiding statement; and a caller may
 /// only void statements it may reach (403, nothing stored).
-pub(super) async fn check_voiding_targets(db: &Db, new: &[&Prepared]) -> AppResult<()> {
+pub(super) async fn check_voiding_targets(db: &Db, new: &[&Prepared]) -> Result<()> {
     let voiders: HashMap<&str, &Prepared> = new
         .iter()
         .filter_map(|p| p.voids.as_deref().map(|t| (t, *p)))
@@ -54,8 +54,7 @@ pub(super) async fn check_voiding_targets(db: &Db, new: &[&Prepared]) -> AppResu
     stored_targets(db, &targets, &mut found).await?;
     for (id, _, org, authority) in &found {
         if !may_void(voiders[id.as_str()], org.as_deref(), authority) {
-            return Err(AppError::Status {
-                status: 403,
+            return Err(Error::Denied {
                 code: "xapi-void-forbidden",
                 detail: format!("Statement {id} is not one this caller may void."),
             });
@@ -63,7 +62,7 @@ pub(super) async fn check_voiding_targets(db: &Db, new: &[&Prepared]) -> AppResu
     }
     match found.iter().find(|(_, voiding, _, _)| *voiding) {
         None => Ok(()),
-        Some((id, ..)) => Err(AppError::bad_request(
+        Some((id, ..)) => Err(Error::bad_request(
             "xapi-voids-voiding",
             format!("Statement {id} is itself a voiding statement and cannot be voided."),
         )),
