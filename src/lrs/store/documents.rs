@@ -24,20 +24,30 @@ pub(crate) struct Content<'a> {
     pub updated_at: i64,
 }
 
+/// Binds a document's context to `$1`–`$5` of [`KEY`] (or of an INSERT's first five columns).
+macro_rules! keyed {
+    ($query:expr, $cx:expr) => {
+        $query
+            .bind(&$cx.tenant)
+            .bind($cx.kind.as_str())
+            .bind(&$cx.activity_id)
+            .bind(&$cx.agent)
+            .bind(&$cx.registration)
+    };
+}
+
 const COLUMNS: &str = "content, content_type, etag, updated_at";
 const KEY: &str =
     "tenant = $1 AND kind = $2 AND activity_id = $3 AND agent = $4 AND registration = $5";
 
 /// The document with this id in the context.
 pub(crate) async fn get(db: &Db, cx: &Context, id: &str) -> sqlx::Result<Option<Document>> {
-    sqlx::query_as::<_, Document>(&format!(
-        "SELECT {COLUMNS} FROM xapi_documents WHERE {KEY} AND doc_id = $6"
-    ))
-    .bind(&cx.tenant)
-    .bind(cx.kind.as_str())
-    .bind(&cx.activity_id)
-    .bind(&cx.agent)
-    .bind(&cx.registration)
+    keyed!(
+        sqlx::query_as::<_, Document>(&format!(
+            "SELECT {COLUMNS} FROM xapi_documents WHERE {KEY} AND doc_id = $6"
+        )),
+        cx
+    )
     .bind(id)
     .fetch_optional(&db.pool)
     .await
@@ -49,15 +59,13 @@ pub(crate) async fn changed_since(
     cx: &Context,
     since: i64,
 ) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as(&format!(
-        "SELECT doc_id, updated_at FROM xapi_documents WHERE {KEY} AND updated_at > $6 \
+    keyed!(
+        sqlx::query_as(&format!(
+            "SELECT doc_id, updated_at FROM xapi_documents WHERE {KEY} AND updated_at > $6 \
          ORDER BY updated_at, doc_id"
-    ))
-    .bind(&cx.tenant)
-    .bind(cx.kind.as_str())
-    .bind(&cx.activity_id)
-    .bind(&cx.agent)
-    .bind(&cx.registration)
+        )),
+        cx
+    )
     .bind(since)
     .fetch_all(&db.pool)
     .await
@@ -70,23 +78,19 @@ pub(crate) async fn insert(
     id: &str,
     new: Content<'_>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done =
+        keyed!(sqlx::query(
         "INSERT INTO xapi_documents (tenant, kind, activity_id, agent, registration, doc_id, \
          content, content_type, etag, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT DO NOTHING",
-    )
-    .bind(&cx.tenant)
-    .bind(cx.kind.as_str())
-    .bind(&cx.activity_id)
-    .bind(&cx.agent)
-    .bind(&cx.registration)
-    .bind(id)
-    .bind(new.bytes)
-    .bind(new.content_type)
-    .bind(new.etag)
-    .bind(new.updated_at)
-    .execute(&db.pool)
-    .await?;
+    ), cx)
+        .bind(id)
+        .bind(new.bytes)
+        .bind(new.content_type)
+        .bind(new.etag)
+        .bind(new.updated_at)
+        .execute(&db.pool)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -98,15 +102,13 @@ pub(crate) async fn update(
     expected: &str,
     new: Content<'_>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(&format!(
+    let done = keyed!(
+        sqlx::query(&format!(
         "UPDATE xapi_documents SET content = $8, content_type = $9, etag = $10, updated_at = $11 \
          WHERE {KEY} AND doc_id = $6 AND etag = $7"
-    ))
-    .bind(&cx.tenant)
-    .bind(cx.kind.as_str())
-    .bind(&cx.activity_id)
-    .bind(&cx.agent)
-    .bind(&cx.registration)
+    )),
+        cx
+    )
     .bind(id)
     .bind(expected)
     .bind(new.bytes)
@@ -120,14 +122,12 @@ pub(crate) async fn update(
 
 /// Deletes a document only if it still has the ETag `etag`; true when it did.
 pub(crate) async fn delete(db: &Db, cx: &Context, id: &str, etag: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query(&format!(
-        "DELETE FROM xapi_documents WHERE {KEY} AND doc_id = $6 AND etag = $7"
-    ))
-    .bind(&cx.tenant)
-    .bind(cx.kind.as_str())
-    .bind(&cx.activity_id)
-    .bind(&cx.agent)
-    .bind(&cx.registration)
+    let done = keyed!(
+        sqlx::query(&format!(
+            "DELETE FROM xapi_documents WHERE {KEY} AND doc_id = $6 AND etag = $7"
+        )),
+        cx
+    )
     .bind(id)
     .bind(etag)
     .execute(&db.pool)
@@ -137,13 +137,11 @@ pub(crate) async fn delete(db: &Db, cx: &Context, id: &str, etag: &str) -> sqlx:
 
 /// Deletes every document of a context.
 pub(crate) async fn delete_all(db: &Db, cx: &Context) -> sqlx::Result<()> {
-    sqlx::query(&format!("DELETE FROM xapi_documents WHERE {KEY}"))
-        .bind(&cx.tenant)
-        .bind(cx.kind.as_str())
-        .bind(&cx.activity_id)
-        .bind(&cx.agent)
-        .bind(&cx.registration)
-        .execute(&db.pool)
-        .await?;
+    keyed!(
+        sqlx::query(&format!("DELETE FROM xapi_documents WHERE {KEY}")),
+        cx
+    )
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
