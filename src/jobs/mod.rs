@@ -6,6 +6,7 @@
 //! On PostgreSQL the claim skips rows other nodes are claiming (`FOR UPDATE SKIP LOCKED`); SQLite
 //! serialises writers, so its single-statement claim is already exclusive.
 
+mod store;
 pub mod worker;
 
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub struct JobStatus {
     pub last_error: Option<String>,
 }
 
+/// Queues a job of `kind`, due now; returns its id.
 pub async fn enqueue<'e, E>(
     db: E,
     kind: &str,
@@ -46,17 +48,7 @@ where
 {
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
-    sqlx::query(
-        "INSERT INTO jobs (id, kind, payload, status, max_attempts, run_after, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'queued', $4, $5, $5, $5)",
-    )
-    .bind(&id)
-    .bind(kind)
-    .bind(payload.to_string())
-    .bind(max_attempts)
-    .bind(now)
-    .execute(db)
-    .await?;
+    store::insert(db, &id, kind, &payload.to_string(), max_attempts, now).await?;
     Ok(id)
 }
 
@@ -64,22 +56,7 @@ where
 /// lease has expired (its worker died) and that has attempts left.
 pub async fn claim(db: &Db, owner: &str, lease: Duration) -> sqlx::Result<Option<Job>> {
     let now = now_ms();
-    let lock = db.backend.row_lock_skip_locked();
-    let sql = format!(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, \
-         lease_expires_at = $2, updated_at = $3 \
-         WHERE id = (SELECT id FROM jobs WHERE \
-             ((status = 'queued' AND run_after <= $3) \
-              OR (status = 'running' AND lease_expires_at < $3 AND attempts < max_attempts)) \
-             ORDER BY run_after, id LIMIT 1 {lock}) \
-         RETURNING id, kind, payload, attempts, max_attempts"
-    );
-    sqlx::query_as::<_, Job>(&sql)
-        .bind(owner)
-        .bind(now + lease.as_millis() as i64)
-        .bind(now)
-        .fetch_optional(&db.pool)
-        .await
+    store::claim_next(db, owner, now + lease.as_millis() as i64, now).await
 }
 
 /// Extends the lease and records progress. False when the job is no longer ours (lease lost
@@ -92,32 +69,14 @@ pub async fn heartbeat(
     progress: i64,
 ) -> sqlx::Result<bool> {
     let now = now_ms();
-    let n = sqlx::query(
-        "UPDATE jobs SET lease_expires_at = $1, progress = $2, updated_at = $3 \
-         WHERE id = $4 AND lease_owner = $5 AND status = 'running'",
-    )
-    .bind(now + lease.as_millis() as i64)
-    .bind(progress)
-    .bind(now)
-    .bind(id)
-    .bind(owner)
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
+    let n =
+        store::extend_lease(db, id, owner, now + lease.as_millis() as i64, progress, now).await?;
     Ok(n == 1)
 }
 
+/// Finishes the job. False when the job is no longer ours.
 pub async fn succeed(db: &Db, id: &str, owner: &str) -> sqlx::Result<bool> {
-    let n = sqlx::query(
-        "UPDATE jobs SET status = 'succeeded', progress = 100, lease_owner = NULL, lease_expires_at = NULL, \
-         updated_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'running'",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .bind(owner)
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
+    let n = store::mark_succeeded(db, id, owner, now_ms()).await?;
     Ok(n == 1)
 }
 
@@ -133,17 +92,15 @@ pub async fn fail(
     let retry = retryable && job.attempts < job.max_attempts;
     let backoff_ms = worker::backoff(job.attempts).as_millis() as i64;
     let status = if retry { "queued" } else { "failed" };
-    sqlx::query(
-        "UPDATE jobs SET status = $1, run_after = $2, last_error = $3, lease_owner = NULL, \
-         lease_expires_at = NULL, updated_at = $4 WHERE id = $5 AND lease_owner = $6",
+    store::mark_attempt_failed(
+        db,
+        &job.id,
+        owner,
+        status,
+        now_ms() + backoff_ms,
+        error,
+        now_ms(),
     )
-    .bind(status)
-    .bind(now_ms() + backoff_ms)
-    .bind(error)
-    .bind(now_ms())
-    .bind(&job.id)
-    .bind(owner)
-    .execute(&db.pool)
     .await?;
     Ok(status)
 }
@@ -157,67 +114,26 @@ pub async fn defer(
     reason: &str,
 ) -> sqlx::Result<()> {
     let now = now_ms();
-    sqlx::query(
-        "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, \
-         lease_expires_at = NULL, run_after = $1, last_error = $2, updated_at = $3 \
-         WHERE id = $4 AND lease_owner = $5 AND status = 'running'",
-    )
-    .bind(now + delay.as_millis() as i64)
-    .bind(reason)
-    .bind(now)
-    .bind(id)
-    .bind(owner)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    store::requeue_deferred(db, id, owner, now + delay.as_millis() as i64, reason, now).await
 }
 
 /// Gives a job back to the queue at once (a node shutting down).
 pub async fn release(db: &Db, id: &str, owner: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, \
-         lease_expires_at = NULL, run_after = $1, updated_at = $1 \
-         WHERE id = $2 AND lease_owner = $3 AND status = 'running'",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .bind(owner)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    store::requeue_released(db, id, owner, now_ms()).await
 }
 
 /// Cancels a job that has not finished; a running worker notices at its next heartbeat.
 pub async fn cancel(db: &Db, id: &str) -> sqlx::Result<bool> {
-    let n = sqlx::query(
-        "UPDATE jobs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 \
-         WHERE id = $2 AND status IN ('queued', 'running')",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .execute(&db.pool)
-    .await?
-    .rows_affected();
+    let n = store::mark_cancelled(db, id, now_ms()).await?;
     Ok(n == 1)
 }
 
 /// Jobs whose worker died on their last attempt fail for good.
 pub async fn sweep_exhausted(db: &Db) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "UPDATE jobs SET status = 'failed', last_error = COALESCE(last_error, 'the worker stopped responding'), \
-         lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 \
-         WHERE status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts RETURNING id",
-    )
-    .bind(now_ms())
-    .fetch_all(&db.pool)
-    .await
+    store::fail_exhausted(db, now_ms()).await
 }
 
+/// The job's status, if it exists.
 pub async fn status(db: &Db, id: &str) -> sqlx::Result<Option<JobStatus>> {
-    sqlx::query_as::<_, JobStatus>(
-        "SELECT id, kind, status, attempts, max_attempts, progress, last_error FROM jobs WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await
+    store::status(db, id).await
 }

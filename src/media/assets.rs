@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AssetKind;
+use super::{store, AssetKind};
 use crate::{
     blobs::Sha256Hex,
     db::{time::now_ms, Db},
@@ -31,10 +31,6 @@ pub struct AssetRow {
     pub job_id: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, org_id, user_id, source_sha256, filename, kind, mime, status, progress, error_code, \
-                       error_detail, duration_ms, width, height, spherical, job_id";
-
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
 pub struct RenditionRow {
     /// Unique within the asset, e.g. `video-720`, `audio`, `poster`, `captions-zh-CN`.
@@ -55,22 +51,14 @@ pub struct RenditionRow {
     pub fragments: Option<String>,
 }
 
+/// The asset of this id; `NotFound` when there is none.
 pub async fn get(db: &Db, id: &str) -> Result<AssetRow> {
-    sqlx::query_as::<_, AssetRow>(&format!("SELECT {COLUMNS} FROM assets WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(Error::NotFound)
+    store::asset(db, id).await?.ok_or(Error::NotFound)
 }
 
+/// The asset's renditions, by role, height and name.
 pub async fn renditions(db: &Db, asset_id: &str) -> Result<Vec<RenditionRow>> {
-    Ok(sqlx::query_as::<_, RenditionRow>(
-        "SELECT name, role, sha256, bytes, mime, width, height, bitrate, codecs, language, label, fragments \
-         FROM renditions WHERE asset_id = $1 ORDER BY role, height, name",
-    )
-    .bind(asset_id)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(store::renditions(db, asset_id).await?)
 }
 
 /// What a new asset is made of.
@@ -96,84 +84,35 @@ pub async fn create(db: &Db, new: NewAsset<'_>) -> Result<String> {
     let mut tx = db.pool.begin().await?;
     let payload = serde_json::json!({"asset_id": id});
     let job_id = crate::jobs::enqueue(&mut *tx, super::process::KIND, &payload, 3).await?;
-    sqlx::query(
-        "INSERT INTO assets (id, org_id, user_id, source_sha256, filename, kind, mime, status, job_id, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $9)",
-    )
-    .bind(&id)
-    .bind(new.org_id)
-    .bind(new.user_id)
-    .bind(new.sha.as_str())
-    .bind(new.filename)
-    .bind(new.kind.as_str())
-    .bind(new.mime)
-    .bind(&job_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    store::insert_asset(&mut tx, &id, &new, &job_id, now).await?;
     if let Some(upload) = new.upload_id {
-        let linked =
-            sqlx::query("UPDATE uploads SET asset_id = $1 WHERE id = $2 AND asset_id IS NULL")
-                .bind(&id)
-                .bind(upload)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        let linked = store::link_upload(&mut tx, &id, upload).await?;
         if linked == 0 {
             tx.rollback().await?;
-            let existing: Option<String> =
-                sqlx::query_scalar("SELECT asset_id FROM uploads WHERE id = $1")
-                    .bind(upload)
-                    .fetch_one(&db.pool)
-                    .await?;
+            let existing = store::upload_asset_id(db, upload).await?;
             return existing.ok_or(Error::NotFound);
         }
     }
     if let Some(unit) = new.unit_id {
-        sqlx::query("UPDATE units SET asset_id = $1 WHERE id = $2")
-            .bind(&id)
-            .bind(unit)
-            .execute(&mut *tx)
-            .await?;
+        store::attach_to_unit(&mut tx, &id, unit).await?;
     }
     tx.commit().await?;
     Ok(id)
 }
 
+/// Sets the asset's status and progress.
 pub async fn set_status(db: &Db, id: &str, status: &str, progress: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE assets SET status = $1, progress = $2, updated_at = $3 WHERE id = $4")
-        .bind(status)
-        .bind(progress)
-        .bind(now_ms())
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    store::set_status(db, id, status, progress, now_ms()).await
 }
 
+/// Sets the progress of an asset that is processing.
 pub async fn set_progress(db: &Db, id: &str, progress: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE assets SET progress = $1, updated_at = $2 WHERE id = $3 AND status = 'processing'",
-    )
-    .bind(progress)
-    .bind(now_ms())
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    store::set_progress(db, id, progress, now_ms()).await
 }
 
+/// Marks the asset failed, with the code and the sentence its owner is shown.
 pub async fn set_failed(db: &Db, id: &str, code: &str, detail: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE assets SET status = 'failed', error_code = $1, error_detail = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(code)
-    .bind(detail)
-    .bind(now_ms())
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    store::set_failed(db, id, code, detail, now_ms()).await
 }
 
 pub struct NewRendition<'a> {
@@ -196,39 +135,11 @@ pub async fn put_rendition<'e, E>(db: E, asset_id: &str, r: NewRendition<'_>) ->
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
-        "INSERT INTO renditions (asset_id, name, role, sha256, bytes, mime, width, height, bitrate, codecs, language, label, fragments) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (asset_id, name) DO UPDATE SET role = excluded.role, sha256 = excluded.sha256, \
-         bytes = excluded.bytes, mime = excluded.mime, width = excluded.width, height = excluded.height, \
-         bitrate = excluded.bitrate, codecs = excluded.codecs, language = excluded.language, \
-         label = excluded.label, fragments = excluded.fragments",
-    )
-    .bind(asset_id)
-    .bind(r.name)
-    .bind(r.role)
-    .bind(r.sha256.as_str())
-    .bind(r.bytes as i64)
-    .bind(r.mime)
-    .bind(r.width)
-    .bind(r.height)
-    .bind(r.bitrate)
-    .bind(r.codecs)
-    .bind(r.language)
-    .bind(r.label)
-    .bind(r.fragments)
-    .execute(db)
-    .await?;
-    Ok(())
+    store::upsert_rendition(db, asset_id, r).await
 }
 
 /// Marks a video as 360° (equirectangular) or not: the player then shows it in the viewer.
 pub async fn set_spherical(db: &Db, asset_id: &str, spherical: bool) -> Result<()> {
-    sqlx::query("UPDATE assets SET spherical = $1, updated_at = $2 WHERE id = $3")
-        .bind(spherical)
-        .bind(crate::db::time::now_ms())
-        .bind(asset_id)
-        .execute(&db.pool)
-        .await?;
+    store::set_spherical(db, asset_id, spherical, now_ms()).await?;
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod probe;
 pub mod process;
 pub mod sniff;
 pub mod stills;
+mod store;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -148,9 +148,6 @@ pub async fn process(
         };
         assets::put_rendition(&state.db.pool, asset_id, rendition).await?;
     }
-    sqlx::query("UPDATE assets SET kind = 'model', mime = 'model/gltf+json' WHERE id = $1")
-        .bind(asset_id)
-        .execute(&state.db.pool)
-        .await?;
+    super::store::set_model_package(&state.db, asset_id).await?;
     Ok(())
 }

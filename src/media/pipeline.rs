@@ -10,7 +10,7 @@ use super::{
     fmp4, hls,
     ladder::{self, LadderConfig},
     probe::{self, Limits, MediaKind},
-    stills,
+    stills, store,
 };
 use crate::{
     blobs::{self, Sha256Hex},
@@ -85,19 +85,18 @@ pub async fn process_av(
         .map(|v| (v.display_width as i64, v.display_height as i64))
         .unzip();
     let spherical = probed.video.as_ref().is_some_and(|v| v.spherical);
-    sqlx::query(
-        "UPDATE assets SET kind = $1, duration_ms = $2, width = $3, height = $4, spherical = $5, updated_at = $6 WHERE id = $7",
-    )
-    .bind(if kind == MediaKind::Video { "video" } else { "audio" })
-    .bind((probed.duration_secs * 1000.0).round() as i64)
-    .bind(width)
-    .bind(height)
-    .bind(spherical)
-    .bind(now_ms())
-    .bind(&asset.id)
-    .execute(&state.db.pool)
-    .await
-    ?;
+    let facts = store::Probed {
+        kind: if kind == MediaKind::Video {
+            "video"
+        } else {
+            "audio"
+        },
+        duration_ms: (probed.duration_secs * 1000.0).round() as i64,
+        width,
+        height,
+        spherical,
+    };
+    store::set_probed(&state.db, &asset.id, facts, now_ms()).await?;
 
     let cfg = LadderConfig {
         preset: settings.ffmpeg_preset.clone(),

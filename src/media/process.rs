@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{assets, AssetKind};
+use super::{assets, store, AssetKind};
 use crate::{
     blobs::{self, Sha256Hex},
     context::Context,
@@ -245,24 +245,14 @@ async fn asset_language(state: &Context, asset_id: &str) -> Option<String> {
 /// same organisation.
 async fn captions_target(state: &Context, asset_id: &str) -> Option<String> {
     let target = metadata_value(state, asset_id, "captions_for").await?;
-    let same_org: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM assets a JOIN assets b ON a.org_id = b.org_id WHERE a.id = $1 AND b.id = $2",
-    )
-    .bind(asset_id)
-    .bind(&target)
-    .fetch_one(&state.db.pool)
-    .await
-    .ok()?;
+    let same_org = store::same_org_count(&state.db, asset_id, &target)
+        .await
+        .ok()?;
     (same_org > 0).then_some(target)
 }
 
 async fn metadata_value(state: &Context, asset_id: &str, key: &str) -> Option<String> {
-    let raw: Option<String> =
-        sqlx::query_scalar("SELECT metadata FROM uploads WHERE asset_id = $1")
-            .bind(asset_id)
-            .fetch_optional(&state.db.pool)
-            .await
-            .ok()?;
+    let raw = store::upload_metadata(&state.db, asset_id).await.ok()?;
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&raw?).ok()?;
     map.get(key).and_then(|v| v.as_str()).map(str::to_owned)
 }
@@ -284,19 +274,12 @@ pub async fn mark_failed(state: &Context, job: &Job, err: &JobError) {
         tracing::warn!(error = %e, "recording the asset failure");
     }
     if let Ok(asset) = assets::get(&state.db, &payload.asset_id).await {
-        let users: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM assets WHERE source_sha256 = $1 AND status <> 'failed'",
-        )
-        .bind(&asset.source_sha256)
-        .fetch_one(&state.db.pool)
-        .await
-        .unwrap_or(1);
+        let users = store::source_users(&state.db, &asset.source_sha256)
+            .await
+            .unwrap_or(1);
         if let (0, Some(sha)) = (users, Sha256Hex::parse(&asset.source_sha256)) {
             let _ = state.store.object_store().delete(&blobs::key(&sha)).await;
-            let _ = sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
-                .bind(sha.as_str())
-                .execute(&state.db.pool)
-                .await;
+            let _ = store::delete_blob(&state.db, sha.as_str()).await;
         }
     }
 }

@@ -13,6 +13,8 @@ use crate::{
     storage::Store,
 };
 
+mod store;
+
 /// A lowercase hex SHA-256: the only way to name a blob.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Sha256Hex(String);
@@ -38,14 +40,12 @@ pub fn key(sha: &Sha256Hex) -> Path {
     Path::from(format!("blobs/{}/{}/{}", &s[..2], &s[2..4], s))
 }
 
+/// Whether the blob is recorded.
 pub async fn exists(db: &Db, sha: &Sha256Hex) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs WHERE sha256 = $1")
-        .bind(sha.as_str())
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(n > 0)
+    Ok(store::count(db, sha.as_str()).await? > 0)
 }
 
+/// Records a stored blob (once: a second record of the same blob does nothing).
 pub async fn record(
     db: &Db,
     sha: &Sha256Hex,
@@ -53,18 +53,15 @@ pub async fn record(
     mime: &str,
     crc32: u32,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO blobs (sha256, bytes, mime, created_at, crc32) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (sha256) DO NOTHING",
+    store::insert(
+        db,
+        sha.as_str(),
+        bytes as i64,
+        mime,
+        now_ms(),
+        i64::from(crc32),
     )
-    .bind(sha.as_str())
-    .bind(bytes as i64)
-    .bind(mime)
-    .bind(now_ms())
-    .bind(i64::from(crc32))
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// What delivery needs to know of a blob; immutable, so it may be cached forever.
@@ -76,18 +73,14 @@ pub struct BlobMeta {
     pub crc32: Option<i64>,
 }
 
+/// The blob's delivery metadata, if it is recorded.
 pub async fn meta(db: &Db, sha: &Sha256Hex) -> sqlx::Result<Option<BlobMeta>> {
-    sqlx::query_as("SELECT mime, bytes, created_at, crc32 FROM blobs WHERE sha256 = $1")
-        .bind(sha.as_str())
-        .fetch_optional(&db.pool)
-        .await
+    store::meta(db, sha.as_str()).await
 }
 
+/// The blob's MIME type and size, if it is recorded.
 pub async fn mime_of(db: &Db, sha: &Sha256Hex) -> sqlx::Result<Option<(String, i64)>> {
-    sqlx::query_as("SELECT mime, bytes FROM blobs WHERE sha256 = $1")
-        .bind(sha.as_str())
-        .fetch_optional(&db.pool)
-        .await
+    store::mime_and_bytes(db, sha.as_str()).await
 }
 
 const CHUNK: usize = 1 << 20;
@@ -155,21 +148,8 @@ pub async fn download(store: &Store, key: &Path, to: &FsPath) -> anyhow::Result<
 /// Bytes an organisation stores: every blob its assets hold (sources, renditions, the files
 /// of unpacked packages), each counted once, plus uploads still in progress.
 pub async fn org_usage(db: &Db, org_id: &str) -> sqlx::Result<u64> {
-    let stored: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(b.bytes), 0) AS BIGINT) FROM blobs b WHERE b.sha256 IN \
-         (SELECT source_sha256 FROM assets WHERE org_id = $1 \
-          UNION SELECT r.sha256 FROM renditions r JOIN assets a ON a.id = r.asset_id \
-          WHERE a.org_id = $1)",
-    )
-    .bind(org_id)
-    .fetch_one(&db.pool)
-    .await?;
-    let pending: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(upload_length), 0) AS BIGINT) FROM uploads WHERE org_id = $1 AND asset_id IS NULL",
-    )
-    .bind(org_id)
-    .fetch_one(&db.pool)
-    .await?;
+    let stored = store::org_stored_bytes(db, org_id).await?;
+    let pending = store::org_pending_upload_bytes(db, org_id).await?;
     Ok((stored + pending).max(0) as u64)
 }
 
