@@ -13,6 +13,7 @@ use crate::{
     context::Context,
     db::{is_unique_violation, time::now_ms, time::to_rfc3339},
     error::{Error, Result},
+    orgs,
     progress::courses::{mark_consumed, pending_completions, CompletionEvent},
 };
 
@@ -33,9 +34,10 @@ pub async fn issue(state: &Context, mut req: Request<'_>) -> Result<String> {
     if let Some(existing) = existing_for_course(state, req.user_id, req.course_id).await? {
         return Ok(existing);
     }
-    let org_name = store::org_name(db, req.org_id)
+    let org_name = orgs::find(db, req.org_id)
         .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
+        .ok_or(sqlx::Error::RowNotFound)?
+        .name;
     let (email, plain_email) = store::learner_email(db, req.user_id).await?;
     let domain_label = match &req.achievement.domain {
         Some(slug) => store::domain_label(db, slug).await?,

@@ -7,11 +7,12 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{did, jwt, keys, proof, records, status, store};
+use super::{did, jwt, keys, proof, records, status};
 use crate::{
     context::Context,
     db::time::{now_ms, parse_rfc3339, to_rfc3339},
     error::Result,
+    orgs,
 };
 
 /// What was handed in.
@@ -166,8 +167,8 @@ async fn check_issuer(
         .unwrap_or("the issuer");
     match keys::owner_of(&state.db, key).await? {
         Some((org_id, active)) => {
-            let org = store::org_name(&state.db, &org_id).await?;
-            let org = org.unwrap_or_else(|| name.to_owned());
+            let org = orgs::find(&state.db, &org_id).await?;
+            let org = org.map_or_else(|| name.to_owned(), |o| o.name);
             let which = if active {
                 "its current key"
             } else {

@@ -61,7 +61,12 @@ pub async fn create(db: &Db, name: &Text, slug: &Slug) -> Result<Org> {
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Org> {
-    store::orgs::by_id(db, id).await?.ok_or(Error::NotFound)
+    find(db, id).await?.ok_or(Error::NotFound)
+}
+
+/// The organisation with this id, if there is one.
+pub async fn find(db: &Db, id: &str) -> Result<Option<Org>> {
+    Ok(store::orgs::by_id(db, id).await?)
 }
 
 pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Org>> {

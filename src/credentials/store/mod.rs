@@ -1,19 +1,11 @@
 //! The credentials area's SQL: issuing keys, issued credentials and the learning account, and
-//! what issuing and verifying read of other areas' tables (organisations, learners, courses).
+//! what issuing and verifying read of other areas' tables (learners, domains, courses).
 
 pub(crate) mod credentials;
 pub(crate) mod credits;
 pub(crate) mod keys;
 
 use crate::db::{Db, Flag};
-
-/// The organisation's name, if it exists.
-pub(crate) async fn org_name(db: &Db, org_id: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
-        .bind(org_id)
-        .fetch_optional(&db.pool)
-        .await
-}
 
 /// The learner's email address and whether they asked for it in plain text in credentials.
 pub(crate) async fn learner_email(db: &Db, user_id: &str) -> sqlx::Result<(String, bool)> {
