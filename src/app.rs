@@ -68,6 +68,11 @@ impl Application {
         let runners = jobs::worker::Runners::default().with(crate::media::process::Runner);
         let workers =
             jobs::worker::spawn(self.state.ctx.clone(), Arc::new(runners), stop_rx.clone());
+        let sessions = tokio::spawn(crate::accounts::sessions::follow_revocations(
+            self.state.sessions.clone(),
+            self.state.db.clone(),
+            stop_rx.clone(),
+        ));
         let housekeeping = tokio::spawn(housekeeping(self.state.ctx.clone(), stop_rx));
         if self.state.settings.seed_demo {
             let ctx = self.state.ctx.clone();
@@ -84,6 +89,7 @@ impl Application {
             let _ = w.await;
         }
         let _ = housekeeping.await;
+        let _ = sessions.await;
         served
     }
 }

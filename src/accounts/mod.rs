@@ -1,7 +1,8 @@
-//! Users, their organisation roles, sessions and login throttling.
+//! Users, their organisation roles, sessions (and their cache) and login throttling.
 
 pub mod password;
 pub mod preferences;
+pub mod sessions;
 mod store;
 pub mod throttle;
 pub mod tokens;
@@ -127,23 +128,4 @@ pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<Str
     )
     .await?;
     Ok(token)
-}
-
-/// The user a live token belongs to.
-pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>> {
-    let digest = tokens::digest(token);
-    let row = store::live_session(db, &digest, now_ms()).await?;
-    Ok(row
-        .filter(|r| tokens::matches(token, &r.token_hash))
-        .map(|r| User {
-            id: r.id,
-            email: r.email,
-            display_name: r.display_name,
-            is_superadmin: r.is_superadmin,
-            created_at: r.created_at,
-        }))
-}
-
-pub async fn revoke_session(db: &Db, token: &str) -> Result<()> {
-    Ok(store::delete_session(db, &tokens::digest(token)).await?)
 }

@@ -92,10 +92,11 @@ pub(crate) async fn insert_session(
     Ok(())
 }
 
-/// A session's stored token hash with its user.
+/// A session's stored token hash and expiry with its user.
 #[derive(sqlx::FromRow)]
 pub(crate) struct SessionUser {
     pub token_hash: String,
+    pub expires_at: i64,
     pub id: String,
     pub email: String,
     pub display_name: String,
@@ -111,7 +112,7 @@ pub(crate) async fn live_session(
     now: i64,
 ) -> sqlx::Result<Option<SessionUser>> {
     sqlx::query_as::<_, SessionUser>(
-        "SELECT s.token_hash, u.id, u.email, u.display_name, u.is_superadmin, u.created_at \
+        "SELECT s.token_hash, s.expires_at, u.id, u.email, u.display_name, u.is_superadmin, u.created_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
@@ -121,13 +122,39 @@ pub(crate) async fn live_session(
     .await
 }
 
-/// Deletes the session stored under `token_hash`.
-pub(crate) async fn delete_session(db: &Db, token_hash: &str) -> sqlx::Result<()> {
+/// Deletes the session stored under `token_hash` and records its end for the other nodes'
+/// session caches, in one transaction.
+pub(crate) async fn delete_session(db: &Db, token_hash: &str, now: i64) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    sqlx::query("INSERT INTO session_revocations (token_hash, revoked_at) VALUES ($1, $2)")
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Token hashes of the sessions ended at or after `since`.
+pub(crate) async fn revoked_since(db: &Db, since: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT token_hash FROM session_revocations WHERE revoked_at >= $1")
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Forgets revocations from before `before`: no session cache still holds what they name.
+pub(crate) async fn prune_revocations(db: &Db, before: i64) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM session_revocations WHERE revoked_at < $1")
+            .bind(before)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Makes sure the throttle key has a row, taking its row lock (PostgreSQL) or the write lock

@@ -2,7 +2,14 @@
 //! kept open and read with positional reads on the runtime worker, which measured fastest for
 //! page-cached data (../shared/PERFORMANCE.md); any other store streams ranged reads.
 
-use std::{os::unix::fs::FileExt, path::PathBuf, sync::Arc};
+use std::{
+    os::unix::fs::FileExt,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering::Relaxed},
+        Arc,
+    },
+};
 
 use axum::{body::Body, http::HeaderValue};
 use bytes::Bytes;
@@ -22,8 +29,13 @@ use crate::{
 const SMALL: u64 = 64 << 10;
 /// Ranges up to this size are read in one positional read; larger ones stream.
 const INLINE: u64 = 1 << 20;
-/// Chunk of a streamed response: what one slow reader can pin in memory.
-const CHUNK: u64 = 128 << 10;
+/// What the chunks of all streamed responses may hold at once: each stream's next chunk is this
+/// shared by the streams open now, between `MIN_CHUNK` and `MAX_CHUNK`. A few fast readers get
+/// large reads; a thousand slow ones (each pinning the chunk it has not taken yet) stay within
+/// the budget instead of holding a fixed large chunk each.
+const STREAM_BUDGET: u64 = 24 << 20;
+const MIN_CHUNK: u64 = 16 << 10;
+const MAX_CHUNK: u64 = 256 << 10;
 
 /// A blob's metadata with its response headers built once (blobs never change).
 pub struct Prepared {
@@ -59,6 +71,30 @@ pub struct Source {
     meta: Cache<String, Arc<Prepared>>,
     small: Cache<String, Bytes>,
     files: Cache<String, Arc<std::fs::File>>,
+    /// Streamed responses open now.
+    streams: Arc<AtomicU64>,
+}
+
+/// One streamed response, counted while it lives.
+struct Streaming(Arc<AtomicU64>);
+
+impl Streaming {
+    fn open(streams: &Arc<AtomicU64>) -> Self {
+        streams.fetch_add(1, Relaxed);
+        Self(streams.clone())
+    }
+
+    /// The size of the next chunk, given how many streams share the budget now.
+    fn chunk(&self) -> u64 {
+        let share = STREAM_BUDGET / self.0.load(Relaxed).max(1);
+        share.clamp(MIN_CHUNK, MAX_CHUNK) & !4095
+    }
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
 }
 
 impl Source {
@@ -76,6 +112,7 @@ impl Source {
                 .max_capacity(64 << 20)
                 .build(),
             files: Cache::new(512),
+            streams: Arc::default(),
         }
     }
 
@@ -124,18 +161,19 @@ impl Source {
         }
         if let Some(file) = self.file(sha)? {
             // Large ranges stream chunk by chunk, so a slow reader holds one chunk at a time.
-            let stream = futures::stream::try_unfold(start, move |pos| {
+            let open = Streaming::open(&self.streams);
+            let stream = futures::stream::try_unfold((start, open), move |(pos, open)| {
                 let file = file.clone();
                 async move {
                     let end = start + len;
                     if pos >= end {
                         return Ok(None);
                     }
-                    let n = CHUNK.min(end - pos);
+                    let n = open.chunk().min(end - pos);
                     let chunk = tokio::task::spawn_blocking(move || read_at(&file, pos, n))
                         .await
                         .map_err(std::io::Error::other)??;
-                    Ok::<_, std::io::Error>(Some((chunk, pos + n)))
+                    Ok::<_, std::io::Error>(Some((chunk, (pos + n, open))))
                 }
             });
             return Ok(Body::from_stream(stream));

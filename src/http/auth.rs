@@ -193,7 +193,7 @@ async fn logout(
 ) -> Result<impl IntoResponse> {
     caller.user()?;
     if let Some(token) = presented_token(&headers) {
-        accounts::revoke_session(&state.db, &token).await?;
+        state.sessions.revoke(&state.db, &token).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((StatusCode::NO_CONTENT, jar))

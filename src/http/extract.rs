@@ -16,7 +16,7 @@ use bytes::Bytes;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{
-    accounts::{self, User},
+    accounts::User,
     error::{Error, FieldError, Result},
     http::AppState,
 };
@@ -186,27 +186,32 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let token = auth
-                .to_str()
-                .ok()
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-                .ok_or(Error::Unauthenticated)?;
-            // A presented but dead token is an error, not anonymity: the client must know.
-            let user = accounts::user_for_token(&state.db, token.trim()).await?;
-            return user.map(|u| Caller(Some(u))).ok_or(Error::Unauthenticated);
-        }
-        let jar = CookieJar::from_headers(&parts.headers);
-        if let Some(cookie) = jar.get(SESSION_COOKIE) {
-            // A stale cookie just means "logged out" for the pages.
-            return Ok(Caller(
-                accounts::user_for_token(&state.db, cookie.value()).await?,
-            ));
-        }
-        Ok(Caller(None))
+        caller(&state, &parts.headers).await.map(Caller)
+    }
+}
+
+/// Who sent a request with these headers: a bearer token's user (a dead or malformed token is
+/// an error, not anonymity: the client must know), a session cookie's user (a stale cookie just
+/// means "signed out"), or nobody. Sessions come from the node's session cache.
+pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Option<User>> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .ok_or(Error::Unauthenticated)?;
+        let user = state.sessions.user(&state.db, token.trim()).await?;
+        return user.map(Some).ok_or(Error::Unauthenticated);
+    }
+    if !headers.contains_key(header::COOKIE) {
+        return Ok(None);
+    }
+    match CookieJar::from_headers(headers).get(SESSION_COOKIE) {
+        Some(cookie) => state.sessions.user(&state.db, cookie.value()).await,
+        None => Ok(None),
     }
 }
 

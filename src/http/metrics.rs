@@ -4,7 +4,10 @@
 
 use std::{
     fmt::Write as _,
-    sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed},
+    sync::{
+        atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed},
+        Arc,
+    },
     time::Instant,
 };
 
@@ -59,8 +62,8 @@ fn shard_index() -> usize {
 
 /// One request being answered; counted out when dropped, so a request whose client went away
 /// leaves the in-flight gauge too.
-pub struct InFlight<'a> {
-    metrics: &'a Metrics,
+pub struct InFlight {
+    metrics: Arc<Metrics>,
     started: Instant,
 }
 
@@ -69,10 +72,10 @@ impl Metrics {
         &self.shards[shard_index()]
     }
 
-    pub fn start(&self) -> InFlight<'_> {
+    pub fn start(self: &Arc<Self>) -> InFlight {
         self.shard().in_flight.fetch_add(1, Relaxed);
         InFlight {
-            metrics: self,
+            metrics: self.clone(),
             started: Instant::now(),
         }
     }
@@ -132,7 +135,7 @@ impl Metrics {
     }
 }
 
-impl InFlight<'_> {
+impl InFlight {
     /// Records the response's status and how long its head took, and returns that time.
     pub fn finish(self, status: StatusCode) -> std::time::Duration {
         let m = self.metrics.shard();
@@ -150,7 +153,7 @@ impl InFlight<'_> {
     }
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.metrics.shard().in_flight.fetch_sub(1, Relaxed);
     }
@@ -184,7 +187,7 @@ mod tests {
 
     #[test]
     fn responses_land_in_their_class_and_bucket() {
-        let m = Metrics::default();
+        let m = Arc::new(Metrics::default());
         m.start().finish(StatusCode::OK);
         m.start().finish(StatusCode::NOT_FOUND);
         let open = m.start();

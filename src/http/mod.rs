@@ -35,17 +35,13 @@ use std::{convert::Infallible, time::Duration};
 use axum::{
     body::Body,
     extract::DefaultBodyLimit,
-    http::{header, HeaderName, HeaderValue, Method, Request, StatusCode},
+    http::{HeaderName, HeaderValue, Request, StatusCode},
     response::Response,
     Router,
 };
-use tower::{Service, ServiceBuilder, ServiceExt};
+use tower::{Layer, Service, ServiceExt};
 use tower_http::{
-    compression::CompressionLayer,
-    cors::{AllowOrigin, Any, CorsLayer},
-    sensitive_headers::SetSensitiveRequestHeadersLayer,
-    set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer,
+    compression::CompressionLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
 };
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -56,8 +52,6 @@ use utoipa_axum::router::OpenApiRouter;
 pub use state::AppState;
 
 use crate::error::Error;
-
-use observe::REQUEST_ID;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -144,26 +138,33 @@ fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
-/// The one service every request goes through, in this order: a request id, a trace span
-/// carrying it, the metrics hook (counts and latency, `GET /metrics`) and the headers of every
-/// response (`observe`); sensitive headers hidden from logs; CORS; then the media fast path
-/// (anonymous or signed GET/HEAD of `/media/{sha256}`, answered without routing or extractors:
-/// they cost more than the bytes of a small file), the rewrite of xAPI alternate-syntax
-/// requests, and the router. Built once; [`Edge::connection`] makes each connection's copy.
+/// The one service every request goes through, in this order: a request id, credentials
+/// marked sensitive, a trace span carrying the id, the metrics hook (counts and latency,
+/// `GET /metrics`) and the headers of every response (`observe`); CORS; then the media fast
+/// path (anonymous or signed GET/HEAD of `/media/{sha256}`, answered without routing or
+/// extractors: they cost more than the bytes of a small file), the rewrite of xAPI
+/// alternate-syntax requests, and the router. Built once; [`Edge::connection`] makes each
+/// connection's copy.
 #[derive(Clone)]
 pub struct Edge {
+    shared: std::sync::Arc<Shared>,
+    observe: observe::ObserveLayer,
+}
+
+struct Shared {
     state: AppState,
     router: Router,
-    observe: observe::ObserveLayer,
-    cors: cors::PreflightCorsLayer,
+    cors: cors::Cors,
 }
 
 pub fn service(state: AppState) -> Edge {
     Edge {
-        cors: cors::PreflightCorsLayer(cors(&state.settings.cors_origins)),
         observe: observe::ObserveLayer::new(state.metrics.clone()),
-        router: router(state.clone()),
-        state,
+        shared: std::sync::Arc::new(Shared {
+            cors: cors::Cors::new(&state.settings.cors_origins),
+            router: router(state.clone()),
+            state,
+        }),
     }
 }
 
@@ -177,44 +178,44 @@ impl Edge {
            + Clone
            + Send
            + 'static {
-        let (state, router) = (self.state.clone(), self.router.clone());
-        let inner = tower::service_fn(move |mut req: Request<Body>| {
-            let (state, router) = (state.clone(), router.clone());
-            async move {
-                if let Some(response) =
-                    delivery::fast_path(&state, req.method(), req.uri(), req.headers()).await
-                {
-                    return Ok(response);
-                }
+        let shared = self.shared.clone();
+        self.observe.layer(tower::service_fn(move |req| {
+            let shared = shared.clone();
+            async move { Ok(answer(&shared, peer, req).await) }
+        }))
+    }
+}
+
+/// Everything inside the observe layer: CORS, the media fast path, the xAPI rewrite, the router.
+async fn answer(shared: &Shared, peer: std::net::SocketAddr, req: Request<Body>) -> Response {
+    let mut req = match shared.cors.preflight(req).await {
+        Ok(preflight) => return preflight,
+        Err(req) => req,
+    };
+    let origin = shared.cors.allowed_origin(req.headers());
+    let state = &shared.state;
+    let mut response =
+        match delivery::fast_path(state, req.method(), req.uri(), req.headers()).await {
+            Some(response) => response,
+            None => {
                 req.extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
-                let req = if xapi::alternate::applies(&req) {
-                    match xapi::alternate::rewrite(req, LRS_BODY_LIMIT).await {
-                        Ok(req) => req,
-                        Err(response) => return Ok(response),
-                    }
+                let rewritten = if xapi::alternate::applies(&req) {
+                    xapi::alternate::rewrite(req, LRS_BODY_LIMIT).await
                 } else {
-                    req
+                    Ok(req)
                 };
-                router.oneshot(req).await
+                match rewritten {
+                    Ok(req) => {
+                        let Ok(response) = shared.router.clone().oneshot(req).await;
+                        response
+                    }
+                    Err(response) => response,
+                }
             }
-        });
-        ServiceBuilder::new()
-            .layer(self.observe.clone())
-            .layer(SetSensitiveRequestHeadersLayer::new([
-                header::AUTHORIZATION,
-                header::COOKIE,
-            ]))
-            // What tower-http's CORS would compute and join for every response, as one constant.
-            .layer(SetResponseHeaderLayer::appending(
-                header::VARY,
-                HeaderValue::from_static(
-                    "origin, access-control-request-method, access-control-request-headers",
-                ),
-            ))
-            .layer(self.cors.clone())
-            .service(inner)
-    }
+        };
+    shared.cors.finish(origin, response.headers_mut());
+    response
 }
 
 fn router(state: AppState) -> Router {
@@ -268,57 +269,4 @@ fn compressible() -> impl tower_http::compression::Predicate {
         .and(NotForContentType::const_new("application/zip"))
         .and(NotForContentType::const_new("application/pdf"))
         .and(NotForContentType::const_new("application/octet-stream"))
-}
-
-fn cors(origins: &[String]) -> CorsLayer {
-    let tus_headers = tus::TUS_HEADERS.map(HeaderName::from_static);
-    let layer = CorsLayer::new()
-        .allow_methods([
-            Method::GET,
-            Method::HEAD,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allow_headers(
-            [
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                header::RANGE,
-                header::IF_RANGE,
-                header::IF_NONE_MATCH,
-                header::IF_MATCH,
-                xapi::VERSION_HEADER,
-            ]
-            .into_iter()
-            .chain(tus_headers.clone())
-            .collect::<Vec<_>>(),
-        )
-        .expose_headers(
-            [
-                header::CONTENT_RANGE,
-                header::CONTENT_LENGTH,
-                header::ACCEPT_RANGES,
-                header::ETAG,
-                header::LOCATION,
-                header::LAST_MODIFIED,
-                xapi::VERSION_HEADER,
-                xapi::CONSISTENT_THROUGH,
-                REQUEST_ID,
-            ]
-            .into_iter()
-            .chain(tus_headers)
-            .collect::<Vec<_>>(),
-        )
-        .max_age(Duration::from_secs(3600))
-        // Sent by the edge as a constant instead (see `service`).
-        .vary([]);
-    if origins.iter().any(|o| o == "*") {
-        layer.allow_origin(Any)
-    } else {
-        let list: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
-        layer.allow_origin(AllowOrigin::list(list))
-    }
 }

@@ -5,7 +5,9 @@
 use std::{ops::Deref, sync::Arc};
 
 use super::metrics::Metrics;
-use crate::{context::Context, delivery::Delivery, lrs::clients::ClientCache};
+use crate::{
+    accounts::sessions::Sessions, context::Context, delivery::Delivery, lrs::clients::ClientCache,
+};
 
 /// Cloned for every request, so one reference count to bump (not one per part: those are
 /// shared cache lines the HTTP threads would pass back and forth).
@@ -17,6 +19,8 @@ pub struct Shared {
     pub delivery: Arc<Delivery>,
     /// Recently authenticated LRS clients.
     pub lrs_clients: ClientCache,
+    /// Recently looked-up sessions (bearer tokens and cookies).
+    pub sessions: Arc<Sessions>,
     /// This node's request counts and latencies.
     pub metrics: Arc<Metrics>,
 }
@@ -27,6 +31,7 @@ impl AppState {
             ctx,
             delivery,
             lrs_clients: ClientCache::default(),
+            sessions: Arc::default(),
             metrics: Arc::default(),
         }))
     }

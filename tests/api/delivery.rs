@@ -270,6 +270,23 @@ async fn protected_media_needs_a_session_or_a_signature(backend: Backend) {
     let (s, h, _) = app.bytes_as(Some(&teacher), &plain, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h["cache-control"], "private, max-age=31536000, immutable");
+    // A dead token is refused, not taken for a visitor, even beside a valid signature.
+    let signed = asset["renditions"][0]["url"].as_str().unwrap().to_owned();
+    for path in [&plain, &signed] {
+        let (s, h, body) = app.bytes_as(Some("no-such-token"), path, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(h["content-type"], "application/problem+json");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap()["code"],
+            "unauthorized"
+        );
+    }
+    // A signed-in stranger learns no more than a visitor.
+    let root = app.superadmin().await;
+    let elsewhere = app.create_org(&root, "elsewhere").await;
+    let stranger = app.member(&root, &elsewhere, "learner").await;
+    let (s, _, _) = app.bytes_as(Some(&stranger), &plain, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 
     // The asset JSON hands out signed URLs that work without cookies, and CDNs may cache them.
     let signed = asset["renditions"][0]["url"].as_str().unwrap().to_owned();

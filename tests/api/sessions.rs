@@ -90,6 +90,45 @@ async fn logout_revokes_the_token(backend: Backend) {
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
+/// Nodes cache sessions (no database round trip per request), yet signing out on one node ends
+/// the token on the others within about a second, long before their cache would expire.
+async fn signing_out_on_one_node_ends_the_token_on_every_node(backend: Backend) {
+    let a = TestApp::spawn(backend).await;
+    let store = caravan::StoreLocation::Local(a.store_dir.clone());
+    let b = TestApp::spawn_on(a.database_url.clone(), store, |_| {}).await;
+    let root = a.superadmin().await;
+    // Node b has looked the token up (and keeps it).
+    b.get("/api/v1/me", Some(&root))
+        .await
+        .assert(StatusCode::OK);
+    b.get("/api/v1/me", Some(&root))
+        .await
+        .assert(StatusCode::OK);
+
+    a.post("/api/v1/auth/logout", Some(&root), json!({}))
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    a.get("/api/v1/me", Some(&root))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    let started = std::time::Instant::now();
+    let limit = caravan::accounts::sessions::CACHE_TTL / 4;
+    loop {
+        let me = b.get("/api/v1/me", Some(&root)).await;
+        if me.status == StatusCode::UNAUTHORIZED {
+            me.assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+            break;
+        }
+        me.assert(StatusCode::OK);
+        assert!(
+            started.elapsed() < limit,
+            "node b still accepts a signed-out token after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn bad_credentials_and_tokens_are_401(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.superadmin().await;
@@ -249,6 +288,7 @@ async fn self_registration_with_a_join_code(backend: Backend) {
 both_backends!(
     login_returns_a_token_and_an_httponly_cookie,
     logout_revokes_the_token,
+    signing_out_on_one_node_ends_the_token_on_every_node,
     bad_credentials_and_tokens_are_401,
     failed_logins_are_throttled_per_account,
     self_registration_with_a_join_code

@@ -18,7 +18,6 @@ use crate::http::{
     pages::templates,
 };
 use crate::{
-    accounts,
     credentials::records,
     error::{Error, Result},
     http::AppState,
@@ -138,7 +137,7 @@ async fn logout(
     jar: CookieJar,
 ) -> Result<Response> {
     if let Some(token) = presented_token(&headers) {
-        accounts::revoke_session(&state.db, &token).await?;
+        state.sessions.revoke(&state.db, &token).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/")).into_response())

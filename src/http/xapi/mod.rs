@@ -19,7 +19,6 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    accounts,
     error::{Error, Result},
     http::extract::SESSION_COOKIE,
     http::AppState,
@@ -145,14 +144,14 @@ async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal> {
             return client.map(Principal::Client).ok_or(Error::Unauthenticated);
         }
         if scheme.eq_ignore_ascii_case("bearer") {
-            let user = accounts::user_for_token(&state.db, credentials.trim()).await?;
+            let user = state.sessions.user(&state.db, credentials.trim()).await?;
             return user.map(Principal::Learner).ok_or(Error::Unauthenticated);
         }
         return Err(Error::Unauthenticated);
     }
     let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        if let Some(user) = accounts::user_for_token(&state.db, cookie.value()).await? {
+        if let Some(user) = state.sessions.user(&state.db, cookie.value()).await? {
             return Ok(Principal::Learner(user));
         }
     }
