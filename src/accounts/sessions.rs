@@ -29,7 +29,6 @@ pub const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 /// read before a slow commit) is still seen.
 const FOLLOW_OVERLAP_MS: i64 = 10_000;
 
-#[derive(Clone)]
 struct Live {
     user: User,
     expires_at: i64,
@@ -77,13 +76,7 @@ impl Sessions {
         }
         let live = Live {
             expires_at: row.expires_at,
-            user: User {
-                id: row.id,
-                email: row.email,
-                display_name: row.display_name,
-                is_superadmin: row.is_superadmin,
-                created_at: row.created_at,
-            },
+            user: row.user,
         };
         let user = live.user.clone();
         if !self.revoked.contains_key(&digest) {
@@ -105,14 +98,12 @@ impl Sessions {
         self.revoked.insert(digest, ());
     }
 
-    /// Drops the sessions ended (on any node) at or after `since`; returns how many it read.
-    async fn follow_once(&self, db: &Db, since: i64) -> Result<usize> {
-        let ended = store::revoked_since(db, since).await?;
-        let n = ended.len();
-        for digest in ended {
+    /// Drops the sessions ended (on any node) at or after `since`.
+    async fn follow_once(&self, db: &Db, since: i64) -> Result<()> {
+        for digest in store::revoked_since(db, since).await? {
             self.forget(digest);
         }
-        Ok(n)
+        Ok(())
     }
 }
 
@@ -130,7 +121,7 @@ pub async fn follow_revocations(sessions: Arc<Sessions>, db: Db, mut stop: watch
         }
         let started = now_ms();
         match sessions.follow_once(&db, since).await {
-            Ok(_) => since = started - FOLLOW_OVERLAP_MS,
+            Ok(()) => since = started - FOLLOW_OVERLAP_MS,
             Err(e) => tracing::warn!(error = %e, "reading ended sessions"),
         }
         if started - last_prune > CACHE_TTL.as_millis() as i64 {

@@ -97,12 +97,8 @@ pub(crate) async fn insert_session(
 pub(crate) struct SessionUser {
     pub token_hash: String,
     pub expires_at: i64,
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    #[sqlx(try_from = "crate::db::Flag")]
-    pub is_superadmin: bool,
-    pub created_at: i64,
+    #[sqlx(flatten)]
+    pub user: User,
 }
 
 /// The session stored under `token_hash` and its user, if it expires after `now`.

@@ -100,7 +100,7 @@ impl Cors {
         }
     }
 
-    /// A preflight's answer, or `None` when `req` is not a preflight.
+    /// A preflight's answer, or `req` back when it is not a preflight.
     pub async fn preflight(&self, req: Request<Body>) -> Result<Response, Request<Body>> {
         let is_preflight = req.method() == Method::OPTIONS
             && req
