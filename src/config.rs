@@ -144,6 +144,10 @@ pub struct SettingsArgs {
     /// 3D viewers); pages work without them.
     #[arg(long, global = true, env = "CARAVAN_WEB_LIBS")]
     pub web_libs: Option<PathBuf>,
+    /// The xAPI version the LRS names when a request leaves out `X-Experience-API-Version`
+    /// (such a request is refused either way): `2.0.0` or `1.0.3`.
+    #[arg(long, global = true, env = "CARAVAN_XAPI_DEFAULT_VERSION")]
+    pub xapi_default_version: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -173,6 +177,7 @@ struct FileSettings {
     public_url: Option<String>,
     secret_key: Option<String>,
     web_libs: Option<PathBuf>,
+    xapi_default_version: Option<String>,
 }
 
 /// Fully resolved settings.
@@ -207,7 +212,12 @@ pub struct Settings {
     pub secret_key: Secret<Vec<u8>>,
     /// The folder of optional browser libraries (`node_modules` layout).
     pub web_libs: PathBuf,
+    /// `2.0.0` or `1.0.3`: the version the LRS answers by when a request names none.
+    pub xapi_default_version: &'static str,
 }
+
+/// The xAPI versions `xapi_default_version` may name.
+pub const XAPI_VERSIONS: [&str; 2] = ["2.0.0", "1.0.3"];
 
 impl Settings {
     /// Settings for tests and embedding: defaults with the given database and store.
@@ -240,6 +250,7 @@ impl Settings {
             public_url: "http://localhost:8080".to_owned(),
             secret_key: Secret::new(rand::random::<[u8; 32]>().to_vec()),
             web_libs: PathBuf::from("web/node_modules"),
+            xapi_default_version: XAPI_VERSIONS[0],
         }
     }
 
@@ -314,6 +325,16 @@ impl Settings {
         }
         if let Some(p) = args.web_libs.clone().or(file.web_libs) {
             settings.web_libs = p;
+        }
+        if let Some(v) = args
+            .xapi_default_version
+            .clone()
+            .or(file.xapi_default_version)
+        {
+            settings.xapi_default_version = XAPI_VERSIONS
+                .into_iter()
+                .find(|known| *known == v.trim())
+                .with_context(|| format!("xapi_default_version must be 2.0.0 or 1.0.3, not {v}"))?;
         }
         settings.public_url = match args.public_url.clone().or(file.public_url) {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -404,6 +425,22 @@ mod tests {
         assert_eq!(s.bind, "0.0.0.0:9000".parse().unwrap());
         assert_eq!(s.store, StoreLocation::Local("elsewhere".into()));
         assert!(s.seed_demo);
+    }
+
+    #[test]
+    fn the_xapi_default_version_is_one_the_lrs_speaks() {
+        let with = |v: &str| {
+            Settings::resolve(&SettingsArgs {
+                database_url: Some("postgres://db/x".into()),
+                secret_key: Some("k".repeat(32)),
+                xapi_default_version: Some(v.into()),
+                ..Default::default()
+            })
+        };
+        assert_eq!(with("1.0.3").unwrap().xapi_default_version, "1.0.3");
+        assert_eq!(with("2.0.0").unwrap().xapi_default_version, "2.0.0");
+        assert!(with("1.0.2").is_err());
+        assert!(with("3").is_err());
     }
 
     #[test]

@@ -60,20 +60,6 @@ pub struct OfflineFile {
     pub language: Option<String>,
 }
 
-fn extension(mime: &str) -> &'static str {
-    match mime {
-        "video/mp4" => "mp4",
-        "audio/mp4" => "m4a",
-        "image/jpeg" => "jpg",
-        "text/vtt" => "vtt",
-        "application/pdf" => "pdf",
-        "model/gltf-binary" => "glb",
-        "model/gltf+json" => "gltf",
-        "application/zip" => "zip",
-        _ => "bin",
-    }
-}
-
 /// The renditions a learner needs for one asset at this quality.
 fn pick(renditions: &[RenditionRow], quality: Quality) -> Vec<&RenditionRow> {
     let short = |r: &RenditionRow| r.height.unwrap_or(0).min(r.width.unwrap_or(0));
@@ -117,7 +103,11 @@ pub async fn files(state: &Context, course_id: &str, quality: Quality) -> Result
                 mime: r.mime.clone(),
                 bytes: r.bytes,
                 sha256: r.sha256.clone(),
-                path: format!("files/{}.{}", r.sha256, extension(&r.mime)),
+                path: format!(
+                    "files/{}.{}",
+                    r.sha256,
+                    super::media_extension(&r.mime).unwrap_or("bin")
+                ),
                 url: None,
                 width: r.width,
                 height: r.height,

@@ -90,9 +90,14 @@ impl Signer {
     /// `path?{sign(path)}` valid for `ttl_secs` from now, rounded up to the hour so the same
     /// URL is handed out for a while and caches can share it.
     pub fn signed_url(&self, path: &str, ttl_secs: i64) -> String {
+        format!("{path}?{}", self.signed_query(path, ttl_secs))
+    }
+
+    /// The query of [`Self::signed_url`] alone, for a URL whose path is a name of `path`.
+    pub fn signed_query(&self, path: &str, ttl_secs: i64) -> String {
         let now = now_ms() / 1000;
         let exp = (now + ttl_secs + 3599) / 3600 * 3600;
-        format!("{path}?{}", self.sign(path, exp))
+        self.sign(path, exp)
     }
 
     /// Checks the signature in constant time, then the expiry.

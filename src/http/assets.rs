@@ -76,20 +76,14 @@ pub struct AssetView {
 pub(super) async fn view(state: &AppState, a: AssetRow) -> Result<AssetView> {
     let renditions = assets::renditions(&state.db, &a.id).await?;
     let public = crate::delivery::access::asset_is_public(&state.db, &a.id).await?;
-    let url = |sha: &str| state.delivery.media_url(sha, public);
-    let poster = renditions
-        .iter()
-        .find(|r| r.role == "poster")
-        .map(|r| url(&r.sha256));
+    let url = |r: &RenditionRow| state.delivery.media_url(&r.sha256, &r.mime, public);
+    let poster = renditions.iter().find(|r| r.role == "poster").map(url);
     let has_ladder = renditions
         .iter()
         .any(|r| r.role == "video" || r.role == "audio");
     let model = match renditions.iter().find(|r| r.role == "model") {
         Some(main) => Some(format!("/api/v1/assets/{}/files/{}", a.id, main.name)),
-        None if a.kind == "model" => renditions
-            .iter()
-            .find(|r| r.role == "original")
-            .map(|r| url(&r.sha256)),
+        None if a.kind == "model" => renditions.iter().find(|r| r.role == "original").map(url),
         None => None,
     };
     Ok(AssetView {
@@ -99,7 +93,7 @@ pub(super) async fn view(state: &AppState, a: AssetRow) -> Result<AssetView> {
         renditions: renditions
             .into_iter()
             .map(|r| RenditionView {
-                url: url(&r.sha256),
+                url: url(&r),
                 row: r,
             })
             .collect(),

@@ -1,4 +1,4 @@
-//! `/media/{sha256}`: content-addressed bytes with ranges, validators, immutable caching, and
+//! `/media/{sha256}[.ext]`: content-addressed bytes with ranges, validators, immutable caching, and
 //! access by session/token or signed URL.
 
 use axum::{
@@ -72,7 +72,8 @@ fn etag_matches(list: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
-/// Bytes of a rendition. GET and HEAD; one range (`a-b`, `a-`, `-n`) → 206, several → the
+/// Bytes of a rendition, named `{sha256}` or `{sha256}.{ext}` (`.mp4`, `.m4a`, `.jpg`, `.vtt`,
+/// `.glb`…: the type's extension, which ffmpeg-based players require). GET and HEAD; one range (`a-b`, `a-`, `-n`) → 206, several → the
 /// whole file (200); `If-None-Match` / `If-Modified-Since` → 304; `If-Range` with a stale
 /// validator → 200. Public content is `public, immutable`; protected content needs a session,
 /// a bearer token or a signed URL (`exp`, `kid`, `sig`).
@@ -88,7 +89,7 @@ async fn get_media(
     Path(sha): Path<String>,
     Query(signature): Query<Signature>,
 ) -> Result<Response> {
-    let sha = Sha256Hex::parse(&sha).ok_or(Error::NotFound)?;
+    let sha = crate::delivery::media_name(&sha).ok_or(Error::NotFound)?;
     let signed = verify_signature(&state, &format!("/media/{}", sha.as_str()), &signature)?;
     let access = match signed {
         Some(_) => Access::Public,
@@ -189,7 +190,9 @@ pub async fn fast_path(
     if method != Method::GET && method != Method::HEAD {
         return None;
     }
-    let sha = Sha256Hex::parse(uri.path().strip_prefix("/media/")?)?;
+    let sha = crate::delivery::media_name(uri.path().strip_prefix("/media/")?)?;
+    // Signed over the bare `/media/{sha}`, whatever extension names it.
+    let signed_path = &uri.path()[.."/media/".len() + sha.as_str().len()];
     let mut signature = Signature::default();
     for pair in uri
         .query()
@@ -209,7 +212,7 @@ pub async fn fast_path(
         // As the routed handler's extractors would: the caller first (a dead token is refused
         // even beside a valid signature), then the signature.
         let caller = super::extract::caller(state, headers).await?;
-        let signed = verify_signature(state, uri.path(), &signature)?;
+        let signed = verify_signature(state, signed_path, &signature)?;
         let access = match signed {
             Some(_) => Access::Public,
             None => {

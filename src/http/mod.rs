@@ -112,9 +112,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The xAPI LRS: its own version negotiation and a body limit that fits batches and attachments.
-fn lrs() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn lrs(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::new().merge(xapi::routes()).split_for_parts();
-    let router = xapi::versioned(router).layer(DefaultBodyLimit::max(LRS_BODY_LIMIT));
+    let router = xapi::versioned(router, state).layer(DefaultBodyLimit::max(LRS_BODY_LIMIT));
     (router, doc)
 }
 
@@ -222,7 +222,7 @@ fn router(state: AppState) -> Router {
     let (api, mut openapi) = api();
     let (streaming, streaming_doc) = streaming();
     let (media_bytes, media_bytes_doc) = media_bytes();
-    let (lrs, lrs_doc) = lrs();
+    let (lrs, lrs_doc) = lrs(&state);
     openapi.merge(lrs_doc);
     openapi.merge(streaming_doc);
     openapi.merge(media_bytes_doc);

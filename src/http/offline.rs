@@ -84,7 +84,7 @@ async fn offline_manifest(
     let course = courses::row(&state.db, &course_id).await?;
     let mut files = offline::files(&state, &course_id, quality).await?;
     for f in &mut files {
-        f.url = Some(state.delivery.media_url(&f.sha256, public));
+        f.url = Some(state.delivery.media_url(&f.sha256, &f.mime, public));
     }
     let bundle = format!("/api/v1/courses/{course_id}/bundle.zip");
     let quality_name = serde_json::to_value(quality)

@@ -215,7 +215,7 @@ fn media_playlist(
     duration_ms: Option<i64>,
     public: bool,
 ) -> Option<String> {
-    let url = state.delivery.media_url(&r.sha256, public);
+    let url = state.delivery.media_url(&r.sha256, &r.mime, public);
     if r.role == "captions" {
         // A WebVTT track is one segment lasting the whole video.
         let secs = duration_ms.unwrap_or(0) as f64 / 1000.0;

@@ -143,6 +143,7 @@ fn check_signature(stmt: &Value, jws: &[u8]) -> Result<()> {
 }
 
 /// The statement minus what signing adds or the LRS sets, compared with the signed payload.
+/// Durations compare at 0.01 s (Data 4.2.7): `PT1.2345S` matches a signed `PT1.23S`.
 fn same_signed_content(stmt: &Value, payload: &Value) -> bool {
     fn strip(v: &Value, keep_id: bool) -> Value {
         let mut m = v.as_object().cloned().unwrap_or_default();
@@ -152,8 +153,68 @@ fn same_signed_content(stmt: &Value, payload: &Value) -> bool {
         if !keep_id {
             m.remove("id");
         }
-        Value::Object(m)
+        let mut v = Value::Object(m);
+        centiseconds(&mut v["result"]);
+        if v["object"]["objectType"] == "SubStatement" {
+            centiseconds(&mut v["object"]["result"]);
+        }
+        v
     }
     let keep_id = payload.get("id").is_some();
     payload.is_object() && strip(stmt, keep_id) == strip(payload, keep_id)
+}
+
+/// A result's duration as whole hundredths of a second, precision beyond them dropped.
+fn centiseconds(result: &mut Value) {
+    let Some(result) = result.as_object_mut() else {
+        return;
+    };
+    let Some(secs) = result
+        .get("duration")
+        .and_then(Value::as_str)
+        .and_then(crate::lrs::xapi::parse_duration)
+    else {
+        return;
+    };
+    // The nudge keeps a value printed as 1.23 from flooring to 122.99… hundredths.
+    let hundredths = (secs * 100.0 + 1e-6).floor() as i64;
+    result.insert("duration".into(), Value::from(hundredths));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn with_duration(d: &str) -> Value {
+        json!({"actor": {"mbox": "mailto:a@example.org"}, "verb": {"id": "http://example.org/v"},
+            "object": {"id": "http://example.org/a"}, "result": {"duration": d}})
+    }
+
+    #[test]
+    fn durations_compare_to_the_hundredth_of_a_second() {
+        let signed = with_duration("PT1.23S");
+        assert!(same_signed_content(&with_duration("PT1.2345S"), &signed));
+        assert!(same_signed_content(&with_duration("PT1.239S"), &signed));
+        assert!(same_signed_content(&with_duration("PT1.230S"), &signed));
+        assert!(!same_signed_content(&with_duration("PT1.24S"), &signed));
+        assert!(!same_signed_content(&with_duration("PT1.22S"), &signed));
+        // Another way of writing the same length is still the same length.
+        assert!(same_signed_content(
+            &with_duration("PT60S"),
+            &with_duration("PT1M")
+        ));
+    }
+
+    #[test]
+    fn sub_statement_durations_compare_the_same_way() {
+        let sub = |d: &str| {
+            json!({"actor": {"mbox": "mailto:a@example.org"}, "verb": {"id": "http://example.org/v"},
+                "object": {"objectType": "SubStatement", "actor": {"mbox": "mailto:a@example.org"},
+                    "verb": {"id": "http://example.org/v"}, "object": {"id": "http://example.org/a"},
+                    "result": {"duration": d}}})
+        };
+        assert!(same_signed_content(&sub("PT2.0099S"), &sub("PT2S")));
+        assert!(!same_signed_content(&sub("PT2.01S"), &sub("PT2S")));
+    }
 }

@@ -32,7 +32,11 @@ pub fn apply(stmt: &mut Value, format: Format, languages: &[String]) {
 
 const IFIS: [&str; 4] = ["mbox", "mbox_sha1sum", "openid", "account"];
 
-fn agent_ids(agent: &mut Value) {
+/// XAPI-00171: an Agent keeps only its inverse functional identifier; a Group keeps its
+/// identifier, or its members' when it is anonymous, and its `objectType` (without it a Group
+/// would read as an Agent). An Agent's `objectType` stays only where the position requires it
+/// (`keep_type`: a statement's object, which is otherwise an Activity).
+fn agent_ids(agent: &mut Value, keep_type: bool) {
     let Some(obj) = agent.as_object_mut() else {
         return;
     };
@@ -40,7 +44,11 @@ fn agent_ids(agent: &mut Value) {
     let has_ifi = IFIS.iter().any(|k| obj.contains_key(*k));
     let mut keep = Map::new();
     for (k, v) in obj.iter() {
-        if k == "objectType" || IFIS.contains(&k.as_str()) {
+        let wanted = match k.as_str() {
+            "objectType" => is_group || keep_type,
+            k => IFIS.contains(&k),
+        };
+        if wanted {
             keep.insert(k.clone(), v.clone());
         }
     }
@@ -48,38 +56,39 @@ fn agent_ids(agent: &mut Value) {
     if is_group && !has_ifi {
         if let Some(Value::Array(members)) = obj.get("member") {
             let mut members = members.clone();
-            members.iter_mut().for_each(agent_ids);
+            members.iter_mut().for_each(|m| agent_ids(m, false));
             keep.insert("member".into(), Value::Array(members));
         }
     }
     *obj = keep;
 }
 
+/// An Activity is its `id` (its `objectType` is optional and the definition is not an id).
 fn activity_ids(activity: &mut Value) {
     if let Some(obj) = activity.as_object_mut() {
-        obj.retain(|k, _| k == "id" || k == "objectType");
+        obj.retain(|k, _| k == "id");
     }
 }
 
 fn ids(stmt: &mut Value) {
-    agent_ids(&mut stmt["actor"]);
+    agent_ids(&mut stmt["actor"], false);
     if let Some(verb) = stmt.get_mut("verb").and_then(Value::as_object_mut) {
         verb.retain(|k, _| k == "id");
     }
     if stmt.get("authority").is_some() {
-        agent_ids(&mut stmt["authority"]);
+        agent_ids(&mut stmt["authority"], false);
     }
     let object = &mut stmt["object"];
     match object.get("objectType").and_then(Value::as_str) {
         None | Some("Activity") => activity_ids(object),
-        Some("Agent" | "Group") => agent_ids(object),
+        Some("Agent" | "Group") => agent_ids(object, true),
         Some("SubStatement") => ids(object),
         _ => {}
     }
     if let Some(context) = stmt.get_mut("context").and_then(Value::as_object_mut) {
         for key in ["instructor", "team"] {
             if let Some(agent) = context.get_mut(key) {
-                agent_ids(agent);
+                agent_ids(agent, false);
             }
         }
         if let Some(Value::Object(activities)) = context.get_mut("contextActivities") {

@@ -213,8 +213,10 @@ pub async fn process_av(
             "image/jpeg",
         )
         .await?;
-        let vtt =
-            stills::storyboard_vtt(&format!("/media/{}", sprite.as_str()), probed.duration_secs);
+        let vtt = stills::storyboard_vtt(
+            &format!("/media/{}.jpg", sprite.as_str()),
+            probed.duration_secs,
+        );
         let vtt_path = dir.path().join("storyboard.vtt");
         tokio::fs::write(&vtt_path, vtt).await?;
         store_still(

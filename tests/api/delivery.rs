@@ -68,7 +68,7 @@ async fn range_and_conditional_matrix(app: &TestApp) {
     let url = asset["renditions"][0]["url"].as_str().unwrap().to_owned();
     assert_eq!(
         url,
-        format!("/media/{}", sha256_hex(&file)),
+        format!("/media/{}.pdf", sha256_hex(&file)),
         "public content needs no signature"
     );
     let len = file.len();
@@ -291,9 +291,23 @@ async fn protected_media_needs_a_session_or_a_signature(backend: Backend) {
     // The asset JSON hands out signed URLs that work without cookies, and CDNs may cache them.
     let signed = asset["renditions"][0]["url"].as_str().unwrap().to_owned();
     assert!(
-        signed.starts_with(&format!("{plain}?exp=")) && signed.contains("&sig="),
-        "{signed}"
+        signed.starts_with(&format!("{plain}.pdf?exp=")) && signed.contains("&sig="),
+        "the URL names the file's type: {signed}"
     );
+    // The signature covers the file, not its name: links handed out before extensions
+    // (bare `/media/{sha}` with the same query) keep working; an unknown extension is no file.
+    let (_, query) = signed.split_once('?').unwrap();
+    let (s, h, _) = get(&app, &format!("{plain}?{query}"), &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["content-type"], "application/pdf");
+    for name in ["html", "svg", "", "pdf.pdf"] {
+        let (s, _, _) = get(&app, &format!("{plain}.{name}?{query}"), &[]).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, ".{name}");
+    }
+    let (s, _, _) = app
+        .bytes_as(Some(&teacher), &format!("{plain}.pdf"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "a session reads the named URL too");
     let (s, h, body) = get(&app, &signed, &[("range", "bytes=0-1")]).await;
     assert_eq!(
         (s, body.as_slice()),

@@ -17,6 +17,7 @@ mod credentials;
 mod credit_account;
 mod delivery;
 mod health;
+mod hls_players;
 mod import;
 mod jobs;
 mod ladder;

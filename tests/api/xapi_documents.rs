@@ -434,29 +434,7 @@ async fn etags_guard_writes(backend: Backend) {
         .await
         .assert(StatusCode::NO_CONTENT);
     }
-    let path = activity_profile_path("old");
-    send(
-        &app,
-        Method::PUT,
-        &path,
-        &client,
-        "1.0.3",
-        Some(("application/json", bytes)),
-        &[],
-    )
-    .await
-    .assert(StatusCode::NO_CONTENT);
-    send(
-        &app,
-        Method::PUT,
-        &path,
-        &client,
-        "1.0.3",
-        Some(("application/json", bytes)),
-        &[],
-    )
-    .await
-    .assert(StatusCode::CONFLICT);
+    // Profiles under 1.0.3: see profile_puts_under_1_0_3_must_carry_a_precondition.
 }
 
 async fn post_merges_json_objects_only(backend: Backend) {
@@ -598,7 +576,75 @@ async fn deletes_one_document_or_a_whole_state_context(backend: Backend) {
         .assert(StatusCode::BAD_REQUEST);
 }
 
+/// XAPI-00273 and Communication 2.7 under 1.0.3: a profile PUT with neither If-Match nor
+/// If-None-Match is refused with 400, even for a document that does not exist yet, and nothing
+/// is stored; with a precondition it goes through. The State resource and 2.0.0 keep their own
+/// rules (2.0.0 creates a new document without a header).
+async fn profile_puts_under_1_0_3_must_carry_a_precondition(backend: Backend) {
+    let Lrs { app, client, .. } = lrs(backend).await;
+    let agent = mbox("old@example.org");
+    let bytes = br#"{"v": 1}"#;
+    let json = Some(("application/json", &bytes[..]));
+    for path in [
+        activity_profile_path("legacy"),
+        agent_profile_path(&agent, "legacy"),
+    ] {
+        send(&app, Method::PUT, &path, &client, "1.0.3", json, &[])
+            .await
+            .assert_problem(StatusCode::BAD_REQUEST, "xapi-precondition-required");
+        send(&app, Method::GET, &path, &client, "1.0.3", None, &[])
+            .await
+            .assert(StatusCode::NOT_FOUND);
+        send(
+            &app,
+            Method::PUT,
+            &path,
+            &client,
+            "1.0.3",
+            json,
+            &[("If-None-Match", "*")],
+        )
+        .await
+        .assert(StatusCode::NO_CONTENT);
+        let current = etag(&send(&app, Method::GET, &path, &client, "1.0.3", None, &[]).await);
+        send(
+            &app,
+            Method::PUT,
+            &path,
+            &client,
+            "1.0.3",
+            Some(("application/json", br#"{"v": 2}"#)),
+            &[("If-Match", &current)],
+        )
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    }
+    // State documents under 1.0.3 need no precondition (Communication 3.1.s3).
+    send(
+        &app,
+        Method::PUT,
+        &state_path(&agent, Some("s")),
+        &client,
+        "1.0.3",
+        json,
+        &[],
+    )
+    .await
+    .assert(StatusCode::NO_CONTENT);
+    // 2.0.0 creates a new profile document without a header.
+    put(
+        &app,
+        &activity_profile_path("fresh"),
+        &client,
+        &json!({"v": 1}),
+        &[],
+    )
+    .await
+    .assert(StatusCode::NO_CONTENT);
+}
+
 both_backends!(
+    profile_puts_under_1_0_3_must_carry_a_precondition,
     documents_round_trip_with_their_content_type,
     lists_ids_since_a_time_and_per_registration,
     etags_guard_writes,

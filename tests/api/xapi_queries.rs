@@ -225,12 +225,11 @@ async fn formats_reduce_to_ids_or_one_language(backend: Backend) {
             "description": {"en-US": "A quiz", "zh-CN": "一个测验"}}}});
     let id = post(&app, &c, s).await.remove(0);
     let r = get(&app, &c, &format!("statementId={id}&format=ids")).await;
-    assert_eq!(
-        r.body["actor"],
-        json!({"objectType": "Agent", "mbox": "mailto:ann@example.org"})
-    );
+    // XAPI-00171: only identifiers: the Agent's mbox, the verb's and the Activity's id.
+    assert_eq!(r.body["actor"], json!({"mbox": "mailto:ann@example.org"}));
     assert_eq!(r.body["verb"], json!({"id": PASSED}));
     assert_eq!(r.body["object"], json!({"id": "http://example.org/q"}));
+
     let r = app
         .xapi_request(
             Method::GET,
@@ -251,6 +250,42 @@ async fn formats_reduce_to_ids_or_one_language(backend: Backend) {
     let exact = get(&app, &c, &format!("statementId={id}")).await;
     assert_eq!(exact.body["verb"]["display"].as_object().unwrap().len(), 2);
 
+    // The same inside a SubStatement: an identified Group keeps its IFI and the objectType
+    // that makes it a Group; an Activity with objectType keeps its id alone; an anonymous
+    // Group is its members' identifiers.
+    let nested = json!({"actor": {"mbox": "mailto:ann@example.org", "name": "Ann"},
+        "verb": {"id": PASSED},
+        "object": {"objectType": "SubStatement",
+            "actor": {"objectType": "Group", "name": "Team", "mbox": "mailto:team@example.org"},
+            "verb": {"id": PASSED, "display": {"en-US": "passed"}},
+            "object": {"objectType": "Activity", "id": "http://example.org/q",
+                "definition": {"name": {"en-US": "Quiz"}}}},
+        "context": {"team": {"objectType": "Group", "name": "Night class",
+            "member": [{"objectType": "Agent", "name": "Bo", "mbox": "mailto:bo@example.org"}]}}});
+    let nested_id = post(&app, &c, nested).await.remove(0);
+    let n = get(&app, &c, &format!("statementId={nested_id}&format=ids")).await;
+    assert_eq!(
+        n.body["object"]["actor"],
+        json!({"objectType": "Group", "mbox": "mailto:team@example.org"})
+    );
+    assert_eq!(
+        n.body["object"]["object"],
+        json!({"id": "http://example.org/q"})
+    );
+    assert_eq!(n.body["object"]["verb"], json!({"id": PASSED}));
+    assert_eq!(
+        n.body["context"]["team"],
+        json!({"objectType": "Group", "member": [{"mbox": "mailto:bo@example.org"}]})
+    );
+    // An Agent as the statement's object keeps the objectType that says it is not an Activity.
+    let about_agent = json!({"actor": {"mbox": "mailto:ann@example.org"}, "verb": {"id": PASSED},
+        "object": {"objectType": "Agent", "name": "Bo", "mbox": "mailto:bo@example.org"}});
+    let agent_id = post(&app, &c, about_agent).await.remove(0);
+    let n = get(&app, &c, &format!("statementId={agent_id}&format=ids")).await;
+    assert_eq!(
+        n.body["object"],
+        json!({"objectType": "Agent", "mbox": "mailto:bo@example.org"})
+    );
     // Data 2.4.6.2: a single context Activity comes back as an array of one.
     let mut single = statement("ann@example.org", PASSED, "http://example.org/q");
     single["context"] =
@@ -409,6 +444,32 @@ async fn signed_statements_must_carry_their_own_payload(backend: Backend) {
     send_multipart(&app, &c, try_sign("not a jws".into()))
         .await
         .assert(StatusCode::BAD_REQUEST);
+    // Data 4.2.7: durations compare at 0.01 s, so a statement whose duration carries more
+    // digits than its signed payload is still the statement that was signed.
+    let mut precise = signed.clone();
+    precise["result"] = json!({"duration": "PT1.2345S"});
+    let mut payload = signed.clone();
+    payload["result"] = json!({"duration": "PT1.23S"});
+    let token = jws("RS256", &payload);
+    let sha = hex::encode(Sha256::digest(token.as_bytes()));
+    precise["attachments"] =
+        with_attachment(&sha, token.len(), SIGNATURE, "application/octet-stream")["attachments"]
+            .clone();
+    send_multipart(
+        &app,
+        &c,
+        multipart("xyz", &precise, &[(&sha, token.as_bytes())]),
+    )
+    .await
+    .assert(StatusCode::OK);
+    precise["result"] = json!({"duration": "PT1.24S"});
+    send_multipart(
+        &app,
+        &c,
+        multipart("xyz", &precise, &[(&sha, token.as_bytes())]),
+    )
+    .await
+    .assert(StatusCode::BAD_REQUEST);
     // With an x5c certificate the signature itself is verified (keys made by openssl).
     let real = openssl_jws(&signed);
     send_multipart(&app, &c, try_sign(real.clone()))
@@ -433,7 +494,7 @@ async fn signed_statements_must_carry_their_own_payload(backend: Backend) {
     )
     .await
     .assert(StatusCode::BAD_REQUEST);
-    assert_eq!(ids(&app, &c, "").await.len(), 2);
+    assert_eq!(ids(&app, &c, "").await.len(), 3);
 }
 
 /// An RS256 JWS of `payload` with an `x5c` self-signed certificate, made with the openssl CLI.

@@ -582,7 +582,39 @@ async fn voided_statements_are_only_found_by_voided_statement_id(backend: Backen
         .assert(StatusCode::OK);
 }
 
+/// XAPI-00331: a request without `X-Experience-API-Version` is refused, and the refusal names
+/// the version the deployment answers by (`xapi_default_version`, 2.0.0 unless set).
+async fn a_request_naming_no_version_learns_the_default(backend: Backend) {
+    for (configured, expected) in [(None, "2.0.0"), (Some("1.0.3"), "1.0.3")] {
+        let app = TestApp::spawn_with(backend, |s| {
+            if let Some(v) = configured {
+                s.xapi_default_version = v;
+            }
+        })
+        .await;
+        let r = Reply::from(
+            app.http
+                .get(app.url("/xapi/statements"))
+                .basic_auth("x", Some("y"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        r.assert_problem(StatusCode::BAD_REQUEST, "xapi-version-missing");
+        assert_eq!(r.headers["x-experience-api-version"], expected);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains(expected),
+            "{}",
+            r.body
+        );
+        // `about` needs no version header.
+        app.get("/xapi/about", None).await.assert(StatusCode::OK);
+    }
+}
+
 both_backends!(
+    a_request_naming_no_version_learns_the_default,
     versions_are_negotiated_on_every_request,
     credentials_and_scopes_limit_what_a_caller_may_do,
     learners_record_and_read_only_their_own_statements,

@@ -315,6 +315,19 @@ async fn write(
         _ => Write::Merge,
     };
     let pre = preconditions(headers);
+    // 1.0.3 (Communication 2.5.s3 / 2.6.s3, XAPI-00273): a profile PUT must say what it
+    // expects, If-Match or If-None-Match, even for a new document. 2.0.0 keeps its own rules.
+    if op == Op::Put
+        && res.kind != Kind::State
+        && lrs.version == XapiVersion::V1_0_3
+        && pre.if_match.is_none()
+        && pre.if_none_match.is_none()
+    {
+        return Err(Error::bad_request(
+            "xapi-precondition-required",
+            "Under xAPI 1.0.3 a PUT to a profile document needs If-Match or If-None-Match.",
+        ));
+    }
     documents::write(
         &state.db,
         &t.cx,

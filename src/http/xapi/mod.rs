@@ -39,14 +39,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Wraps the LRS routes: every request but `about` must name a supported xAPI version, and
-/// every response names the version it was made under.
-pub fn versioned(router: Router<AppState>) -> Router<AppState> {
+/// every response names the version it was made under. A request that names none is refused
+/// in the deployment's default version (`xapi_default_version`, XAPI-00331).
+pub fn versioned(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let default = XapiVersion::parse_header(state.settings.xapi_default_version)
+        .unwrap_or(XapiVersion::V2_0_0);
     router
-        .layer(axum::middleware::from_fn(version_layer))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            version_layer(default, req, next)
+        }))
         .layer(axum::middleware::from_fn(consistent_through_layer))
 }
 
-async fn version_layer(mut req: Request, next: Next) -> Response {
+async fn version_layer(default: XapiVersion, mut req: Request, next: Next) -> Response {
     let header = req
         .headers()
         .get(&VERSION_HEADER)
@@ -61,20 +66,24 @@ async fn version_layer(mut req: Request, next: Next) -> Response {
                     "X-Experience-API-Version must be 2.0.0 or 1.0.x.",
                 )
                 .into_response(),
-                XapiVersion::V2_0_0,
+                default,
             )
         }
         None if !is_about && req.method() != axum::http::Method::OPTIONS => {
             return with_version(
                 Error::bad_request(
                     "xapi-version-missing",
-                    "Send the X-Experience-API-Version header (2.0.0 or 1.0.3).",
+                    format!(
+                        "Send the X-Experience-API-Version header (2.0.0 or 1.0.3); this LRS \
+                         answers by {} when none is named.",
+                        default.as_str()
+                    ),
                 )
                 .into_response(),
-                XapiVersion::V2_0_0,
+                default,
             )
         }
-        _ => XapiVersion::V2_0_0,
+        _ => default,
     };
     req.extensions_mut().insert(version);
     with_version(next.run(req).await, version)

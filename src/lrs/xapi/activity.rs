@@ -56,14 +56,11 @@ pub(crate) fn validate_activity(v: &Value, path: &str) -> VResult {
     Ok(())
 }
 
-/// Data 2.4.4.1 Activity Definition. The suite rejects an empty definition
-/// ("contains at least one of the following properties").
+/// Data 2.4.4.1 Activity Definition: an object that *uses* these properties, so one with none
+/// of them (`{}`) is valid (Data 2.4.4.1.s2), in statements and sub-statements alike.
 fn validate_definition(v: &Value, path: &str) -> VResult {
     let def = as_object(v, path)?;
     check_keys(def, DEFINITION_KEYS, path)?;
-    if def.is_empty() {
-        return fail(path, "an Activity Definition must not be empty");
-    }
     for key in ["name", "description"] {
         if let Some(m) = def.get(key) {
             check_language_map(m, &join(path, key))?;

@@ -60,10 +60,14 @@ fn activity_unknown_key_and_bad_object_type() {
     );
 }
 
+/// Data 2.4.4.1.s2: a definition *uses* these properties; none of them (`{}`) is valid.
 #[test]
-fn definition_must_be_non_empty_object() {
+fn definition_must_be_an_object_and_may_be_empty() {
     assert_invalid_at(&with_definition(json!("should error")), "object.definition");
-    assert_invalid_at(&with_definition(json!({})), "object.definition");
+    assert_valid(&with_definition(json!({})));
+    let mut sub = substatement();
+    sub["object"]["definition"] = json!({});
+    assert_valid(&set(base(), "object", sub));
     assert_invalid_at(
         &with_definition(json!({"title": {"en": "x"}})),
         "object.definition.title",
