@@ -1,7 +1,8 @@
 //! Optional third-party browser libraries, fetched from the npm registry by `scripts/web-libs`
-//! into `--web-libs` (never committed). Today that is three.js, for the 360° video and 3D model
-//! viewers. A page asks [`available`] before it loads a viewer, so without the libraries the
-//! unit pages still work: a 360° video plays flat and a model is offered as a download.
+//! into `--web-libs` (never committed): three.js for the 360° video and 3D model viewers, and
+//! hls.js for HLS in browsers without native HLS. A page asks [`available`] before it loads
+//! one, so without the libraries the unit pages still work: a 360° video plays flat, a model is
+//! offered as a download, and a browser without native HLS plays the progressive rung.
 
 use axum::{
     extract::{Request, State},
@@ -24,44 +25,90 @@ use crate::{
 /// files served below.
 pub const IMPORT_MAP: &str = r#"{"imports":{"three":"/vendor/three/build/three.module.js","three/addons/":"/vendor/three/examples/jsm/"}}"#;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/vendor/three/{*path}", get(three))
+/// A library the pages may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lib {
+    Three,
+    /// hls.js, its light build (no subtitles or alternate audio in the library: the page's own
+    /// `<track>` elements carry the captions).
+    Hls,
 }
 
-/// Whether three.js is installed where the settings say.
-pub fn available(settings: &Settings) -> bool {
+impl Lib {
+    /// The package's folder under `--web-libs` and its URL under `/vendor/`.
+    fn package(self) -> &'static str {
+        match self {
+            Lib::Three => "three",
+            Lib::Hls => "hls.js",
+        }
+    }
+
+    /// The module a page loads.
+    fn entry(self) -> &'static str {
+        match self {
+            Lib::Three => "build/three.module.js",
+            Lib::Hls => "dist/hls.light.min.mjs",
+        }
+    }
+
+    /// Where a page loads it from.
+    pub fn url(self) -> String {
+        format!("/vendor/{}/{}", self.package(), self.entry())
+    }
+
+    /// Only the package's ES modules are served, by plain relative paths (no `..`, no hidden
+    /// files): three's `build/*.js` and `examples/jsm/**.js`, hls.js's `dist/*.mjs`.
+    fn servable(self, path: &str) -> bool {
+        let plain = path.split('/').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('.')
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        });
+        let flat_in = |dir: &str| {
+            path.strip_prefix(dir)
+                .is_some_and(|file| !file.contains('/'))
+        };
+        let inside = match self {
+            Lib::Three => flat_in("build/") || path.starts_with("examples/jsm/"),
+            Lib::Hls => flat_in("dist/") && path.ends_with(".mjs"),
+        };
+        plain && inside && (path.ends_with(".js") || path.ends_with(".mjs"))
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/vendor/three/{*path}",
+            get(|state, path, request| serve(Lib::Three, state, path, request)),
+        )
+        .route(
+            "/vendor/hls.js/{*path}",
+            get(|state, path, request| serve(Lib::Hls, state, path, request)),
+        )
+}
+
+/// Whether the library is installed where the settings say.
+pub fn available(settings: &Settings, lib: Lib) -> bool {
     settings
         .web_libs
-        .join("three/build/three.module.js")
+        .join(lib.package())
+        .join(lib.entry())
         .is_file()
 }
 
-/// Only the package's ES modules are served: `build/*.js` and `examples/jsm/**.js`, by plain
-/// relative paths (no `..`, no hidden files).
-fn servable(path: &str) -> bool {
-    let plain = path.split('/').all(|part| {
-        !part.is_empty()
-            && !part.starts_with('.')
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-    });
-    let inside = match path.strip_prefix("build/") {
-        Some(file) => !file.contains('/'),
-        None => path.starts_with("examples/jsm/"),
-    };
-    plain && inside && path.ends_with(".js")
-}
-
-async fn three(
+async fn serve(
+    lib: Lib,
     State(state): State<AppState>,
     Path(path): Path<String>,
     request: Request,
 ) -> Result<Response> {
-    if !servable(&path) {
+    if !lib.servable(&path) {
         return Err(Error::NotFound);
     }
-    let file = state.settings.web_libs.join("three").join(&path);
+    let file = state.settings.web_libs.join(lib.package()).join(&path);
     if !file.is_file() {
         return Err(Error::NotFound);
     }
@@ -84,7 +131,27 @@ async fn three(
 
 #[cfg(test)]
 mod tests {
-    use super::servable;
+    use super::Lib;
+
+    fn servable(path: &str) -> bool {
+        Lib::Three.servable(path)
+    }
+
+    #[test]
+    fn only_hls_js_modules_are_served() {
+        assert!(Lib::Hls.servable("dist/hls.light.min.mjs"));
+        assert!(Lib::Hls.servable("dist/hls.mjs"));
+        for bad in [
+            "dist/hls.light.min.mjs.map",
+            "package.json",
+            "dist/../package.json",
+            "src/hls.ts",
+            "dist/hls.worker.js",
+        ] {
+            assert!(!Lib::Hls.servable(bad), "{bad}");
+        }
+        assert!(!Lib::Three.servable("dist/hls.mjs"));
+    }
 
     #[test]
     fn only_the_packages_modules_are_served() {

@@ -35,7 +35,8 @@ async fn learner_pages_work_on_a_phone() {
 }
 
 /// A video lecture made by ffmpeg, uploaded and processed for real, played in Chromium: time
-/// advances, seeking and the quality switch work, and coming back resumes where the learner left.
+/// advances, seeking and the quality switch work, and coming back resumes where the learner left;
+/// the same through hls.js as a browser without native HLS would play it.
 /// Then the course is saved for offline, played with the network cut, and the progress made
 /// offline reaches the server when the network returns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +55,7 @@ async fn the_player_plays_resumes_and_works_offline() {
                        "course_path": format!("/courses/{}", c.course)});
     c.browse(
         &c.learner,
-        &["player", "offline", "no-script"],
+        &["player", "player-hls-js", "offline", "no-script"],
         input.clone(),
     )
     .await;

@@ -69,7 +69,22 @@ async fn a_model_unit_works_with_and_without_the_viewer_library() {
         .to_str()
         .unwrap()
         .starts_with("text/javascript"));
+    // hls.js: its light ES module only, for any visitor (public courses play for guests).
+    let hls = with
+        .app
+        .get("/vendor/hls.js/dist/hls.light.min.mjs", None)
+        .await;
+    hls.assert(StatusCode::OK);
+    assert!(hls.text.contains("export"), "an ES module");
+    without
+        .app
+        .get("/vendor/hls.js/dist/hls.light.min.mjs", None)
+        .await
+        .assert(StatusCode::NOT_FOUND);
     for outside in [
+        "/vendor/hls.js/package.json",
+        "/vendor/hls.js/dist/hls.light.min.mjs.map",
+        "/vendor/hls.js/dist/hls.worker.js",
         "/vendor/three/package.json",
         "/vendor/three/build/..%2Fpackage.json",
         "/vendor/three/src/Three.js",

@@ -1,4 +1,5 @@
-// The unit player: picks a stream (native HLS where the browser plays it, otherwise the
+// The unit player: picks a stream (native HLS where the browser plays it, hls.js over Media
+// Source Extensions where it does not and scripts/web-libs installed hls.js, otherwise the
 // progressive fMP4 rung that the measured throughput affords), offers a quality menu and a data
 // saver, resumes where the learner stopped, and reports what was watched as xAPI statements
 // (the video profile's played segments). Statements are queued in localStorage when the
@@ -101,6 +102,9 @@ async function start() {
   figure.querySelector(".controls").hidden = false;
   saver.checked = localStorage.getItem("caravan-data-saver") === "1";
   const nativeHls = asset.hls && video.canPlayType("application/vnd.apple.mpegurl") !== "";
+  // hls.js where there is no native HLS but Media Source Extensions are (Firefox, older Chrome).
+  const hlsJs = asset.hls && !nativeHls && figure.dataset.hlsJs && "MediaSource" in window ? figure.dataset.hlsJs : null;
+  let engine = null; // the hls.js instance while it plays
 
   // Bits per second the link gave a small ranged request of the smallest rung.
   async function throughput() {
@@ -126,21 +130,70 @@ async function start() {
     if (kept.length > 0) return kept[kept.length - 1];
     if (saver.checked) return rungs[0] || audio;
     if (nativeHls) return { url: asset.hls, name: "hls", mime: "application/vnd.apple.mpegurl" };
+    if (hlsJs) return { url: asset.hls, name: "hls", engine: "hls.js" };
     const bps = await throughput();
     const fits = rungs.filter((r) => (r.bitrate || 0) * 1.5 <= bps);
     return fits[fits.length - 1] || rungs[0] || audio;
   }
 
+  // While hls.js plays, a chosen video rung is one of its levels: switched in place, no reload.
+  function switchLevel() {
+    if (!engine) return false;
+    if (menu.value === "auto" && !saver.checked) {
+      engine.currentLevel = -1;
+      video.dataset.rung = "hls";
+      return true;
+    }
+    const rung = rungs.find((r) => r.name === menu.value);
+    const level = rung ? engine.levels.findIndex((l) => l.height === rung.height) : -1;
+    if (level < 0) return false;
+    engine.currentLevel = level;
+    video.dataset.rung = rung.name;
+    return true;
+  }
+
+  async function attachHlsJs(url) {
+    const { default: Hls } = await import(hlsJs);
+    if (!Hls.isSupported()) return false;
+    // No worker: the page's policy runs scripts of this origin only, and a worker made from a
+    // blob would be refused.
+    engine = new Hls({ enableWorker: false });
+    engine.on(Hls.Events.LEVEL_SWITCHED, (_, data) => {
+      const level = engine.levels[data.level];
+      video.dataset.level = level && level.height ? String(level.height) : "audio";
+      playing.value = level && level.height ? `HLS ${level.height}p` : "HLS";
+    });
+    engine.on(Hls.Events.ERROR, (_, data) => {
+      if (data.fatal) console.warn("hls.js:", data.type, data.details);
+    });
+    engine.loadSource(url);
+    engine.attachMedia(video);
+    return true;
+  }
+
   async function load() {
+    if (switchLevel()) return;
     const at = video.currentTime;
     const wasPlaying = !video.paused;
     const pick = await choose();
     if (!pick || video.dataset.rung === pick.name) return;
     video.dataset.rung = pick.name;
     playing.value = pick.name === "hls" ? "HLS" : pick.height ? `${pick.height}p` : pick.name;
-    video.src = pick.url;
-    video.load();
-    await new Promise((ok) => video.addEventListener("loadedmetadata", ok, { once: true }));
+    if (engine) {
+      engine.destroy();
+      engine = null;
+    }
+    const ready = new Promise((ok) => video.addEventListener("loadedmetadata", ok, { once: true }));
+    if (pick.engine === "hls.js" && (await attachHlsJs(pick.url))) {
+      video.dataset.engine = "hls.js";
+    } else {
+      // hls.js that cannot run here (no usable Media Source) leaves the smallest rung.
+      const source = pick.engine ? rungs[0] || audio : pick;
+      video.dataset.engine = source.name === "hls" ? "native" : "progressive";
+      video.src = source.url;
+      video.load();
+    }
+    await ready;
     const resume = at > 0 ? at : Number(figure.dataset.resume || 0);
     if (resume > 1 && resume < video.duration - 2) video.currentTime = resume;
     if (wasPlaying) video.play().catch(() => {});

@@ -15,6 +15,7 @@ use crate::http::{
     assets,
     extract::{to_sign_in, Caller, Path},
     pages::templates,
+    web_libs::{self, Lib},
 };
 use crate::{
     catalogue::{courses, units},
@@ -167,7 +168,9 @@ async fn render(
     let viewer = asset.as_ref().is_some_and(|a| {
         a["status"] == "ready"
             && (a["spherical"] == true || (a["kind"] == "model" && a["model"].is_string()))
-    }) && crate::http::web_libs::available(&state.settings);
+    }) && web_libs::available(&state.settings, Lib::Three);
+    // hls.js, for browsers without native HLS, when scripts/web-libs fetched it.
+    let hls_js = web_libs::available(&state.settings, Lib::Hls).then(|| Lib::Hls.url());
     let mut context = json!({
             "user": templates::viewer(&state.db, user).await?,
             "course": {"id": course.id, "title": course.title, "language": course.language},
@@ -189,7 +192,8 @@ async fn render(
             "quiz": quiz,
             // The 360° or model viewer, when scripts/web-libs fetched three.js.
             "viewer": viewer,
-            "import_map": crate::http::web_libs::IMPORT_MAP,
+            "import_map": web_libs::IMPORT_MAP,
+            "hls_js": hls_js,
     });
     if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
         context.extend(extra);

@@ -22,6 +22,9 @@ export default async function player(ctx) {
   await ctx.goto(input.unit_path);
   await ctx.expectVisible(PLAYER);
   await ctx.expectNoHorizontalScroll();
+  // Chromium plays HLS natively; browsers without it are player-hls-js.
+  const engine = await video(page).evaluate((v) => v.dataset.engine);
+  ctx.expect(engine === 'native', `auto quality plays native HLS, not ${engine}`);
   await video(page).evaluate((v) => { v.muted = true; return v.play(); });
   await untilTime(ctx, () => document.getElementById('player').currentTime > 1.5, 'advanced past 1.5 s');
   await ctx.shot('playing');
