@@ -14,7 +14,8 @@ use crate::{
 
 /// A learner completes a course, then signs in through the page, finds it by filter, sees it
 /// completed, shares its credential (QR code) and opens the share link's verdict; the public
-/// verification page judges a genuine and a tampered credential in English and Chinese.
+/// verification page judges a genuine and a tampered credential in English and Chinese; the
+/// pages are an installable app (manifest, icons, service worker) with an offline start page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn learner_pages_work_on_a_phone() {
     let c = Classroom::new(Backend::Sqlite).await;
@@ -28,7 +29,7 @@ async fn learner_pages_work_on_a_phone() {
     });
     c.browse(
         &c.learner,
-        &["learner", "verify", "verify-zh", "catalogue"],
+        &["learner", "verify", "verify-zh", "catalogue", "install"],
         input,
     )
     .await;

@@ -230,3 +230,62 @@ async fn every_page_answers_each_kind_of_caller_as_its_role_allows() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The pages are an installable app: a manifest that names icons in the sizes phones ask for,
+/// the icons themselves (PNG of that size), a favicon, and the offline start page, for
+/// visitors (no sign-in) and in Chinese for Chinese browsers.
+#[tokio::test]
+async fn the_app_manifest_icons_and_offline_page_are_served() {
+    let app = crate::support::TestApp::spawn(Backend::Sqlite).await;
+    let home = app.get("/", None).await;
+    assert!(
+        home.text
+            .contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#),
+        "{}",
+        home.text
+    );
+    let m = app.get("/manifest.webmanifest", None).await;
+    m.assert(StatusCode::OK);
+    assert_eq!(m.headers["content-type"], "application/manifest+json");
+    assert_eq!(m.body["display"], "standalone");
+    assert_eq!(m.body["start_url"], "/");
+    assert_eq!(m.body["short_name"], "Caravan");
+    let icons = m.body["icons"].as_array().unwrap();
+    assert!(icons.iter().any(|i| i["purpose"] == "maskable"));
+    for icon in icons {
+        let (status, headers, bytes) = app.bytes(icon["src"].as_str().unwrap(), None).await;
+        assert_eq!(status, StatusCode::OK, "{icon}");
+        assert_eq!(headers["content-type"], "image/png");
+        let info = png::Decoder::new(bytes.as_slice()).read_info().unwrap();
+        let size = format!("{}x{}", info.info().width, info.info().height);
+        assert_eq!(size, icon["sizes"].as_str().unwrap(), "{icon}");
+    }
+    let (status, headers, ico) = app.bytes("/favicon.ico", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/x-icon");
+    assert_eq!(&ico[..4], &[0, 0, 1, 0], "an ICO header");
+    assert_eq!(&ico[38..42], b"\x89PNG", "whose first image is a PNG");
+    for missing in [
+        "/icons/icon-100.png",
+        "/icons/icon-192.jpg",
+        "/icons/other.png",
+    ] {
+        app.get(missing, None).await.assert(StatusCode::NOT_FOUND);
+    }
+    let zh = app
+        .http
+        .get(app.url("/manifest.webmanifest"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(zh["lang"], "zh-CN");
+    let offline = app.get("/offline", None).await;
+    offline.assert(StatusCode::OK);
+    assert!(
+        offline.text.contains("You are offline") && offline.text.contains(r#"id="saved-courses""#)
+    );
+}

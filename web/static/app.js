@@ -5,6 +5,35 @@ if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
 
+// The offline start page lists the courses saved on this device (offline.js remembers them).
+const savedList = document.getElementById("saved-courses");
+if (savedList) {
+  const saved = Object.keys(localStorage)
+    .filter((k) => k.startsWith("caravan-offline:"))
+    .map((k) => {
+      let entry = {};
+      try {
+        entry = JSON.parse(localStorage.getItem(k)) || {};
+      } catch {
+        // A damaged entry still names its course.
+      }
+      return { id: k.slice("caravan-offline:".length), title: entry.title };
+    });
+  for (const course of saved) {
+    const a = document.createElement("a");
+    a.href = `/courses/${encodeURIComponent(course.id)}`;
+    a.textContent = course.title || course.id;
+    const li = document.createElement("li");
+    li.append(a);
+    savedList.append(li);
+  }
+  if (saved.length === 0) {
+    const li = document.createElement("li");
+    li.textContent = savedList.closest("[data-none]").dataset.none;
+    savedList.append(li);
+  }
+}
+
 // Wallet: "Share" makes the credential's public link and shows it with its QR code.
 for (const button of document.querySelectorAll("button.share[data-id]")) {
   button.addEventListener("click", async () => {

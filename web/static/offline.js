@@ -65,6 +65,7 @@ async function save(courseId, quality, ui) {
   const saved = JSON.parse(localStorage.getItem("caravan-offline-sha") || "[]");
   localStorage.setItem("caravan-offline-sha", JSON.stringify([...new Set([...saved, ...manifest.files.map((f) => f.sha256)])]));
   localStorage.setItem(`caravan-offline:${courseId}`, JSON.stringify({
+    title: manifest.title || document.querySelector("h1")?.textContent || courseId,
     quality, total_bytes: manifest.total_bytes, files: manifest.files.map((f) => ({ sha256: f.sha256, url: mediaKey(f.url) })),
     saved_at: new Date().toISOString(),
   }));

@@ -1,10 +1,13 @@
 // Caravan's service worker. The app shell is cached at install; pages and asset descriptions
 // come from the network first and fall back to what is kept; media saved for offline (by
 // offline.js) is served from Cache Storage, byte ranges included, so the player can seek.
-const SHELL = "caravan-shell-v3";
+const SHELL = "caravan-shell-v4";
 const PAGES = "caravan-pages-v1";
 const OFFLINE = "caravan-offline-v1";
-const SHELL_FILES = ["/static/caravan.css", "/static/app.js", "/static/player.js", "/static/offline.js", "/"];
+const SHELL_FILES = [
+  "/static/caravan.css", "/static/app.js", "/static/player.js", "/static/offline.js", "/", "/offline",
+  "/manifest.webmanifest", "/favicon.ico", "/icons/icon-192.png",
+];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
@@ -66,9 +69,12 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(req.url);
   if (req.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/media/")) {
+    // Kept under the URL's path; copies saved before media URLs carried an extension
+    // (/media/{sha} rather than /media/{sha}.mp4) are found too.
+    const bare = url.pathname.replace(/^(\/media\/[0-9a-f]{64})\.[a-z0-9]+$/, "$1");
     event.respondWith(
       caches.open(OFFLINE)
-        .then((c) => c.match(`${url.origin}${url.pathname}`))
+        .then((c) => c.match(`${url.origin}${url.pathname}`).then((hit) => hit || c.match(`${url.origin}${bare}`)))
         .then((hit) => (hit ? ranged(req, hit) : fetch(req))),
     );
     return;
@@ -96,6 +102,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (req.mode === "navigate") {
-    event.respondWith(networkFirst(req, PAGES).catch(() => caches.match("/")));
+    // Never kept and no network: the offline start page, with the courses saved here.
+    event.respondWith(networkFirst(req, PAGES).catch(() => caches.match("/offline")));
   }
 });

@@ -6,6 +6,7 @@
 
 mod admin;
 mod learner;
+mod pwa;
 mod teach;
 pub(crate) mod templates;
 pub(crate) mod transcript;
@@ -81,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/{file}", get(static_file))
         .route("/sw.js", get(service_worker))
         .merge(verify::routes())
+        .merge(pwa::routes())
         .merge(learner::routes())
         .merge(unit::routes())
         .merge(teach::routes())

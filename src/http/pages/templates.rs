@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{accounts::User, db::Db, error::Result};
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
     (
         "base.html",
         include_str!("../../../web/templates/base.html"),
@@ -25,6 +25,10 @@ const TEMPLATES: [(&str, &str); 15] = [
     (
         "login.html",
         include_str!("../../../web/templates/login.html"),
+    ),
+    (
+        "offline.html",
+        include_str!("../../../web/templates/offline.html"),
     ),
     (
         "join.html",

@@ -18,8 +18,7 @@
 // own browser context: a 360×740 viewport at device scale factor 2, mobile and touch. It fails
 // when it throws (a failed expectation says what was expected and what the page had), when it
 // takes more than 60 s, or when the page throws an uncaught error (`pageerror`). Console errors
-// are reported but do not fail it (except the 404 of the /favicon.ico that Chromium asks for
-// by itself, which is left out). A failed scenario leaves <scenario>-failure.png behind.
+// are reported but do not fail it. A failed scenario leaves <scenario>-failure.png behind.
 //
 // Prints ONE line of JSON on stdout:
 //   {"ok": bool, "scenarios": [{"name", "ok", "error"?, "screenshots": [paths],
@@ -304,9 +303,6 @@ async function runScenario(browser, name, options) {
       p.on('console', (msg) => {
         if (msg.type() !== 'error') return;
         const loc = msg.location();
-        // Chromium asks for /favicon.ico by itself, and may or may not report the 404 before
-        // the scenario ends: that is the browser's request, not the page's.
-        if (/^[a-z]+:\/\/[^/]+\/favicon\.ico$/.test(loc?.url ?? '')) return;
         const at = loc?.url ? ` (${loc.url}${loc.lineNumber ? `:${loc.lineNumber}` : ''})` : '';
         result.console_errors.push(`${oneLine(msg.text())}${at}`);
       });
