@@ -116,9 +116,12 @@ fn image(content_type: &'static str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// An icon drawn: its size, whether it is the maskable one, its PNG.
+type Drawn = (u32, bool, Vec<u8>);
+
 /// Each icon is drawn once per process.
 fn drawn(size: u32, maskable: bool) -> Vec<u8> {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<(u32, bool, Vec<u8>)>>> = OnceLock::new();
+    static CACHE: OnceLock<std::sync::Mutex<Vec<Drawn>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().expect("icon cache");
     if let Some((_, _, png)) = cache.iter().find(|(s, m, _)| *s == size && *m == maskable) {
