@@ -68,7 +68,10 @@ pub struct AssetView {
     renditions: Vec<RenditionView>,
     /// Master playlist for video and audio.
     hls: Option<String>,
+    /// At most 640 px on the long side: what phones show.
     poster: Option<String>,
+    /// At most 1280 px, for big screens.
+    poster_large: Option<String>,
 }
 
 /// The asset as its viewer may use it: URLs are plain when a public course uses the asset, and
@@ -78,6 +81,10 @@ pub(super) async fn view(state: &AppState, a: AssetRow) -> Result<AssetView> {
     let public = crate::delivery::access::asset_is_public(&state.db, &a.id).await?;
     let url = |r: &RenditionRow| state.delivery.media_url(&r.sha256, &r.mime, public);
     let poster = renditions.iter().find(|r| r.role == "poster").map(url);
+    let poster_large = renditions
+        .iter()
+        .find(|r| r.role == "poster-large")
+        .map(url);
     let has_ladder = renditions
         .iter()
         .any(|r| r.role == "video" || r.role == "audio");
@@ -90,6 +97,7 @@ pub(super) async fn view(state: &AppState, a: AssetRow) -> Result<AssetView> {
         hls: (has_ladder && a.status == "ready")
             .then(|| super::playlists::playlist_url(state, &a.id, "master", public)),
         poster,
+        poster_large,
         renditions: renditions
             .into_iter()
             .map(|r| RenditionView {
@@ -233,4 +241,30 @@ async fn asset_file(
         Access::Allowed
     };
     super::delivery::serve_blob(&state, &method, &headers, &sha, signed, access).await
+}
+
+/// A course's poster as an `<img>` takes it: `src` (the phone-sized image), `srcset` with the
+/// big-screen one where made, and the small one's size (no layout shift while it loads).
+pub(super) fn poster_image(
+    state: &AppState,
+    poster: &crate::media::assets::CoursePoster,
+    public: bool,
+) -> serde_json::Value {
+    let url =
+        |s: &crate::media::assets::Still| state.delivery.media_url(&s.sha256, &s.mime, public);
+    let small = url(&poster.small);
+    let mut srcset = format!("{small} {}w", poster.small.width.unwrap_or(640));
+    if let Some(large) = &poster.large {
+        srcset.push_str(&format!(
+            ", {} {}w",
+            url(large),
+            large.width.unwrap_or(1280)
+        ));
+    }
+    serde_json::json!({
+        "src": small,
+        "srcset": srcset,
+        "width": poster.small.width,
+        "height": poster.small.height,
+    })
 }

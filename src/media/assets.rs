@@ -61,6 +61,68 @@ pub async fn renditions(db: &Db, asset_id: &str) -> Result<Vec<RenditionRow>> {
     Ok(store::renditions(db, asset_id).await?)
 }
 
+/// A poster rendition of a course's unit, as read.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CoursePosterRow {
+    pub course_id: String,
+    pub asset_id: String,
+    pub role: String,
+    pub sha256: String,
+    pub mime: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+/// One image of a poster.
+#[derive(Debug, Clone)]
+pub struct Still {
+    pub sha256: String,
+    pub mime: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+/// A course's poster: its first unit with one (a teacher's choice is not stored yet), the
+/// phone-sized image and, where made, the big-screen one.
+#[derive(Debug, Clone)]
+pub struct CoursePoster {
+    pub small: Still,
+    pub large: Option<Still>,
+}
+
+/// The posters of these courses, by course id (courses without a poster are left out).
+pub async fn course_posters(
+    db: &Db,
+    course_ids: &[String],
+) -> Result<std::collections::HashMap<String, CoursePoster>> {
+    let rows = store::course_posters(db, course_ids).await?;
+    let mut out = std::collections::HashMap::<String, (String, CoursePoster)>::new();
+    let still = |r: &CoursePosterRow| Still {
+        sha256: r.sha256.clone(),
+        mime: r.mime.clone(),
+        width: r.width,
+        height: r.height,
+    };
+    // Rows come by course and unit position: the first unit with a `poster` gives the poster.
+    for r in rows.iter().filter(|r| r.role == "poster") {
+        out.entry(r.course_id.clone()).or_insert_with(|| {
+            let poster = CoursePoster {
+                small: still(r),
+                large: None,
+            };
+            (r.asset_id.clone(), poster)
+        });
+    }
+    for r in rows.iter().filter(|r| r.role == "poster-large") {
+        if let Some((asset, poster)) = out.get_mut(&r.course_id) {
+            if *asset == r.asset_id {
+                poster.large = Some(still(r));
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(k, (_, p))| (k, p)).collect())
+}
+
 /// What a new asset is made of.
 pub struct NewAsset<'a> {
     pub org_id: &'a str,

@@ -193,6 +193,15 @@ pub async fn process_av(
             "image/jpeg",
         )
         .await?;
+        store_still(
+            state,
+            &asset.id,
+            "poster-large",
+            "poster-large",
+            &still.poster_large,
+            "image/jpeg",
+        )
+        .await?;
         for (i, thumb) in still.thumbnails.iter().enumerate() {
             store_still(
                 state,

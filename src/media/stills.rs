@@ -13,7 +13,11 @@ const COLUMNS: u32 = 10;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stills {
+    /// At most 640 px on the long side: what a phone shows (a typical poster is well under
+    /// 60 KB, even of a noisy source).
     pub poster: PathBuf,
+    /// At most 1280 px on the long side, for big screens that ask for it (`srcset`).
+    pub poster_large: PathBuf,
     pub thumbnails: Vec<PathBuf>,
     pub sprite: PathBuf,
     pub vtt: PathBuf,
@@ -77,12 +81,18 @@ pub async fn stills_with(
     let d = duration_secs.max(0.1);
     let interval = d / (n + 1) as f64;
     let poster = out_dir.join("poster.jpg");
+    let poster_large = out_dir.join("poster-large.jpg");
     let sprite = out_dir.join("sprite.jpg");
     let vtt = out_dir.join("storyboard.vtt");
     let thumbnails: Vec<PathBuf> = (1..=n)
         .map(|i| out_dir.join(format!("thumb_{i:02}.jpg")))
         .collect();
-    let mut all = vec![poster.clone(), sprite.clone(), vtt.clone()];
+    let mut all = vec![
+        poster.clone(),
+        poster_large.clone(),
+        sprite.clone(),
+        vtt.clone(),
+    ];
     all.extend(thumbnails.iter().cloned());
     let cleanup = Cleanup::new(all);
 
@@ -90,7 +100,9 @@ pub async fn stills_with(
     // time (then one per interval), which is exact for any GOP, unlike input seeking.
     let fc = format!(
         "[0:v]split=3[a][b][c];\
-         [a]select=gte(t\\,{p:.3}),scale=w=min(1280\\,iw):h=-2[poster];\
+         [a]select=gte(t\\,{p:.3}),split=2[p1][p2];\
+         [p1]scale=w=min(640\\,iw):h=min(640\\,ih):force_original_aspect_ratio=decrease[poster];\
+         [p2]scale=w=min(1280\\,iw):h=min(1280\\,ih):force_original_aspect_ratio=decrease[large];\
          [b]select=gte(t\\,{i:.3})*isnan(prev_selected_t)+gte(t-prev_selected_t\\,{i:.3}),\
          scale=320:-2[thumbs];\
          [c]fps=1/{per},scale={TILE_W}:{TILE_H}:force_original_aspect_ratio=decrease,\
@@ -104,7 +116,7 @@ pub async fn stills_with(
         .collect();
     args.push(format!("file:{}", input.display()));
     let thumb_pattern = out_dir.join("thumb_%02d.jpg");
-    let tail: [&str; 22] = [
+    let tail: [&str; 29] = [
         "-filter_complex",
         &fc,
         "-map",
@@ -112,8 +124,15 @@ pub async fn stills_with(
         "-frames:v",
         "1",
         "-q:v",
-        "3",
+        "5",
         poster.to_str().unwrap_or_default(),
+        "-map",
+        "[large]",
+        "-frames:v",
+        "1",
+        "-q:v",
+        "4",
+        poster_large.to_str().unwrap_or_default(),
         "-map",
         "[thumbs]",
         "-frames:v",
@@ -144,7 +163,7 @@ pub async fn stills_with(
     }
     // A clip shorter than the last target yields fewer thumbnails; report what exists.
     let thumbnails: Vec<PathBuf> = thumbnails.into_iter().filter(|p| p.exists()).collect();
-    if !poster.exists() || !sprite.exists() || thumbnails.is_empty() {
+    if !poster.exists() || !poster_large.exists() || !sprite.exists() || thumbnails.is_empty() {
         return Err(FfmpegError::BadOutput(
             "stills missing after ffmpeg run".into(),
         ));
@@ -153,6 +172,7 @@ pub async fn stills_with(
     cleanup.disarm();
     Ok(Stills {
         poster,
+        poster_large,
         thumbnails,
         sprite,
         vtt,
@@ -198,7 +218,8 @@ mod tests {
         let start = std::time::Instant::now();
         let s = stills(&src, &out, 12.0, T).await.unwrap();
         eprintln!("stills for 12 s 1080p: {:?}", start.elapsed());
-        assert_eq!(dims(&s.poster).await, (1280, 720));
+        assert_eq!(dims(&s.poster).await, (640, 360));
+        assert_eq!(dims(&s.poster_large).await, (1280, 720));
         assert_eq!(s.thumbnails.len(), 3);
         for t in &s.thumbnails {
             assert_eq!(dims(t).await, (320, 180));
@@ -209,6 +230,30 @@ mod tests {
         assert_eq!(vtt.matches("sprite.jpg#xywh=").count(), 12);
     }
 
+    /// The issue's case: a noisy 1080p lecture made a 432 KB poster. A phone's poster is now
+    /// at most 640 px and under 60 KB; the big-screen one stays within 1280 px.
+    #[tokio::test]
+    async fn a_noisy_hd_source_makes_a_poster_that_fits_a_phone() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("noisy.mp4");
+        super::super::ffmpeg::test_util::ff(&format!(
+            "-v error -f lavfi -i testsrc2=size=1920x1080:rate=25:duration=3,noise=alls=40:allf=t \
+             -c:v libx264 -preset ultrafast -qp 10 -pix_fmt yuv420p {}",
+            src.display()
+        ));
+        let out = d.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let s = stills(&src, &out, 3.0, T).await.unwrap();
+        assert_eq!(dims(&s.poster).await, (640, 360));
+        let bytes = std::fs::metadata(&s.poster).unwrap().len();
+        eprintln!(
+            "noisy 1080p: poster {bytes} B, large {} B",
+            std::fs::metadata(&s.poster_large).unwrap().len()
+        );
+        assert!(bytes < 60_000, "poster of {bytes} bytes");
+        assert_eq!(dims(&s.poster_large).await, (1280, 720));
+    }
+
     #[tokio::test]
     async fn portrait_small_clip_and_failures_clean_up() {
         let d = tempfile::tempdir().unwrap();
@@ -216,8 +261,9 @@ mod tests {
         let out = d.path().join("out");
         std::fs::create_dir(&out).unwrap();
         let s = stills(&src, &out, 3.0, T).await.unwrap();
-        // Smaller than 1280 wide: the poster keeps the source size.
+        // Portrait: the long side is the height; never larger than the source.
         assert_eq!(dims(&s.poster).await, (360, 640));
+        assert_eq!(dims(&s.poster_large).await, (360, 640));
         assert_eq!(dims(&s.sprite).await, (480, 90));
         // No video stream: ffmpeg fails and nothing is left behind.
         let a = audio_clip(d.path(), "a.m4a", 2);

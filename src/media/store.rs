@@ -1,7 +1,7 @@
 //! The media area's SQL: assets, their renditions, and what processing reads of uploads and
 //! blobs.
 
-use super::assets::{AssetRow, NewAsset, NewRendition, RenditionRow};
+use super::assets::{AssetRow, CoursePosterRow, NewAsset, NewRendition, RenditionRow};
 use crate::db::Db;
 
 const COLUMNS: &str =
@@ -25,6 +25,30 @@ pub(crate) async fn renditions(db: &Db, asset_id: &str) -> sqlx::Result<Vec<Rend
     .bind(asset_id)
     .fetch_all(&db.pool)
     .await
+}
+
+/// Poster renditions (`poster`, `poster-large`) of the assets of these courses' units, the
+/// first unit first within each course.
+pub(crate) async fn course_posters(
+    db: &Db,
+    course_ids: &[String],
+) -> sqlx::Result<Vec<CoursePosterRow>> {
+    if course_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=course_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT u.course_id, u.asset_id, r.role, r.sha256, r.mime, r.width, r.height \
+         FROM units u JOIN renditions r ON r.asset_id = u.asset_id \
+         WHERE u.course_id IN ({}) AND r.role IN ('poster', 'poster-large') \
+         ORDER BY u.course_id, u.position, r.role",
+        list.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, CoursePosterRow>(&sql);
+    for id in course_ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(&db.pool).await
 }
 
 /// Inserts a queued asset processed by the job `job_id`.

@@ -289,3 +289,76 @@ async fn the_app_manifest_icons_and_offline_page_are_served() {
         offline.text.contains("You are offline") && offline.text.contains(r#"id="saved-courses""#)
     );
 }
+
+/// A lecture's poster fits a phone (at most 640 px on the long side, JPEG, well under 60 KB)
+/// with a larger one for big screens; the course page and the catalogue card show the course's
+/// poster (its first unit's) with both in `srcset`, signed for an organisation's course and
+/// plain once the course is public, where a visitor's card shows it too.
+#[tokio::test]
+async fn course_cards_and_pages_show_a_poster_that_fits_a_phone() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    let unit = c.unit("video", "Lecture", true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = media::av_clip(dir.path(), "hd.mp4", "1280x720", 2);
+    let asset = c
+        .processed(&unit, &clip, "hd.mp4", Duration::from_secs(180))
+        .await;
+    let poster = asset["poster"].as_str().unwrap().to_owned();
+    let (status, headers, jpeg) = c.app.bytes(&poster, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert!(jpeg.len() < 60_000, "{} bytes", jpeg.len());
+    let small = asset["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "poster")
+        .unwrap();
+    assert_eq!(
+        (small["width"].as_i64(), small["height"].as_i64()),
+        (Some(640), Some(360))
+    );
+    let large = asset["poster_large"].as_str().unwrap();
+    assert!(large.contains(".jpg?"), "{large}");
+
+    let img = |html: &str| -> String {
+        let start = html
+            .find(r#"<img class="poster""#)
+            .unwrap_or_else(|| panic!("no poster in {html}"));
+        html[start..].split('>').next().unwrap().to_owned()
+    };
+    let page = c
+        .app
+        .get(&format!("/courses/{}", c.course), Some(&c.learner))
+        .await;
+    let tag = img(&page.text);
+    assert!(
+        tag.contains(" 640w, ") && tag.contains(" 1280w") && tag.contains("sig="),
+        "{tag}"
+    );
+    assert!(tag.contains(r#"width="640" height="360""#), "{tag}");
+    let card = img(&c.app.get("/", Some(&c.learner)).await.text);
+    let src = card
+        .split("src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    let (status, _, bytes) = c.app.bytes(&src, None).await;
+    assert_eq!(
+        (status, bytes.len()),
+        (StatusCode::OK, jpeg.len()),
+        "{card}"
+    );
+
+    // Public: a visitor's card shows the poster, by a plain URL.
+    c.app.publish(&c.teacher, &c.course, "public").await;
+    let card = img(&c.app.get("/", None).await.text);
+    assert!(
+        !card.contains("sig=") && card.contains(".jpg 640w"),
+        "{card}"
+    );
+}

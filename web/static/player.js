@@ -100,6 +100,8 @@ async function start() {
   for (const r of rungs) menu.add(new Option(`${r.height}p`, r.name));
   if (audio) menu.add(new Option(document.documentElement.lang.startsWith("zh") ? "仅音频" : "Audio only", audio.name));
   figure.querySelector(".controls").hidden = false;
+  // Phones keep the small poster the page named; a big screen asks for the large one.
+  if (asset.poster_large && matchMedia("(min-width: 960px)").matches) video.poster = asset.poster_large;
   saver.checked = localStorage.getItem("caravan-data-saver") === "1";
   const nativeHls = asset.hls && video.canPlayType("application/vnd.apple.mpegurl") !== "";
   // hls.js where there is no native HLS but Media Source Extensions are (Firefox, older Chrome).

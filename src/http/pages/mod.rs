@@ -207,12 +207,18 @@ async fn catalogue(
         vocab::labels(&state.db, Vocabulary::Domains, zh),
         vocab::labels(&state.db, Vocabulary::TargetGroups, zh),
     )?;
+    let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
+    let posters = crate::media::assets::course_posters(&state.db, &ids).await?;
     let courses: Vec<Value> = page
         .items
         .iter()
         .map(|c| {
             let mut v = serde_json::to_value(c).unwrap_or_default();
             v["domain_label"] = label(&domains, &c.domain).into();
+            if let Some(p) = posters.get(&c.id) {
+                let public = v["visibility"] == "public";
+                v["poster"] = super::assets::poster_image(&state, p, public);
+            }
             v
         })
         .collect();
@@ -294,10 +300,19 @@ async fn course_page(
         let total: i64 = files.iter().map(|f| f.bytes).sum();
         sizes.push(json!({"quality": name, "size": human_size(total)}));
     }
+    let ids = [course_id.clone()];
+    let poster = crate::media::assets::course_posters(&state.db, &ids)
+        .await?
+        .get(&course_id)
+        .map(|p| {
+            let public = serde_json::to_value(course.visibility).ok() == Some(json!("public"));
+            super::assets::poster_image(&state, p, public)
+        });
     Ok(Html(templates::render(
         "course.html",
         zh,
         json!({
+            "poster": poster,
             "user": templates::viewer_opt(&state.db, caller.0.as_ref()).await?,
             "domain_label": label(&domains, &course.domain),
             "course": course,
