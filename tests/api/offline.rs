@@ -65,7 +65,7 @@ async fn offline_course(backend: Backend) {
         roles,
         vec![
             ("video", Some(240)),
-            ("poster", Some(540)),
+            ("poster", Some(360)), // the phone-sized poster: 640 px on the long side
             ("original", None),
             ("audio", None)
         ],
