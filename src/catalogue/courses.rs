@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     input::Parsed,
     store::{self, courses::NewCourse},
-    units::UnitView,
+    units::{self, UnitView},
     Visibility,
 };
 use crate::{
@@ -30,6 +30,7 @@ pub struct CourseRow {
     pub published_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub poster_unit_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,6 +50,8 @@ pub struct CourseView {
     pub published_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The unit whose poster stands for the course; null: its first unit with a poster.
+    pub poster_unit_id: Option<String>,
     /// In order; present on single-course responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub units: Option<Vec<UnitView>>,
@@ -79,6 +82,7 @@ impl CourseView {
             published_at: r.published_at.map(to_rfc3339),
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
+            poster_unit_id: r.poster_unit_id,
             units: None,
         }
     }
@@ -118,6 +122,17 @@ pub async fn create(db: &Db, org_id: &str, author: &str, p: Parsed) -> Result<St
 }
 
 pub async fn update(db: &Db, id: &str, p: Parsed) -> Result<()> {
+    if let Some(unit) = p.poster_unit_id.as_deref().filter(|u| !u.is_empty()) {
+        match units::get(db, id, unit).await {
+            Err(Error::NotFound) => {
+                return Err(Error::field(
+                    "poster_unit_id",
+                    "must be a unit of this course (or \"\" for its first unit's poster)",
+                ))
+            }
+            other => drop(other?),
+        }
+    }
     let mut tx = db.pool.begin().await?;
     store::courses::update(&mut tx, id, &p, now_ms()).await?;
     store::course_lists::replace(&mut tx, id, p.target_groups, p.tags).await?;

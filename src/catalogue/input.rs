@@ -32,6 +32,9 @@ pub struct CourseFields {
     pub tags: Option<Vec<String>>,
     /// Only `draft` may be given here; publishing is `POST /courses/{id}/publish`.
     pub visibility: Option<String>,
+    /// The unit whose poster shows on the course's card and page (update only); `""` goes back
+    /// to the first unit with a poster.
+    pub poster_unit_id: Option<String>,
 }
 
 /// Validated values; `None` means "not given" (keep the current value on update).
@@ -46,6 +49,7 @@ pub struct Parsed {
     pub credit_value: Option<f64>,
     pub estimated_minutes: Option<i64>,
     pub tags: Option<Vec<String>>,
+    pub poster_unit_id: Option<String>,
 }
 
 pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> Result<Parsed> {
@@ -63,6 +67,18 @@ pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> Result<Parsed> {
             if !present {
                 err(name, "is required");
             }
+        }
+    }
+    if let Some(unit) = f.poster_unit_id {
+        if creating {
+            err(
+                "poster_unit_id",
+                "a new course has no units yet; choose its poster afterwards",
+            );
+        } else if unit.len() > 64 {
+            err("poster_unit_id", "is not a unit id");
+        } else {
+            out.poster_unit_id = Some(unit);
         }
     }
     if let Some(v) = f.visibility.as_deref() {

@@ -27,8 +27,8 @@ pub(crate) async fn renditions(db: &Db, asset_id: &str) -> sqlx::Result<Vec<Rend
     .await
 }
 
-/// Poster renditions (`poster`, `poster-large`) of the assets of these courses' units, the
-/// first unit first within each course.
+/// Poster renditions (`poster`, `poster-large`) of the assets of these courses' units: the
+/// course's chosen poster unit first, then by position.
 pub(crate) async fn course_posters(
     db: &Db,
     course_ids: &[String],
@@ -39,9 +39,10 @@ pub(crate) async fn course_posters(
     let list: Vec<String> = (1..=course_ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT u.course_id, u.asset_id, r.role, r.sha256, r.mime, r.width, r.height \
-         FROM units u JOIN renditions r ON r.asset_id = u.asset_id \
+         FROM units u JOIN courses c ON c.id = u.course_id \
+         JOIN renditions r ON r.asset_id = u.asset_id \
          WHERE u.course_id IN ({}) AND r.role IN ('poster', 'poster-large') \
-         ORDER BY u.course_id, u.position, r.role",
+         ORDER BY u.course_id, CASE WHEN u.id = c.poster_unit_id THEN 0 ELSE 1 END, u.position, r.role",
         list.join(", ")
     );
     let mut query = sqlx::query_as::<_, CoursePosterRow>(&sql);

@@ -362,3 +362,86 @@ async fn course_cards_and_pages_show_a_poster_that_fits_a_phone() {
         "{card}"
     );
 }
+
+/// A teacher picks which unit's poster stands for the course (`poster_unit_id`), and `""` goes
+/// back to the first unit's; a unit of another course is refused.
+#[tokio::test]
+async fn a_teacher_picks_the_course_poster() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut posters = Vec::new();
+    for (title, size) in [("First", "640x360"), ("Second", "480x270")] {
+        let unit = c.unit("video", title, true).await;
+        let clip = media::av_clip(dir.path(), &format!("{title}.mp4"), size, 2);
+        let asset = c
+            .processed(
+                &unit,
+                &clip,
+                &format!("{title}.mp4"),
+                Duration::from_secs(180),
+            )
+            .await;
+        let poster = asset["poster"].as_str().unwrap();
+        posters.push((unit, poster.split('?').next().unwrap().to_owned()));
+    }
+    let shown = || async {
+        let html = c
+            .app
+            .get(&format!("/courses/{}", c.course), Some(&c.learner))
+            .await
+            .text;
+        let start = html.find(r#"<img class="poster" src=""#).expect("a poster") + 25;
+        html[start..]
+            .split('?')
+            .next()
+            .unwrap()
+            .replace("&#x2f;", "/")
+    };
+    assert_eq!(shown().await, posters[0].1, "the first unit's by default");
+    let path = format!("/api/v1/courses/{}", c.course);
+    let r = c
+        .app
+        .patch(
+            &path,
+            Some(&c.teacher),
+            serde_json::json!({"poster_unit_id": posters[1].0}),
+        )
+        .await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.body["poster_unit_id"], posters[1].0.as_str());
+    assert_eq!(shown().await, posters[1].1, "the chosen unit's");
+    let elsewhere = c.app.course(&c.teacher, &c.org, "Other").await;
+    let stranger = {
+        let r = c
+            .app
+            .post(
+                &format!("/api/v1/courses/{elsewhere}/units"),
+                Some(&c.teacher),
+                serde_json::json!({"kind": "video", "title": "X"}),
+            )
+            .await;
+        r.body["id"].as_str().unwrap().to_owned()
+    };
+    c.app
+        .patch(
+            &path,
+            Some(&c.teacher),
+            serde_json::json!({"poster_unit_id": stranger}),
+        )
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        shown().await,
+        posters[1].1,
+        "a refused choice changes nothing"
+    );
+    c.app
+        .patch(
+            &path,
+            Some(&c.teacher),
+            serde_json::json!({"poster_unit_id": ""}),
+        )
+        .await
+        .assert(StatusCode::OK);
+    assert_eq!(shown().await, posters[0].1, "back to the first unit's");
+}

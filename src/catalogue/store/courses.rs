@@ -11,7 +11,8 @@ use crate::{
 };
 
 const COLUMNS: &str = "c.id, c.org_id, c.title, c.summary, c.domain, c.level, c.language, \
-    c.credit_value, c.estimated_minutes, c.visibility, c.published_at, c.created_at, c.updated_at";
+    c.credit_value, c.estimated_minutes, c.visibility, c.published_at, c.created_at, c.updated_at, \
+    c.poster_unit_id";
 
 /// The values of a new draft course.
 pub(crate) struct NewCourse<'a> {
@@ -62,6 +63,7 @@ pub(crate) async fn update(
         "UPDATE courses SET title = COALESCE($1, title), summary = COALESCE($2, summary), \
          domain = COALESCE($3, domain), level = COALESCE($4, level), language = COALESCE($5, language), \
          credit_value = COALESCE($6, credit_value), estimated_minutes = COALESCE($7, estimated_minutes), \
+         poster_unit_id = CASE WHEN $10 IS NULL THEN poster_unit_id WHEN $10 = '' THEN NULL ELSE $10 END, \
          updated_at = $8 WHERE id = $9",
     )
     .bind(p.title.as_ref().map(Text::as_str))
@@ -73,6 +75,7 @@ pub(crate) async fn update(
     .bind(p.estimated_minutes)
     .bind(now)
     .bind(id)
+    .bind(p.poster_unit_id.as_deref())
     .execute(conn)
     .await?;
     Ok(())
