@@ -1,6 +1,7 @@
 // A teacher on a phone adds a video unit to a course and uploads a lecture; the connection drops
 // mid-upload and the page is reloaded, the same file is chosen again, and the upload resumes
-// (one tus upload in all) and finishes; the page then shows the asset processed.
+// (one tus upload in all) and finishes; the page then shows the asset processed, and its poster
+// is chosen to stand for the course.
 //
 // input.course_title  a course of the teacher's organisation
 // input.file          path of the video file to upload
@@ -75,4 +76,20 @@ export default async function teacher(ctx) {
   await ctx.expectVisible('li.unit .asset[data-status="ready"]', { timeout: 45000 });
   await ctx.shot('processed');
   await ctx.expectAccessible();
+
+  // The processed lecture's poster can stand for the course: chosen in the course's facts, it
+  // shows on the course page.
+  await page.reload();
+  await page.locator('details.edit-course summary').click();
+  await page.locator('#c-poster').selectOption({ label: 'Lecture by phone' });
+  await page.locator('form[data-method="PATCH"] button[type="submit"]').first().click();
+  await page.waitForLoadState('load');
+  await page.locator('details.edit-course summary').click();
+  const chosen = await page.locator('#c-poster option:checked').textContent();
+  ctx.expect(chosen === 'Lecture by phone', `the chosen poster stuck: ${chosen}`);
+  const courseLink = page.url().replace('/teach/courses/', '/courses/');
+  await ctx.goto(new URL(courseLink).pathname);
+  await ctx.expectVisible('img.poster');
+  const loaded = await page.locator('img.poster').evaluate((img) => img.complete && img.naturalWidth);
+  ctx.expect(loaded > 0 && loaded <= 640, `the course page shows the poster (${loaded} px wide)`);
 }
