@@ -123,15 +123,13 @@ pub async fn create(db: &Db, org_id: &str, author: &str, p: Parsed) -> Result<St
 
 pub async fn update(db: &Db, id: &str, p: Parsed) -> Result<()> {
     if let Some(unit) = p.poster_unit_id.as_deref().filter(|u| !u.is_empty()) {
-        match units::get(db, id, unit).await {
-            Err(Error::NotFound) => {
-                return Err(Error::field(
-                    "poster_unit_id",
-                    "must be a unit of this course (or \"\" for its first unit's poster)",
-                ))
-            }
-            other => drop(other?),
-        }
+        units::get(db, id, unit).await.map_err(|e| match e {
+            Error::NotFound => Error::field(
+                "poster_unit_id",
+                "must be a unit of this course (or \"\" for its first unit's poster)",
+            ),
+            e => e,
+        })?;
     }
     let mut tx = db.pool.begin().await?;
     store::courses::update(&mut tx, id, &p, now_ms()).await?;

@@ -39,13 +39,11 @@ impl Delivery {
             None => format!("/media/{sha}"),
         };
         if public {
-            path
-        } else {
-            let query = self
-                .signer
-                .signed_query(&format!("/media/{sha}"), SIGNED_URL_TTL_SECS);
-            format!("{path}?{query}")
+            return path;
         }
+        let bare = &path[.."/media/".len() + sha.len()];
+        let query = self.signer.signed_query(bare, SIGNED_URL_TTL_SECS);
+        format!("{path}?{query}")
     }
 }
 

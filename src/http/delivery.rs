@@ -73,8 +73,8 @@ fn etag_matches(list: &str, etag: &str) -> bool {
 }
 
 /// Bytes of a rendition, named `{sha256}` or `{sha256}.{ext}` (`.mp4`, `.m4a`, `.jpg`, `.vtt`,
-/// `.glb`…: the type's extension, which ffmpeg-based players require). GET and HEAD; one range (`a-b`, `a-`, `-n`) → 206, several → the
-/// whole file (200); `If-None-Match` / `If-Modified-Since` → 304; `If-Range` with a stale
+/// `.glb`…: the type's extension, which ffmpeg-based players require). GET and HEAD; one range
+/// (`a-b`, `a-`, `-n`) → 206, several → the whole file (200); `If-None-Match` / `If-Modified-Since` → 304; `If-Range` with a stale
 /// validator → 200. Public content is `public, immutable`; protected content needs a session,
 /// a bearer token or a signed URL (`exp`, `kid`, `sig`).
 #[utoipa::path(get, path = "/media/{sha256}", tag = "delivery", params(Signature),

@@ -67,14 +67,12 @@ pub struct CoursePosterRow {
     pub course_id: String,
     pub asset_id: String,
     pub role: String,
-    pub sha256: String,
-    pub mime: String,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
+    #[sqlx(flatten)]
+    pub still: Still,
 }
 
 /// One image of a poster.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Still {
     pub sha256: String,
     pub mime: String,
@@ -97,17 +95,11 @@ pub async fn course_posters(
 ) -> Result<std::collections::HashMap<String, CoursePoster>> {
     let rows = store::course_posters(db, course_ids).await?;
     let mut out = std::collections::HashMap::<String, (String, CoursePoster)>::new();
-    let still = |r: &CoursePosterRow| Still {
-        sha256: r.sha256.clone(),
-        mime: r.mime.clone(),
-        width: r.width,
-        height: r.height,
-    };
     // Rows come by course and unit position: the first unit with a `poster` gives the poster.
     for r in rows.iter().filter(|r| r.role == "poster") {
         out.entry(r.course_id.clone()).or_insert_with(|| {
             let poster = CoursePoster {
-                small: still(r),
+                small: r.still.clone(),
                 large: None,
             };
             (r.asset_id.clone(), poster)
@@ -116,7 +108,7 @@ pub async fn course_posters(
     for r in rows.iter().filter(|r| r.role == "poster-large") {
         if let Some((asset, poster)) = out.get_mut(&r.course_id) {
             if *asset == r.asset_id {
-                poster.large = Some(still(r));
+                poster.large = Some(r.still.clone());
             }
         }
     }

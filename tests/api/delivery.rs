@@ -244,15 +244,8 @@ async fn ranges_and_validators_on_the_local_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranges_and_validators_on_s3() {
-    let s3 = S3Server::shared();
-    let bucket = s3.bucket("delivery");
-    let options = s3.options();
-    let app = TestApp::spawn_with(Backend::Postgres, move |s| {
-        s.store = caravan::StoreLocation::S3 {
-            bucket,
-            prefix: "m".into(),
-        };
-        s.s3 = options;
+    let app = TestApp::spawn_with(Backend::Postgres, |s| {
+        S3Server::shared().store_in(s, "delivery", "m");
         s.cors_origins = vec!["*".into()];
     })
     .await;

@@ -60,21 +60,7 @@ async fn every_rung_reads_with_ffprobe_and_ffmpeg(app: TestApp) {
         .wait_asset(Some(&teacher), &id, Duration::from_secs(180))
         .await;
     assert_eq!(asset["status"], "ready", "{asset}");
-    let srt = "1\n00:00:00,500 --> 00:00:02,000\nHello\n";
-    let captions = app
-        .upload(
-            &teacher,
-            srt.as_bytes(),
-            &[
-                ("filename", "en.srt"),
-                ("language", "en"),
-                ("captions_for", &id),
-            ],
-        )
-        .await;
-    let captions = app
-        .wait_asset(Some(&teacher), &captions, Duration::from_secs(60))
-        .await;
+    let captions = app.attach_captions(&teacher, &id, "en").await;
     assert_eq!(captions["status"], "ready", "{captions}");
     let asset = app
         .get(&format!("/api/v1/assets/{id}"), Some(&teacher))
@@ -174,15 +160,8 @@ async fn ffmpeg_reads_every_rung_from_the_local_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ffmpeg_reads_every_rung_from_s3() {
-    let s3 = S3Server::shared();
-    let bucket = s3.bucket("players");
-    let options = s3.options();
-    let app = TestApp::spawn_with(Backend::Postgres, move |s| {
-        s.store = caravan::StoreLocation::S3 {
-            bucket,
-            prefix: "m".into(),
-        };
-        s.s3 = options;
+    let app = TestApp::spawn_with(Backend::Postgres, |s| {
+        S3Server::shared().store_in(s, "players", "m");
         s.ffmpeg_preset = "ultrafast".into();
         s.job_poll = Duration::from_millis(100);
     })

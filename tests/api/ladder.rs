@@ -256,21 +256,8 @@ async fn a_1080p_lecture_becomes_an_aligned_ladder_with_hls() {
     }
 
     // Captions attached afterwards join the master playlist as a subtitles group.
-    let srt = "1\n00:00:00,500 --> 00:00:02,000\nHello\n";
-    let cid = app
-        .upload(
-            &teacher,
-            srt.as_bytes(),
-            &[
-                ("filename", "en.srt"),
-                ("language", "en"),
-                ("captions_for", &id),
-            ],
-        )
-        .await;
     assert_eq!(
-        app.wait_asset(Some(&teacher), &cid, Duration::from_secs(30))
-            .await["status"],
+        app.attach_captions(&teacher, &id, "en").await["status"],
         "ready"
     );
     let (_, _, master) = app.bytes_as(Some(&teacher), master_url, None).await;

@@ -28,6 +28,7 @@ use crate::{
     catalogue::{
         courses::{self, ListQuery},
         vocab::{self, Vocabulary},
+        Visibility,
     },
     delivery::offline::{self, Quality},
     error::{Error, Result},
@@ -216,7 +217,7 @@ async fn catalogue(
             let mut v = serde_json::to_value(c).unwrap_or_default();
             v["domain_label"] = label(&domains, &c.domain).into();
             if let Some(p) = posters.get(&c.id) {
-                let public = v["visibility"] == "public";
+                let public = c.visibility == Visibility::Public;
                 v["poster"] = super::assets::poster_image(&state, p, public);
             }
             v
@@ -304,10 +305,7 @@ async fn course_page(
     let poster = crate::media::assets::course_posters(&state.db, &ids)
         .await?
         .get(&course_id)
-        .map(|p| {
-            let public = serde_json::to_value(course.visibility).ok() == Some(json!("public"));
-            super::assets::poster_image(&state, p, public)
-        });
+        .map(|p| super::assets::poster_image(&state, p, course.visibility == Visibility::Public));
     Ok(Html(templates::render(
         "course.html",
         zh,

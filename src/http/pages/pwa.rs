@@ -69,17 +69,23 @@ async fn manifest(headers: HeaderMap) -> Response {
 /// `icon-{size}.png` (the wheel on a rounded tile) or `maskable-{size}.png` (full bleed, the
 /// wheel inside the safe zone a launcher may crop to).
 async fn icon(Path(file): Path<String>) -> Result<Response> {
-    let (maskable, size) = file
+    let (maskable, at) = file
         .strip_suffix(".png")
         .and_then(|stem| {
             stem.strip_prefix("icon-")
                 .map(|s| (false, s))
                 .or_else(|| stem.strip_prefix("maskable-").map(|s| (true, s)))
         })
-        .and_then(|(m, s)| Some((m, s.parse::<u32>().ok()?)))
-        .filter(|(_, size)| ICON_SIZES.contains(size))
+        .and_then(|(m, s)| {
+            let size = s.parse::<u32>().ok()?;
+            Some((m, ICON_SIZES.iter().position(|known| *known == size)?))
+        })
         .ok_or(Error::NotFound)?;
-    Ok(image("image/png", drawn(size, maskable)))
+    // Each icon is drawn once per process, on first request: a slot per size, plain and maskable.
+    static SLOTS: [OnceLock<Vec<u8>>; 2 * ICON_SIZES.len()] =
+        [const { OnceLock::new() }; 2 * ICON_SIZES.len()];
+    let png = SLOTS[2 * at + usize::from(maskable)].get_or_init(|| draw(ICON_SIZES[at], maskable));
+    Ok(image("image/png", png))
 }
 
 /// A 32×32 and a 16×16 PNG in an ICO container (PNG entries are read by every browser).
@@ -102,10 +108,10 @@ async fn favicon() -> Response {
         }
         out
     });
-    image("image/x-icon", ico.clone())
+    image("image/x-icon", ico)
 }
 
-fn image(content_type: &'static str, bytes: Vec<u8>) -> Response {
+fn image(content_type: &'static str, bytes: &'static [u8]) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
@@ -114,22 +120,6 @@ fn image(content_type: &'static str, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
-}
-
-/// An icon drawn: its size, whether it is the maskable one, its PNG.
-type Drawn = (u32, bool, Vec<u8>);
-
-/// Each icon is drawn once per process.
-fn drawn(size: u32, maskable: bool) -> Vec<u8> {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<Drawn>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache.lock().expect("icon cache");
-    if let Some((_, _, png)) = cache.iter().find(|(s, m, _)| *s == size && *m == maskable) {
-        return png.clone();
-    }
-    let png = draw(size, maskable);
-    cache.push((size, maskable, png.clone()));
-    png
 }
 
 /// Caravan's mark, a cart wheel: a white rim, hub and six spokes on the theme colour. 4×4

@@ -214,6 +214,21 @@ impl TestApp {
         done.header("caravan-asset-id")
     }
 
+    /// Uploads a one-cue SRT in `language` as captions of the video `asset_id` and waits for it
+    /// to be processed; the captions asset as it ended.
+    pub async fn attach_captions(&self, token: &str, asset_id: &str, language: &str) -> Value {
+        let srt = "1\n00:00:00,500 --> 00:00:02,000\nHello\n";
+        let filename = format!("{language}.srt");
+        let meta = [
+            ("filename", filename.as_str()),
+            ("language", language),
+            ("captions_for", asset_id),
+        ];
+        let id = self.upload(token, srt.as_bytes(), &meta).await;
+        self.wait_asset(Some(token), &id, Duration::from_secs(60))
+            .await
+    }
+
     /// Waits for background processing to finish. Jobs run on the server's workers, so this
     /// polls, bounded by `limit`.
     pub async fn wait_asset(&self, token: Option<&str>, id: &str, limit: Duration) -> Value {

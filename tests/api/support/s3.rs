@@ -80,6 +80,15 @@ impl S3Server {
         name.to_owned()
     }
 
+    /// Points `settings` at a new bucket `name` on this server, objects under `prefix`.
+    pub fn store_in(&self, settings: &mut caravan::Settings, name: &str, prefix: &str) {
+        settings.store = caravan::StoreLocation::S3 {
+            bucket: self.bucket(name),
+            prefix: prefix.into(),
+        };
+        settings.s3 = self.options();
+    }
+
     /// Settings for a store in `bucket` on this server.
     pub fn options(&self) -> caravan::config::S3Options {
         caravan::config::S3Options {
