@@ -124,6 +124,16 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// An optional float as two parameters, whether it is there and its value; the SQL reads
+/// `CASE WHEN $flag THEN $value END` (or `... ELSE column END` to keep what is stored).
+/// Binding `None::<f64>` directly is unsafe on PostgreSQL: sqlx 0.8.6's Any driver declares a
+/// NULL `f64` as `float4` (its NULL float kinds are swapped, launchbadge/sqlx#4290), the
+/// statement is cached per connection with that type, and a later call on the same connection
+/// binding a real `f64` fails with "incorrect binary data format".
+pub fn optional_float(value: Option<f64>) -> (bool, f64) {
+    (value.is_some(), value.unwrap_or(0.0))
+}
+
 /// Builds `$n` placeholders for dynamically assembled queries.
 #[derive(Default)]
 pub struct Placeholders(usize);
@@ -165,4 +175,28 @@ impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
             <i64 as sqlx::Decode<sqlx::Any>>::decode(value).map(|i| Flag(i != 0))
         }
     }
+}
+
+/// A migrated PostgreSQL database in a schema of its own, for tests of SQL that only
+/// PostgreSQL's typing exposes. The server comes from `CARAVAN_TEST_DATABASE_URL` (scripts/test
+/// sets it), else the local default.
+#[cfg(test)]
+pub(crate) async fn scratch_postgres() -> Db {
+    let base = std::env::var("CARAVAN_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let schema = format!("u_{}", uuid::Uuid::new_v4().simple());
+    let admin = Db::connect(&base).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {base} is not reachable ({e:#}); run scripts/test, which starts one")
+    });
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin.pool)
+        .await
+        .expect("create schema");
+    admin.pool.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let db = Db::connect(&format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+        .await
+        .expect("connect to the schema");
+    db.migrate().await.expect("migrate");
+    db
 }

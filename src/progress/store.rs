@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     accounts::User,
-    db::{Backend, Db},
+    db::{optional_float, Backend, Db},
 };
 
 /// What completion needs to know about the unit with this id.
@@ -102,18 +102,21 @@ pub(crate) async fn save_unit_state(
     st: &State,
     now: i64,
 ) -> sqlx::Result<()> {
+    let (has_score, score) = optional_float(st.score);
     sqlx::query(
         "UPDATE unit_progress SET segments = $1, position_secs = $2, position_at = $3, \
-         score = $4, completed_at = $5, updated_at = $6 WHERE user_id = $7 AND unit_id = $8",
+         score = CASE WHEN $9 THEN $4 END, completed_at = $5, updated_at = $6 \
+         WHERE user_id = $7 AND unit_id = $8",
     )
     .bind(segments)
     .bind(st.position_secs)
     .bind(st.position_at)
-    .bind(st.score)
+    .bind(score)
     .bind(st.completed_at)
     .bind(now)
     .bind(user_id)
     .bind(unit_id)
+    .bind(has_score)
     .execute(&mut *conn)
     .await?;
     Ok(())

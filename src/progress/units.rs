@@ -198,3 +198,29 @@ pub fn percent_watched(segments: &str, duration_ms: Option<i64>) -> Option<f64> 
     let covered = Segments::parse(segments).covered(duration);
     Some(((covered / duration) * 1000.0).round() / 10.0)
 }
+
+#[cfg(test)]
+mod store_tests {
+    use super::*;
+
+    /// A unit's state saved with no score and then with one, on the same connection: the
+    /// second must not meet a statement PostgreSQL typed from the first's NULL.
+    #[tokio::test]
+    async fn a_state_without_a_score_then_one_with_it_on_one_connection() {
+        let db = crate::db::scratch_postgres().await;
+        let mut conn = db.pool.acquire().await.unwrap();
+        let mut st = State {
+            segments: String::new(),
+            position_secs: 1.5,
+            position_at: 1,
+            score: None,
+            completed_at: None,
+        };
+        for score in [None, Some(0.8)] {
+            st.score = score;
+            store::save_unit_state(&mut conn, "nobody", "no-unit", String::new(), &st, 1)
+                .await
+                .unwrap();
+        }
+    }
+}

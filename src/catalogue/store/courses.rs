@@ -6,7 +6,7 @@ use super::visibility;
 use crate::{
     accounts::User,
     catalogue::{courses::CourseRow, input::Parsed},
-    db::{Db, Placeholders},
+    db::{optional_float, Db, Placeholders},
     values::{LanguageTag, Text},
 };
 
@@ -59,10 +59,12 @@ pub(crate) async fn update(
     p: &Parsed,
     now: i64,
 ) -> sqlx::Result<()> {
+    let (has_credit_value, credit_value) = optional_float(p.credit_value);
     sqlx::query(
         "UPDATE courses SET title = COALESCE($1, title), summary = COALESCE($2, summary), \
          domain = COALESCE($3, domain), level = COALESCE($4, level), language = COALESCE($5, language), \
-         credit_value = COALESCE($6, credit_value), estimated_minutes = COALESCE($7, estimated_minutes), \
+         credit_value = CASE WHEN $11 THEN $6 ELSE credit_value END, \
+         estimated_minutes = COALESCE($7, estimated_minutes), \
          poster_unit_id = CASE WHEN $10 IS NULL THEN poster_unit_id WHEN $10 = '' THEN NULL ELSE $10 END, \
          updated_at = $8 WHERE id = $9",
     )
@@ -71,11 +73,12 @@ pub(crate) async fn update(
     .bind(p.domain.as_deref())
     .bind(p.level)
     .bind(p.language.as_ref().map(LanguageTag::as_str))
-    .bind(p.credit_value)
+    .bind(credit_value)
     .bind(p.estimated_minutes)
     .bind(now)
     .bind(id)
     .bind(p.poster_unit_id.as_deref())
+    .bind(has_credit_value)
     .execute(conn)
     .await?;
     Ok(())
@@ -256,4 +259,29 @@ pub(crate) async fn list(
         query = query.bind(b);
     }
     query.fetch_all(&db.pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A course edited without its credit value and then with one, on the same connection:
+    /// the second must not meet a statement PostgreSQL typed from the first's NULL.
+    #[tokio::test]
+    async fn an_edit_without_credits_then_one_with_them_on_one_connection() {
+        let db = crate::db::scratch_postgres().await;
+        let mut conn = db.pool.acquire().await.unwrap();
+        let without = Parsed {
+            summary: Some("first".into()),
+            ..Default::default()
+        };
+        update(&mut conn, "no-such-course", &without, 1)
+            .await
+            .unwrap();
+        let with = Parsed {
+            credit_value: Some(2.5),
+            ..Default::default()
+        };
+        update(&mut conn, "no-such-course", &with, 2).await.unwrap();
+    }
 }
