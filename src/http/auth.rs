@@ -205,6 +205,10 @@ pub struct Me {
     memberships: Vec<Membership>,
     /// Organisations that invited this account; it joins one by accepting.
     invitations: Vec<Invitation>,
+    /// The xAPI Agent that stands for this account in statements (an `account` on this
+    /// server's public URL): the actor of the statements a learner's player sends.
+    #[schema(value_type = Object)]
+    actor: serde_json::Value,
 }
 
 /// The caller and the organisations they belong to.
@@ -214,10 +218,12 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
     let user = caller.user()?.clone();
     let memberships = accounts::memberships(&state.db, &user.id).await?;
     let invitations = members::invitations(&state.db, &user.id).await?;
+    let actor = crate::progress::statements::learner_actor(&state.settings.public_url, &user.id);
     Ok(Json(Me {
         user: user.into(),
         memberships,
         invitations,
+        actor,
     }))
 }
 

@@ -159,8 +159,13 @@ pub struct SignedIn(pub User);
 
 /// The sign-in page, returning to `path` (a path of this site) afterwards.
 pub fn to_sign_in(path: &str) -> Response {
+    Redirect::to(&sign_in_url(path)).into_response()
+}
+
+/// The sign-in page that comes back to `path`.
+pub fn sign_in_url(path: &str) -> String {
     let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
-    Redirect::to(&format!("/login?next={next}")).into_response()
+    format!("/login?next={next}")
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn

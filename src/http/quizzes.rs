@@ -28,6 +28,7 @@ impl From<AttemptError> for Error {
                 code: "quiz-attempts-exhausted",
                 detail: e.to_string(),
             },
+            AttemptError::StatementIdTaken => Error::conflict("statement_id", e.to_string()),
             AttemptError::Database(e) => e.into(),
             AttemptError::Feature(e) => e,
         }
@@ -122,13 +123,21 @@ pub struct AttemptRequest {
     /// (`multiple`), a boolean (`true_false`), a text (`fill_in`), or null to leave it blank.
     #[schema(value_type = Vec<Object>)]
     answers: Vec<Value>,
+    /// A UUID of the caller's choosing for the attempt's statement. Sending the same attempt
+    /// again with it (a page that kept a guest's answers, a retry after a lost reply) answers
+    /// 200 with the attempt recorded first and counts once.
+    #[serde(default)]
+    #[schema(format = "uuid")]
+    statement_id: Option<String>,
 }
 
 /// Submit an attempt: scored on the server, stored, and recorded as a `passed` or `failed`
 /// xAPI statement. 409 once the attempts are used up.
 #[utoipa::path(post, path = "/api/v1/courses/{course_id}/units/{unit_id}/quiz/attempts",
     tag = "quizzes", request_body = AttemptRequest, security(("bearer" = []), ("session" = [])),
-    responses((status = 201, body = AttemptView), (status = 404, body = crate::http::problem::Problem),
+    responses((status = 201, body = AttemptView),
+              (status = 200, description = "the attempt recorded first under this statement_id", body = AttemptView),
+              (status = 404, body = crate::http::problem::Problem),
               (status = 409, body = crate::http::problem::Problem), (status = 422, body = crate::http::problem::Problem)))]
 async fn submit_attempt(
     State(state): State<AppState>,
@@ -139,6 +148,25 @@ async fn submit_attempt(
     let user = caller.user()?;
     let (course, unit) = visible_unit(&state, Some(user), &course_id, &unit_id).await?;
     let quiz = quiz_of(&state, &unit).await?;
-    let view = quizzes::attempt(&state, user, &course, &unit, &quiz, req.answers).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    let statement_id = match req.statement_id.as_deref().map(uuid::Uuid::parse_str) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => return Err(Error::field("statement_id", "must be a UUID")),
+    };
+    let done = quizzes::attempt(
+        &state,
+        user,
+        &course,
+        &unit,
+        &quiz,
+        req.answers,
+        statement_id,
+    )
+    .await?;
+    let status = if done.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(done.view)))
 }

@@ -152,6 +152,10 @@ pub enum AttemptError {
     /// Every attempt the quiz allows is used (409 `quiz-attempts-exhausted`).
     #[error("You have used every attempt this quiz allows.")]
     Exhausted,
+    /// The statement id names another learner's attempt, or another quiz's (409 `conflict`
+    /// on `statement_id`).
+    #[error("This statement id already belongs to another attempt.")]
+    StatementIdTaken,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     /// The answers do not fit the questions, or recording the statement failed: refusals of
@@ -160,8 +164,18 @@ pub enum AttemptError {
     Feature(#[from] Error),
 }
 
+/// An attempt as recorded: new, or the one an earlier submission with the same statement id
+/// recorded (`replayed`), which counts once.
+pub struct Attempted {
+    pub view: AttemptView,
+    pub replayed: bool,
+}
+
 /// Scores an attempt, stores it, records it as a `passed` or `failed` statement with the
 /// organisation as authority, and lets progress derive completion from that statement.
+///
+/// `statement_id`, when the caller chose one (a page sending answers it kept on the device),
+/// makes a resend harmless: the attempt already recorded under it is answered again.
 pub async fn attempt(
     state: &Context,
     user: &User,
@@ -169,11 +183,16 @@ pub async fn attempt(
     unit: &UnitView,
     quiz: &Quiz,
     answers: Vec<Value>,
-) -> Result<AttemptView, AttemptError> {
+    statement_id: Option<uuid::Uuid>,
+) -> Result<Attempted, AttemptError> {
     let db = &state.db;
     let score = quiz.score(&answers)?;
-    let statement_id = uuid::Uuid::new_v4().to_string();
+    let statement_id = statement_id.unwrap_or_else(uuid::Uuid::new_v4).to_string();
+    if let Some(done) = recorded(db, user, unit, quiz, &statement_id).await? {
+        return Ok(done);
+    }
     let answers_json = Value::Array(answers).to_string();
+    let attempt_id = uuid::Uuid::now_v7().to_string();
     // The unique attempt number settles concurrent submissions: a loser counts again.
     let mut number = None;
     for _ in 0..5 {
@@ -184,7 +203,7 @@ pub async fn attempt(
         let inserted = store::insert_attempt(
             db,
             NewAttempt {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: attempt_id.clone(),
                 unit_id: &unit.id,
                 user_id: &user.id,
                 number: used + 1,
@@ -200,7 +219,13 @@ pub async fn attempt(
                 number = Some(used + 1);
                 break;
             }
-            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) if is_unique_violation(&e) => {
+                // The same statement id won meanwhile (a resend racing its original).
+                if let Some(done) = recorded(db, user, unit, quiz, &statement_id).await? {
+                    return Ok(done);
+                }
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -233,10 +258,71 @@ pub async fn attempt(
             {"objectType": "Activity", "id": identity::course_activity(public_url, &course.id)},
         ]}},
     });
-    let prepared = statements::record_for_org(state, &course.org_id, stmt).await?;
+    let prepared = match statements::record_for_org(state, &course.org_id, stmt).await {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            // No attempt without its statement (a statement id the LRS already holds for
+            // something else is refused here): the attempt does not count.
+            store::delete_attempt(db, &attempt_id).await?;
+            return Err(e.into());
+        }
+    };
     let completed = crate::progress::record(state, &[&prepared]).await;
     crate::credentials::issue::for_new_completions(state, &completed).await;
 
+    let view = view_of(db, user, unit, quiz, number, &score, statement_id).await?;
+    Ok(Attempted {
+        view,
+        replayed: false,
+    })
+}
+
+/// The attempt already recorded under `statement_id`, when it is this learner's at this quiz;
+/// `StatementIdTaken` when it is anyone else's.
+async fn recorded(
+    db: &Db,
+    user: &User,
+    unit: &UnitView,
+    quiz: &Quiz,
+    statement_id: &str,
+) -> Result<Option<Attempted>, AttemptError> {
+    let Some(row) = store::attempt_by_statement(db, statement_id).await? else {
+        return Ok(None);
+    };
+    if row.user_id != user.id || row.unit_id != unit.id {
+        return Err(AttemptError::StatementIdTaken);
+    }
+    let score = Score {
+        raw: row.raw,
+        max: row.max,
+        percent: row.percent,
+        passed: row.passed,
+    };
+    let view = view_of(
+        db,
+        user,
+        unit,
+        quiz,
+        row.number,
+        &score,
+        statement_id.to_owned(),
+    )
+    .await?;
+    Ok(Some(Attempted {
+        view,
+        replayed: true,
+    }))
+}
+
+async fn view_of(
+    db: &Db,
+    user: &User,
+    unit: &UnitView,
+    quiz: &Quiz,
+    number: i64,
+    score: &Score,
+    statement_id: String,
+) -> Result<AttemptView, AttemptError> {
     let (_, best) = attempts_of(db, &unit.id, &user.id).await?;
     Ok(AttemptView {
         attempt: number,

@@ -95,3 +95,39 @@ pub(crate) async fn insert_attempt(db: &Db, a: NewAttempt<'_>) -> sqlx::Result<(
     .await?;
     Ok(())
 }
+
+/// The attempt recorded under this statement id, if any.
+pub(crate) async fn attempt_by_statement(
+    db: &Db,
+    statement_id: &str,
+) -> sqlx::Result<Option<RecordedAttempt>> {
+    sqlx::query_as(
+        "SELECT user_id, unit_id, number, raw, max, percent, passed FROM quiz_attempts \
+         WHERE statement_id = $1",
+    )
+    .bind(statement_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// An attempt as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecordedAttempt {
+    pub user_id: String,
+    pub unit_id: String,
+    pub number: i64,
+    pub raw: i64,
+    pub max: i64,
+    pub percent: f64,
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub passed: bool,
+}
+
+/// Removes an attempt whose statement could not be recorded.
+pub(crate) async fn delete_attempt(db: &Db, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM quiz_attempts WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

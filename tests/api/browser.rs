@@ -80,6 +80,54 @@ async fn the_player_plays_resumes_and_works_offline() {
     c.browse(&c.learner, &["view360"], input).await;
 }
 
+/// A guest plays a public course's lecture and answers its quiz; nothing reaches the server
+/// until they sign in, and then the lecture's progress and the scored attempt are the learner's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guests_progress_becomes_theirs_when_they_sign_in() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    let video = c.unit("video", "Lecture", true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = crate::support::media::av_clip(dir.path(), "lecture.mp4", "640x360", 10);
+    c.processed(&video, &clip, "lecture.mp4", Duration::from_secs(180))
+        .await;
+    let quiz = c.unit("quiz", "Check", true).await;
+    let quiz_api = format!("/api/v1/courses/{}/units/{quiz}/quiz", c.course);
+    c.app
+        .request(
+            reqwest::Method::PUT,
+            &quiz_api,
+            Some(&c.teacher),
+            Some(json!({"pass_mark": 50, "max_attempts": 3, "questions": [
+                {"kind": "single", "prompt": "Normal resting pulse?", "choices": ["30", "70"], "answer": 1},
+                {"kind": "true_false", "prompt": "Wash hands first?", "answer": true},
+            ]})),
+        )
+        .await
+        .assert(StatusCode::OK);
+    c.app.publish(&c.teacher, &c.course, "public").await;
+    let path = |unit: &str| format!("/courses/{}/units/{unit}", c.course);
+    c.browse(
+        &c.learner,
+        &["guest"],
+        json!({"video_path": path(&video), "quiz_path": path(&quiz)}),
+    )
+    .await;
+
+    let lecture = c.unit_progress(&video).await;
+    assert!(
+        lecture["percent_watched"].as_f64().unwrap() > 15.0,
+        "{lecture}"
+    );
+    assert!(
+        lecture["resume_position_secs"].as_f64().unwrap() >= 2.0,
+        "{lecture}"
+    );
+    assert_eq!(c.unit_progress(&quiz).await["state"], "completed");
+    let q = c.app.get(&quiz_api, Some(&c.learner)).await;
+    assert_eq!(q.body["attempts_used"], 1, "{}", q.text);
+    assert_eq!(q.body["best_score"], 100.0);
+}
+
 /// A GLB model in a VR unit turns and zooms in the model viewer (three.js, fetched by
 /// scripts/web-libs), and opening it counts as viewing the unit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

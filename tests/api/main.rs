@@ -16,6 +16,7 @@ mod crash;
 mod credentials;
 mod credit_account;
 mod delivery;
+mod guests;
 mod health;
 mod hls_players;
 mod import;

@@ -274,7 +274,93 @@ async fn the_attempts_limit_holds_under_concurrent_submissions(backend: Backend)
     );
 }
 
+/// An attempt sent with a statement id of the caller's choosing (a page sending answers it kept
+/// on the device) counts once however often it is sent; the id cannot be taken over by another
+/// learner or reused at another quiz, and an id the LRS holds for another statement is refused
+/// without using an attempt.
+async fn a_resent_attempt_counts_once(backend: Backend) {
+    let c = Classroom::new(backend).await;
+    let (unit, path) = quiz_unit(&c, Some(2)).await;
+    let attempts = format!("{path}/attempts");
+    let right = json!([1, [0, 2], false, "bp"]);
+    let id = "6f1c2a8e-3b7d-4c5e-9a10-2b3c4d5e6f70";
+    let app = &c.app;
+    let send = |token: &str, body: Value| {
+        let token = token.to_owned();
+        let attempts = attempts.clone();
+        async move { app.post(&attempts, Some(&token), body).await }
+    };
+
+    let first = send(&c.learner, json!({"answers": right, "statement_id": id})).await;
+    first.assert(StatusCode::CREATED);
+    assert_eq!(first.body["attempt"], 1);
+    assert_eq!(first.body["statement_id"], id);
+    // Again, even with other answers: the attempt recorded first, not a second one.
+    let again = send(
+        &c.learner,
+        json!({"answers": [0, [1], true, "no"], "statement_id": id}),
+    )
+    .await;
+    again.assert(StatusCode::OK);
+    assert_eq!(again.body["attempt"], 1);
+    assert_eq!(again.body["passed"], true);
+    assert_eq!(again.body["attempts_left"], 1);
+    let view = c.app.get(&path, Some(&c.learner)).await;
+    assert_eq!(view.body["attempts_used"], 1, "{}", view.text);
+    // One statement under that id, the learner's.
+    let stmt = c
+        .app
+        .xapi(
+            Method::GET,
+            &format!("/xapi/statements?statementId={id}"),
+            &crate::support::lrs::Auth::Bearer(c.learner.clone()),
+            None,
+        )
+        .await;
+    stmt.assert(StatusCode::OK);
+    assert_eq!(stmt.body["actor"], c.app.learner_agent(&c.learner_id));
+
+    // Another learner cannot claim it, nor can it name an attempt at another quiz.
+    let other = c.app.member(&c.root, &c.org, "learner").await;
+    let r = send(&other, json!({"answers": right, "statement_id": id})).await;
+    r.assert(StatusCode::CONFLICT);
+    assert_eq!(r.body["code"], "conflict");
+    let (_, second_quiz) = quiz_unit(&c, None).await;
+    let r = c
+        .app
+        .post(
+            &format!("{second_quiz}/attempts"),
+            Some(&c.learner),
+            json!({"answers": right, "statement_id": id}),
+        )
+        .await;
+    r.assert(StatusCode::CONFLICT);
+
+    // An id the LRS already holds for another statement: refused, and no attempt is used.
+    let taken = "0a0b0c0d-1e1f-4a2b-8c3d-4e5f60718293";
+    let mut statement = c.statement(
+        "http://adlnet.gov/expapi/verbs/experienced",
+        &unit,
+        json!({}),
+    );
+    statement["id"] = json!(taken);
+    c.send(json!([statement])).await.assert(StatusCode::OK);
+    let r = send(&other, json!({"answers": right, "statement_id": taken})).await;
+    r.assert(StatusCode::CONFLICT);
+    let view = c.app.get(&path, Some(&other)).await;
+    assert_eq!(view.body["attempts_used"], 0, "{}", view.text);
+
+    let r = send(
+        &c.learner,
+        json!({"answers": right, "statement_id": "not-a-uuid"}),
+    )
+    .await;
+    r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), vec!["statement_id"]);
+}
+
 both_backends!(
+    a_resent_attempt_counts_once,
     teachers_set_quizzes_and_learners_never_see_the_key,
     attempts_are_scored_limited_and_complete_the_unit,
     learners_cannot_pass_by_saying_so,

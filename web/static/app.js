@@ -1,5 +1,7 @@
 // Progressive enhancement for the server-rendered pages: every page works without this file.
 
+import { flushAttempts, flushStatements, queueAttempt, signedIn } from "/static/queue.js";
+
 // The service worker keeps the app shell and visited pages for use offline.
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});
@@ -125,4 +127,47 @@ for (const button of document.querySelectorAll("button[data-print]")) {
 // A print button (the page's policy runs no inline handlers).
 for (const button of document.querySelectorAll("button[data-print]")) {
   button.addEventListener("click", () => window.print());
+}
+
+// --- a guest's progress ---
+
+// Signed in: what this device kept (offline, or as a guest) goes to the account. A guest's
+// quiz answers are scored now; on that quiz's page the reload shows the score.
+if (signedIn()) {
+  (async () => {
+    const [sent, scored] = await Promise.all([flushStatements(), flushAttempts()]);
+    if (scored.some((a) => location.pathname === `/courses/${a.course}/units/${a.unit}`)) {
+      location.reload();
+      return;
+    }
+    if (sent || scored.length > 0) document.getElementById("synced").hidden = false;
+  })();
+  addEventListener("online", () => flushStatements());
+}
+
+// A guest's quiz: the answers, in the form the attempts API takes, stay on this device until
+// they sign in.
+const guestQuiz = document.querySelector("form.quiz[data-guest]");
+if (guestQuiz) {
+  guestQuiz.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const answers = [...guestQuiz.querySelectorAll("fieldset[data-kind]")].map((set) => {
+      const checked = [...set.querySelectorAll("input:checked")].map((i) => i.value);
+      switch (set.dataset.kind) {
+        case "single":
+          return checked.length ? Number(checked[0]) : null;
+        case "multiple":
+          return checked.map(Number);
+        case "true_false":
+          return checked.length ? checked[0] === "true" : null;
+        default: {
+          const text = set.querySelector("input[type=text]").value.trim();
+          return text === "" ? null : text;
+        }
+      }
+    });
+    queueAttempt({ course: guestQuiz.dataset.course, unit: guestQuiz.dataset.unit, answers });
+    const kept = document.querySelector(".guest-kept");
+    kept.hidden = false;
+  });
 }

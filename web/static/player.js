@@ -2,54 +2,23 @@
 // Source Extensions where it does not and scripts/web-libs installed hls.js, otherwise the
 // progressive fMP4 rung that the measured throughput affords), offers a quality menu and a data
 // saver, resumes where the learner stopped, and reports what was watched as xAPI statements
-// (the video profile's played segments). Statements are queued in localStorage when the
-// network is down and sent again (same ids, so a resend is harmless) when it returns.
+// (the video profile's played segments). Statements wait in the device's queue (queue.js)
+// while the network is down or a guest plays, and are sent (same ids, so a resend is harmless)
+// when it returns or someone signs in.
+
+import { flushStatements, queueStatement } from "/static/queue.js";
 
 const ctxEl = document.getElementById("xapi-context");
 const xapi = ctxEl ? JSON.parse(ctxEl.textContent) : null;
 const VIDEO = "https://w3id.org/xapi/video";
-const QUEUE = "caravan-xapi-queue";
 
 // --- statements -----------------------------------------------------------------------------
 
-function queued() {
-  try {
-    return JSON.parse(localStorage.getItem(QUEUE) || "[]");
-  } catch {
-    return [];
-  }
-}
-
-function keep(list) {
-  localStorage.setItem(QUEUE, JSON.stringify(list));
-}
-
-async function flush({ keepalive = false } = {}) {
-  const pending = queued();
-  if (pending.length === 0 || !navigator.onLine) return;
-  try {
-    const res = await fetch("/xapi/statements", {
-      method: "POST",
-      credentials: "same-origin",
-      keepalive,
-      headers: { "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3" },
-      body: JSON.stringify(pending),
-    });
-    // A 4xx will not improve by resending: drop the batch rather than block the queue.
-    if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 429)) {
-      const sent = new Set(pending.map((s) => s.id));
-      keep(queued().filter((s) => !sent.has(s.id)));
-    }
-  } catch {
-    // Offline or the server is unreachable: the queue stays for the next try.
-  }
-}
-
+// A guest's statements have no actor: they wait in the queue until someone signs in.
 function send(verb, display, result, extra = {}) {
   if (!xapi) return;
   const statement = {
     id: crypto.randomUUID(),
-    actor: xapi.actor,
     verb: { id: verb, display: { "en-US": display } },
     object: {
       objectType: "Activity",
@@ -62,14 +31,14 @@ function send(verb, display, result, extra = {}) {
     },
     timestamp: new Date().toISOString(),
   };
+  if (xapi.actor) statement.actor = xapi.actor;
   if (!extra.type) delete statement.object.definition.type;
   if (result) statement.result = result;
-  keep([...queued(), statement]);
-  return flush({ keepalive: extra.keepalive });
+  queueStatement(statement);
+  return flushStatements({ keepalive: extra.keepalive });
 }
 
-addEventListener("online", () => flush());
-flush();
+addEventListener("online", () => flushStatements());
 
 // --- documents --------------------------------------------------------------------------------
 

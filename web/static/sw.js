@@ -1,11 +1,11 @@
 // Caravan's service worker. The app shell is cached at install; pages and asset descriptions
 // come from the network first and fall back to what is kept; media saved for offline (by
 // offline.js) is served from Cache Storage, byte ranges included, so the player can seek.
-const SHELL = "caravan-shell-v4";
+const SHELL = "caravan-shell-v5";
 const PAGES = "caravan-pages-v1";
 const OFFLINE = "caravan-offline-v1";
 const SHELL_FILES = [
-  "/static/caravan.css", "/static/app.js", "/static/player.js", "/static/offline.js", "/", "/offline",
+  "/static/caravan.css", "/static/app.js", "/static/queue.js", "/static/player.js", "/static/offline.js", "/", "/offline",
   "/manifest.webmanifest", "/favicon.ico", "/icons/icon-192.png",
 ];
 

@@ -37,7 +37,7 @@ use crate::{
 };
 
 /// Static files, compiled in: (path, content type, body).
-const STATIC: [(&str, &str, &str); 7] = [
+const STATIC: [(&str, &str, &str); 8] = [
     (
         "caravan.css",
         "text/css; charset=utf-8",
@@ -47,6 +47,11 @@ const STATIC: [(&str, &str, &str); 7] = [
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../web/static/app.js"),
+    ),
+    (
+        "queue.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/queue.js"),
     ),
     (
         "player.js",

@@ -140,9 +140,9 @@ pub fn render(name: &str, zh: bool, context: Value) -> Result<String> {
     let mut ctx = context;
     ctx["t"] = t.clone();
     ctx["lang"] = t["lang"].clone();
-    // Signed-in pages (the sign-out form, quizzes) and the sign-in form post back; a visitor's
-    // other pages carry no token and so set no cookie.
-    let posts_back = name == "login.html" || !ctx["user"].is_null();
+    // Signed-in pages (the sign-out form, quizzes), the sign-in form and a page that says it
+    // posts back (a guest's quiz) carry a form token; a visitor's other pages set no cookie.
+    let posts_back = name == "login.html" || !ctx["user"].is_null() || ctx["posts_back"] == true;
     if let Some(token) = posts_back.then(crate::http::browser::form_token).flatten() {
         ctx["csrf"] = token.into();
     }

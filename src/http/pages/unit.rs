@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::http::{
     assets,
-    extract::{to_sign_in, Caller, Path},
+    extract::{sign_in_url, Caller, Path},
     pages::templates,
     web_libs::{self, Lib},
 };
@@ -65,7 +65,18 @@ async fn submit_quiz(
     body: axum::body::Bytes,
 ) -> Result<Response> {
     let Some(user) = caller.0.as_ref() else {
-        return Err(Error::Unauthenticated);
+        // A guest's answers are scored once they sign in (app.js keeps them on the device);
+        // without script the page says so rather than refusing.
+        return render(
+            &state,
+            &caller,
+            &course_id,
+            &unit_id,
+            &uri,
+            &headers,
+            json!({"guest_quiz": true}),
+        )
+        .await;
     };
     if !courses::is_visible(&state.db, Some(user), &course_id).await? {
         return Err(Error::NotFound);
@@ -102,9 +113,9 @@ async fn submit_quiz(
             }
         })
         .collect();
-    let attempt = quizzes::attempt(&state, user, &course, &unit, &quiz, answers).await;
+    let attempt = quizzes::attempt(&state, user, &course, &unit, &quiz, answers, None).await;
     let outcome = match attempt.map_err(Error::from) {
-        Ok(view) => json!({"result": view}),
+        Ok(done) => json!({"result": done.view}),
         Err(e @ (Error::Refused { .. } | Error::Validation(_))) => {
             json!({"quiz_problem": e.to_string()})
         }
@@ -127,11 +138,11 @@ async fn render(
 ) -> Result<Response> {
     let (state, course_id, unit_id) = (state.clone(), course_id.to_owned(), unit_id.to_owned());
     let zh = templates::chinese(uri, headers);
-    let course = courses::get(&state.db, caller.0.as_ref(), &course_id).await?;
+    let user = caller.0.as_ref();
+    let here = format!("/courses/{course_id}/units/{unit_id}");
+    // A guest plays a public course's units; others are not found, as the course page is.
+    let course = courses::get(&state.db, user, &course_id).await?;
     let unit = units::get(&state.db, &course_id, &unit_id).await?;
-    let Some(user) = caller.0.as_ref() else {
-        return Ok(to_sign_in(&format!("/courses/{course_id}/units/{unit_id}")));
-    };
     let asset: Option<Value> = match &unit.asset_id {
         Some(id) => {
             let row = media_assets::get(&state.db, id).await?;
@@ -141,13 +152,19 @@ async fn render(
     };
     let quiz = match unit.kind.as_str() {
         "quiz" => match quizzes::load(&state.db, &unit).await? {
-            Some(q) => Some(quizzes::view(&state.db, &unit, &q, Some(user), false).await?),
+            Some(q) => Some(quizzes::view(&state.db, &unit, &q, user, false).await?),
             None => None,
         },
         _ => None,
     };
-    let progress = progress::view::course(&state.db, &user.id, &course_id).await?;
-    let mine = progress.units.iter().find(|u| u.unit_id == unit_id);
+    let progress = match user {
+        Some(user) => Some(progress::view::course(&state.db, &user.id, &course_id).await?),
+        None => None,
+    };
+    let mine = progress
+        .iter()
+        .flat_map(|p| &p.units)
+        .find(|u| u.unit_id == unit_id);
     let list = course.units.clone().unwrap_or_default();
     let at = list.iter().position(|u| u.id == unit_id);
     let neighbour = |i: Option<usize>| {
@@ -172,7 +189,11 @@ async fn render(
     // hls.js, for browsers without native HLS, when scripts/web-libs fetched it.
     let hls_js = web_libs::available(&state.settings, Lib::Hls).then(|| Lib::Hls.url());
     let mut context = json!({
-            "user": templates::viewer(&state.db, user).await?,
+            "user": templates::viewer_opt(&state.db, user).await?,
+            // A guest's progress stays on the device until they sign in (web/static/queue.js).
+            "guest": user.is_none(),
+            "posts_back": quiz.is_some(),
+            "sign_in": sign_in_url(&here),
             "course": {"id": course.id, "title": course.title, "language": course.language},
             "unit": unit,
             "asset": asset,
@@ -181,7 +202,7 @@ async fn render(
             "resume": mine.and_then(|u| u.resume_position_secs).unwrap_or(0.0),
             "state": mine.map(|u| serde_json::to_value(u.state).unwrap_or_default()),
             "xapi": {
-                "actor": progress::statements::learner_actor(public_url, &user.id),
+                "actor": user.map(|u| progress::statements::learner_actor(public_url, &u.id)),
                 "object": identity::unit_activity(public_url, &unit_id),
                 "parent": identity::course_activity(public_url, &course_id),
                 "title": unit.title,
