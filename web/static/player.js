@@ -38,7 +38,7 @@ function send(verb, display, result, extra = {}) {
   return flushStatements({ keepalive: extra.keepalive });
 }
 
-addEventListener("online", () => flushStatements());
+// app.js sends the queue again when the network returns.
 
 // --- documents --------------------------------------------------------------------------------
 
