@@ -148,6 +148,18 @@ pub struct SettingsArgs {
     /// (such a request is refused either way): `2.0.0` or `1.0.3`.
     #[arg(long, global = true, env = "CARAVAN_XAPI_DEFAULT_VERSION")]
     pub xapi_default_version: Option<String>,
+    /// Anyone may register an account (confirmed by e-mail) without a join code; an
+    /// organisation can also open registration into itself.
+    #[arg(long, global = true, env = "CARAVAN_OPEN_REGISTRATION")]
+    pub open_registration: Option<bool>,
+    /// Where the server sends mail (confirmation links): `smtp://host:port` (STARTTLS when the
+    /// server offers it), `smtps://host:port`, with `user:password@` if it needs them. Without
+    /// it, mail is written to the log instead.
+    #[arg(long, global = true, env = "CARAVAN_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of the server's mail, e.g. `Caravan <noreply@learn.example.edu>`.
+    #[arg(long, global = true, env = "CARAVAN_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -178,6 +190,9 @@ struct FileSettings {
     secret_key: Option<String>,
     web_libs: Option<PathBuf>,
     xapi_default_version: Option<String>,
+    open_registration: Option<bool>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 /// Fully resolved settings.
@@ -214,6 +229,11 @@ pub struct Settings {
     pub web_libs: PathBuf,
     /// `2.0.0` or `1.0.3`: the version the LRS answers by when a request names none.
     pub xapi_default_version: &'static str,
+    /// Self-registration without a join code (organisations may open it for themselves).
+    pub open_registration: bool,
+    /// The SMTP server for outgoing mail; `None` writes mail to the log.
+    pub smtp_url: Option<Secret<String>>,
+    pub mail_from: String,
 }
 
 /// The xAPI versions `xapi_default_version` may name.
@@ -251,6 +271,9 @@ impl Settings {
             secret_key: Secret::new(rand::random::<[u8; 32]>().to_vec()),
             web_libs: PathBuf::from("web/node_modules"),
             xapi_default_version: XAPI_VERSIONS[0],
+            open_registration: false,
+            smtp_url: None,
+            mail_from: "Caravan <noreply@localhost>".to_owned(),
         }
     }
 
@@ -335,6 +358,19 @@ impl Settings {
                 .into_iter()
                 .find(|known| *known == v.trim())
                 .with_context(|| format!("xapi_default_version must be 2.0.0 or 1.0.3, not {v}"))?;
+        }
+        settings.open_registration = args
+            .open_registration
+            .or(file.open_registration)
+            .unwrap_or(false);
+        settings.smtp_url = args
+            .smtp_url
+            .clone()
+            .or(file.smtp_url)
+            .filter(|u| !u.is_empty())
+            .map(Secret::new);
+        if let Some(from) = args.mail_from.clone().or(file.mail_from) {
+            settings.mail_from = from;
         }
         settings.public_url = match args.public_url.clone().or(file.public_url) {
             Some(url) => url.trim_end_matches('/').to_owned(),

@@ -320,3 +320,64 @@ pub(crate) async fn set_max_height(
     .await?;
     Ok(())
 }
+
+pub(crate) async fn set_language(
+    db: &Db,
+    user_id: &str,
+    language: &str,
+    updated_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO user_preferences (user_id, language, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(language)
+    .bind(updated_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn language(db: &Db, user_id: &str) -> sqlx::Result<Option<Option<String>>> {
+    sqlx::query_scalar("SELECT language FROM user_preferences WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Replaces the learner's target groups (each kept with the time of their consent).
+pub(crate) async fn set_target_groups(
+    db: &Db,
+    user_id: &str,
+    groups: &[String],
+    consented_at: i64,
+) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM learner_target_groups WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    for group in groups {
+        sqlx::query(
+            "INSERT INTO learner_target_groups (user_id, target_group, consented_at) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(user_id)
+        .bind(group)
+        .bind(consented_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+pub(crate) async fn target_groups(db: &Db, user_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT target_group FROM learner_target_groups WHERE user_id = $1 ORDER BY target_group",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -30,6 +30,8 @@ pub struct Key {
     /// The e-mail of the account the key protects, for an admin's unlock.
     pub account: Option<String>,
     pub free: i64,
+    /// The first wait once the free ones are used; each further attempt doubles it.
+    pub first_delay_ms: i64,
     /// Cleared by a successful sign-in (else only one failure is taken back).
     pub cleared_on_success: bool,
 }
@@ -50,6 +52,24 @@ impl Key {
         Self::new(format!("address:{addr}"), None, 100, false)
     }
 
+    /// Registrations asked from one address, each counted whatever came of it: a budget, then
+    /// a minute's wait and more.
+    pub fn registrations_from(addr: &str) -> Self {
+        Self::budget(format!("register-from:{addr}"), 20)
+    }
+
+    /// Registrations asked for one e-mail address: mail sent to one mailbox.
+    pub fn registrations_for(email: &str) -> Self {
+        Self::budget(format!("register-for:{email}"), 3)
+    }
+
+    fn budget(name: String, free: i64) -> Self {
+        Self {
+            first_delay_ms: 60_000,
+            ..Self::new(name, None, free, false)
+        }
+    }
+
     /// A device that signed in to this account before.
     pub fn device(email: &str, device: &str) -> Self {
         Self::new(format!("device:{email}|{device}"), Some(email), 5, true)
@@ -60,18 +80,19 @@ impl Key {
             name,
             account: account.map(str::to_owned),
             free,
+            first_delay_ms: 1000,
             cleared_on_success,
         }
     }
 }
 
 /// The wait after `failures` failures on a key that allows `free`.
-pub fn delay_ms(failures: i64, free: i64) -> i64 {
+pub fn delay_ms(failures: i64, free: i64, first_delay_ms: i64) -> i64 {
     if failures < free {
         return 0;
     }
     let doublings = (failures - free).min(20) as u32;
-    (1000_i64 << doublings).min(MAX_DELAY_MS)
+    (first_delay_ms << doublings).min(MAX_DELAY_MS)
 }
 
 /// Charges one attempt to every key, or refuses with 429 (and charges nothing) when any key
@@ -101,7 +122,7 @@ pub async fn reserve(db: &Db, keys: &[Key]) -> Result<()> {
         charged.push((key, failures + 1));
     }
     for (key, failures) in charged {
-        let next_at = now + delay_ms(failures, key.free);
+        let next_at = now + delay_ms(failures, key.free, key.first_delay_ms);
         store::set_throttle(&mut tx, &key.name, failures, next_at, now).await?;
     }
     // Forgotten keys carry no information; pruning here keeps the table small without a timer.
@@ -122,7 +143,8 @@ pub async fn release(db: &Db, keys: &[Key]) -> Result<()> {
         let _turn = db.write_turn().await;
         let mut tx = db.pool.begin().await?;
         if let Some(f) = store::take_back_failure(&mut tx, &key.name).await? {
-            store::set_throttle_next_at(&mut tx, &key.name, now + delay_ms(f, key.free)).await?;
+            let wait = delay_ms(f, key.free, key.first_delay_ms);
+            store::set_throttle_next_at(&mut tx, &key.name, now + wait).await?;
         }
         tx.commit().await?;
     }
@@ -140,10 +162,10 @@ mod tests {
 
     #[test]
     fn delays_start_after_the_free_failures_and_double_to_a_ceiling() {
-        assert_eq!(delay_ms(4, 5), 0);
-        assert_eq!(delay_ms(5, 5), 1000);
-        assert_eq!(delay_ms(6, 5), 2000);
-        assert_eq!(delay_ms(9, 5), 16_000);
-        assert_eq!(delay_ms(500, 5), MAX_DELAY_MS);
+        assert_eq!(delay_ms(4, 5, 1000), 0);
+        assert_eq!(delay_ms(5, 5, 1000), 1000);
+        assert_eq!(delay_ms(6, 5, 1000), 2000);
+        assert_eq!(delay_ms(9, 5, 1000), 16_000);
+        assert_eq!(delay_ms(500, 5, 1000), MAX_DELAY_MS);
     }
 }

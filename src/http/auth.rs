@@ -209,6 +209,10 @@ pub struct Me {
     /// server's public URL): the actor of the statements a learner's player sends.
     #[schema(value_type = Object)]
     actor: serde_json::Value,
+    /// The language the account chose for pages and mail (`en`, `zh`), if it chose one.
+    language: Option<String>,
+    /// The target groups the learner said they belong to, kept with their consent.
+    target_groups: Vec<String>,
 }
 
 /// The caller and the organisations they belong to.
@@ -219,11 +223,15 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
     let memberships = accounts::memberships(&state.db, &user.id).await?;
     let invitations = members::invitations(&state.db, &user.id).await?;
     let actor = crate::progress::statements::learner_actor(&state.settings.public_url, &user.id);
+    let language = accounts::preferences::language(&state.db, &user.id).await?;
+    let target_groups = accounts::preferences::target_groups(&state.db, &user.id).await?;
     Ok(Json(Me {
         user: user.into(),
         memberships,
         invitations,
         actor,
+        language,
+        target_groups,
     }))
 }
 

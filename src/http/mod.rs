@@ -22,6 +22,7 @@ mod playlists;
 pub mod problem;
 mod progress;
 mod quizzes;
+mod registration;
 mod reports;
 mod state;
 mod tus;
@@ -96,6 +97,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(playlists::routes())
         .merge(offline::routes())
         .merge(auth::routes())
+        .merge(registration::routes())
         .merge(orgs::routes())
         .merge(members::routes())
         .merge(consortia::routes())

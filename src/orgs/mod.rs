@@ -82,3 +82,14 @@ pub async fn visible_to(db: &Db, user: &User) -> Result<Vec<Org>> {
     };
     Ok(rows)
 }
+
+/// Whether anyone may register into the organisation as a learner (404 when there is none).
+pub async fn open_registration(db: &Db, id: &str) -> Result<bool> {
+    store::orgs::open_registration(db, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+pub async fn set_open_registration(db: &Db, id: &str, open: bool) -> Result<()> {
+    Ok(store::orgs::set_open_registration(db, id, open).await?)
+}

@@ -117,6 +117,40 @@ fn core_rows() -> Vec<Row> {
             |v| Some(json!({"code": v["code"]})),
             [422, 201, 201, 201, 201, 201],
         ),
+        // The matrix's server keeps registration closed on the platform: closed for everyone.
+        r(
+            Method::POST,
+            "/api/v1/registrations",
+            Nothing,
+            |v| {
+                Some(
+                    json!({"email": format!("{}@example.org", v["unique"]), "display_name": "N", "password": "password-123"}),
+                )
+            },
+            [403, 403, 403, 403, 403, 403],
+        ),
+        // Anyone holding a mailed token may confirm; a made-up one is refused alike.
+        r(
+            Method::POST,
+            "/api/v1/registrations/confirm",
+            Nothing,
+            |_| Some(json!({"token": "made-up"})),
+            [400, 400, 400, 400, 400, 400],
+        ),
+        r(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/registration",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::PUT,
+            "/api/v1/orgs/{org_id}/registration",
+            Nothing,
+            |_| Some(json!({"open": false})),
+            [401, 403, 403, 403, 200, 200],
+        ),
         r(
             Method::GET,
             "/api/v1/orgs",

@@ -28,6 +28,7 @@ mod offline_sync;
 mod pages;
 mod progress;
 mod quizzes;
+mod registration;
 mod reports;
 mod security;
 mod security_browser;

@@ -7,6 +7,7 @@
 mod admin;
 mod learner;
 mod pwa;
+mod register;
 mod teach;
 pub(crate) mod templates;
 pub(crate) mod transcript;
@@ -90,6 +91,7 @@ pub fn routes() -> Router<AppState> {
         .merge(verify::routes())
         .merge(pwa::routes())
         .merge(learner::routes())
+        .merge(register::routes())
         .merge(unit::routes())
         .merge(teach::routes())
         .merge(admin::routes())

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{accounts::User, db::Db, error::Result};
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
     (
         "base.html",
         include_str!("../../../web/templates/base.html"),
@@ -29,6 +29,10 @@ const TEMPLATES: [(&str, &str); 16] = [
     (
         "offline.html",
         include_str!("../../../web/templates/offline.html"),
+    ),
+    (
+        "register.html",
+        include_str!("../../../web/templates/register.html"),
     ),
     (
         "join.html",

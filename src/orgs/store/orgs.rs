@@ -65,3 +65,22 @@ pub(crate) async fn count_by_id(db: &Db, id: &str) -> sqlx::Result<i64> {
         .fetch_one(&db.pool)
         .await
 }
+
+/// Whether anyone may register into the organisation; `None` when there is no such one.
+pub(crate) async fn open_registration(db: &Db, id: &str) -> sqlx::Result<Option<bool>> {
+    let flag: Option<crate::db::Flag> =
+        sqlx::query_scalar("SELECT open_registration FROM orgs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(flag.map(bool::from))
+}
+
+pub(crate) async fn set_open_registration(db: &Db, id: &str, open: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE orgs SET open_registration = $1 WHERE id = $2")
+        .bind(open)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

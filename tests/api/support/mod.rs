@@ -6,6 +6,7 @@ pub mod lrs;
 pub mod media;
 pub mod postgres;
 mod s3;
+pub mod smtp;
 pub mod verifiers;
 
 use std::{net::SocketAddr, path::PathBuf};

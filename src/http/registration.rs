@@ -1,0 +1,160 @@
+//! Self-registration over the API: ask (the answer never says whether the address has an
+//! account), confirm with the mailed token, and an organisation's switch.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use axum_extra::extract::cookie::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    auth::{session_cookie, UserView},
+    extract::{Caller, ClientAddr, Json, Path},
+};
+use crate::{
+    accounts, authz,
+    error::Result,
+    http::AppState,
+    orgs,
+    registration::{self, Request},
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ask))
+        .routes(routes!(confirm))
+        .routes(routes!(get_switch, put_switch))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegistrationRequest {
+    email: String,
+    password: String,
+    display_name: String,
+    /// `en` (the default) or `zh`: the language of the mail and, later, of the pages.
+    #[serde(default)]
+    language: Option<String>,
+    /// Target groups the person belongs to (slugs of `/api/v1/vocab/target-groups`), kept
+    /// only with `consent` and used only in aggregate reports.
+    #[serde(default)]
+    target_groups: Vec<String>,
+    #[serde(default)]
+    consent: bool,
+    /// Register into this organisation as a learner (it must have opened registration);
+    /// without it, on the platform (its `open_registration` setting).
+    #[serde(default)]
+    org_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Asked {
+    /// Always `confirmation-sent`, whether or not the address has an account.
+    status: &'static str,
+    detail: &'static str,
+}
+
+/// Ask for an account. 202 for every well-formed request: a new address is mailed a link that
+/// creates the account, an address with an account is mailed a note saying so. 403
+/// `registration-closed`, 422 for wrong fields, 429 when asked too often.
+#[utoipa::path(post, path = "/api/v1/registrations", tag = "auth",
+    request_body = RegistrationRequest,
+    responses((status = 202, body = Asked), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem),
+              (status = 429, body = crate::http::problem::Problem)))]
+async fn ask(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Json(req): Json<RegistrationRequest>,
+) -> Result<(StatusCode, Json<Asked>)> {
+    let request = Request {
+        email: req.email,
+        password: req.password,
+        display_name: req.display_name,
+        language: req.language,
+        target_groups: req.target_groups,
+        consent: req.consent,
+        org_id: req.org_id,
+    };
+    registration::ask(&state, &request, addr).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Asked {
+            status: "confirmation-sent",
+            detail: "If the address can register, a message with a link is on its way to it.",
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmRequest {
+    /// The token of the mailed link (`/register/confirm?token=…`).
+    token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Confirmed {
+    user: UserView,
+    /// A session token for the new account (also set as the session cookie).
+    token: String,
+}
+
+/// Confirm a registration with the mailed token: the account exists and is signed in. 400
+/// `registration-link-invalid` for a token that is unknown, used or more than a day old.
+#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "auth",
+    request_body = ConfirmRequest,
+    responses((status = 201, body = Confirmed), (status = 400, body = crate::http::problem::Problem),
+              (status = 409, body = crate::http::problem::Problem)))]
+async fn confirm(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Json(req): Json<ConfirmRequest>,
+) -> Result<impl IntoResponse> {
+    let user = registration::confirm(&state, &req.token).await?;
+    let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
+    let jar = jar.add(session_cookie(&token, &state));
+    Ok((
+        StatusCode::CREATED,
+        jar,
+        Json(Confirmed {
+            user: user.into(),
+            token,
+        }),
+    ))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RegistrationSwitch {
+    /// Anyone may register into the organisation as a learner.
+    open: bool,
+}
+
+/// Whether anyone may register into the organisation (its admins and superadmins).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/registration", tag = "orgs",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = RegistrationSwitch), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
+async fn get_switch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+) -> Result<Json<RegistrationSwitch>> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let open = orgs::open_registration(&state.db, &org_id).await?;
+    Ok(Json(RegistrationSwitch { open }))
+}
+
+/// Open or close registration into the organisation (its admins and superadmins).
+#[utoipa::path(put, path = "/api/v1/orgs/{org_id}/registration", tag = "orgs",
+    request_body = RegistrationSwitch, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = RegistrationSwitch), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
+async fn put_switch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+    Json(req): Json<RegistrationSwitch>,
+) -> Result<Json<RegistrationSwitch>> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    orgs::set_open_registration(&state.db, &org_id, req.open).await?;
+    Ok(Json(req))
+}
