@@ -161,7 +161,40 @@ pub async fn sign_in(
     let jar = jar
         .add(session_cookie(&token, state))
         .add(device_cookie(state, &user.id));
+    let jar = match accounts::preferences::language(&state.db, &user.id).await? {
+        Some(language) => jar.add(language_cookie(&language, state)),
+        None => jar,
+    };
     Ok((user, token, jar))
+}
+
+/// A new session for an account that has just come to exist (a confirmed registration): its
+/// token and the cookies a browser keeps (the session, the chosen language).
+pub async fn new_session(
+    state: &AppState,
+    jar: CookieJar,
+    user: &accounts::User,
+) -> Result<(String, CookieJar)> {
+    let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
+    let jar = jar.add(session_cookie(&token, state));
+    let jar = match accounts::preferences::language(&state.db, &user.id).await? {
+        Some(language) => jar.add(language_cookie(&language, state)),
+        None => jar,
+    };
+    Ok((token, jar))
+}
+
+/// The account's chosen language for its pages (`templates::chinese` reads it).
+pub fn language_cookie(language: &str, state: &AppState) -> Cookie<'static> {
+    Cookie::build((
+        crate::http::pages::templates::LANGUAGE_COOKIE,
+        language.to_owned(),
+    ))
+    .secure(secure_cookies(state))
+    .same_site(SameSite::Lax)
+    .path("/")
+    .max_age(time::Duration::days(365))
+    .build()
 }
 
 /// Cookies carry `Secure` when the server is reached over HTTPS.

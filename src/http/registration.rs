@@ -8,11 +8,11 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    auth::{session_cookie, UserView},
+    auth::{new_session, UserView},
     extract::{Caller, ClientAddr, Json, Path},
 };
 use crate::{
-    accounts, authz,
+    authz,
     error::Result,
     http::AppState,
     orgs,
@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ask))
         .routes(routes!(confirm))
         .routes(routes!(get_switch, put_switch))
+        .routes(routes!(put_target_groups))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -110,8 +111,7 @@ async fn confirm(
     Json(req): Json<ConfirmRequest>,
 ) -> Result<impl IntoResponse> {
     let user = registration::confirm(&state, &req.token).await?;
-    let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
-    let jar = jar.add(session_cookie(&token, &state));
+    let (token, jar) = new_session(&state, jar, &user).await?;
     Ok((
         StatusCode::CREATED,
         jar,
@@ -157,4 +157,33 @@ async fn put_switch(
     authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
     orgs::set_open_registration(&state.db, &org_id, req.open).await?;
     Ok(Json(req))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TargetGroups {
+    /// Slugs of `/api/v1/vocab/target-groups`; empty withdraws the consent and forgets them.
+    target_groups: Vec<String>,
+    /// Needed when the list is not empty.
+    #[serde(default)]
+    consent: bool,
+}
+
+/// Say which target groups you belong to (veterans, migrant workers, …), or withdraw: kept
+/// only with consent, used only in aggregate reports (`group_by=learner_group`).
+#[utoipa::path(put, path = "/api/v1/me/target-groups", tag = "auth",
+    request_body = TargetGroups, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = TargetGroups), (status = 401, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
+async fn put_target_groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<TargetGroups>,
+) -> Result<Json<TargetGroups>> {
+    let kept =
+        registration::set_target_groups(&state, caller.user()?, &req.target_groups, req.consent)
+            .await?;
+    Ok(Json(TargetGroups {
+        consent: !kept.is_empty(),
+        target_groups: kept,
+    }))
 }

@@ -23,7 +23,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams, Debug, Default)]
 #[into_params(parameter_in = Query)]
 pub struct TrainingQuery {
-    /// Comma-separated dimensions, in order: `domain`, `target_group`, `org`, `course`,
+    /// Comma-separated dimensions, in order: `domain`, `target_group`, `learner_group` (the
+    /// groups learners declared with consent), `org`, `course`,
     /// `level`, `period`. Empty: one row with everything.
     group_by: Option<String>,
     /// `month` (default), `quarter` or `year`; used when grouping by `period`.

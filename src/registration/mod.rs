@@ -82,28 +82,7 @@ async fn validate(ctx: &Context, r: &Request) -> Result<Valid> {
             found
         }
     };
-    let known: Vec<String> = vocab::list(&ctx.db, Vocabulary::TargetGroups)
-        .await?
-        .into_iter()
-        .map(|t| t.slug)
-        .collect();
-    let mut target_groups = Vec::new();
-    for (i, g) in r.target_groups.iter().enumerate() {
-        if !known.contains(g) {
-            errors.push(FieldError::new(
-                format!("target_groups[{i}]"),
-                "is not a known target group",
-            ));
-        } else if !target_groups.contains(g) {
-            target_groups.push(g.clone());
-        }
-    }
-    if !target_groups.is_empty() && !r.consent {
-        errors.push(FieldError::new(
-            "consent",
-            "target groups are kept only with your consent",
-        ));
-    }
+    let target_groups = consented_groups(ctx, &r.target_groups, r.consent, &mut errors).await?;
     match (email, display_name, pw, language) {
         (Some(email), Some(display_name), Some(password), Some(language)) if errors.is_empty() => {
             Ok(Valid {
@@ -116,6 +95,56 @@ async fn validate(ctx: &Context, r: &Request) -> Result<Valid> {
         }
         _ => Err(Error::Validation(errors)),
     }
+}
+
+/// The distinct known target groups of `groups`, listing unknown ones and a missing consent
+/// in `errors`.
+async fn consented_groups(
+    ctx: &Context,
+    groups: &[String],
+    consent: bool,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<String>> {
+    let known: Vec<String> = vocab::list(&ctx.db, Vocabulary::TargetGroups)
+        .await?
+        .into_iter()
+        .map(|t| t.slug)
+        .collect();
+    let mut kept = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        if !known.contains(g) {
+            errors.push(FieldError::new(
+                format!("target_groups[{i}]"),
+                "is not a known target group",
+            ));
+        } else if !kept.contains(g) {
+            kept.push(g.clone());
+        }
+    }
+    if !kept.is_empty() && !consent {
+        errors.push(FieldError::new(
+            "consent",
+            "target groups are kept only with your consent",
+        ));
+    }
+    Ok(kept)
+}
+
+/// Replaces the target groups a learner says they belong to; an empty list withdraws the
+/// consent and forgets them (reports stop counting them at once).
+pub async fn set_target_groups(
+    ctx: &Context,
+    user: &User,
+    groups: &[String],
+    consent: bool,
+) -> Result<Vec<String>> {
+    let mut errors = Vec::new();
+    let kept = consented_groups(ctx, groups, consent, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    preferences::set_target_groups(&ctx.db, &user.id, &kept).await?;
+    Ok(kept)
 }
 
 /// Takes a registration: refuses it when registration is closed (403 `registration-closed`),

@@ -33,6 +33,9 @@ use crate::{
 pub enum Dimension {
     Domain,
     TargetGroup,
+    /// The target groups learners said they belong to (only with their consent); null for
+    /// learners who named none.
+    LearnerGroup,
     Org,
     Course,
     Level,
@@ -40,9 +43,10 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Domain,
         Self::TargetGroup,
+        Self::LearnerGroup,
         Self::Org,
         Self::Course,
         Self::Level,
@@ -53,6 +57,7 @@ impl Dimension {
         match self {
             Self::Domain => "domain",
             Self::TargetGroup => "target_group",
+            Self::LearnerGroup => "learner_group",
             Self::Org => "org",
             Self::Course => "course",
             Self::Level => "level",
@@ -69,6 +74,7 @@ impl Dimension {
         match self {
             Self::Domain => &["domain", "domain_en", "domain_zh"],
             Self::TargetGroup => &["target_group", "target_group_en", "target_group_zh"],
+            Self::LearnerGroup => &["learner_group", "learner_group_en", "learner_group_zh"],
             Self::Org => &["org", "org_name"],
             Self::Course => &["course", "course_title"],
             Self::Level => &["level"],
@@ -131,8 +137,8 @@ impl Spec {
                 None => errors.push(FieldError::new(
                     "group_by",
                     format!(
-                        "unknown dimension {name:?}; use domain, target_group, org, course, \
-                         level or period"
+                        "unknown dimension {name:?}; use domain, target_group, learner_group, \
+                         org, course, level or period"
                     ),
                 )),
             }
@@ -237,6 +243,10 @@ fn sort_key(row: &ReportRow, dims: &[Dimension]) -> Vec<(bool, i64, String)> {
         .map(|d| match d {
             Dimension::Level => (false, row.level.unwrap_or_default(), String::new()),
             Dimension::TargetGroup => match row.target_group.clone().flatten() {
+                Some(t) => (false, 0, t),
+                None => (true, 0, String::new()),
+            },
+            Dimension::LearnerGroup => match row.learner_group.clone().flatten() {
                 Some(t) => (false, 0, t),
                 None => (true, 0, String::new()),
             },

@@ -41,6 +41,17 @@ pub struct ReportRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub target_group_zh: Option<Option<String>>,
+    /// Target group a learner said they belong to (with consent); null for learners who named
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub learner_group: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub learner_group_en: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub learner_group_zh: Option<Option<String>>,
     /// Id of the organisation the learner trained under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
@@ -72,6 +83,9 @@ impl ReportRow {
             "target_group" => nested(&self.target_group),
             "target_group_en" => nested(&self.target_group_en),
             "target_group_zh" => nested(&self.target_group_zh),
+            "learner_group" => nested(&self.learner_group),
+            "learner_group_en" => nested(&self.learner_group_en),
+            "learner_group_zh" => nested(&self.learner_group_zh),
             "org" => text(&self.org),
             "org_name" => text(&self.org_name),
             "course" => text(&self.course),

@@ -50,8 +50,8 @@ pub(super) async fn aggregate(
             conds.push(format!("{at} < {}", p.take()));
         }
         format!(
-            "SELECT course_id, org_id, {at} AS at, {enrolled} AS enrolled FROM course_progress \
-             WHERE {}",
+            "SELECT course_id, org_id, user_id, {at} AS at, {enrolled} AS enrolled \
+             FROM course_progress WHERE {}",
             conds.join(" AND ")
         )
     };
@@ -78,6 +78,17 @@ pub(super) async fn aggregate(
                      LEFT JOIN target_groups tg ON tg.slug = ctg.target_group",
                 );
                 group.push("ctg.target_group, tg.label_en, tg.label_zh".to_owned());
+            }
+            Dimension::LearnerGroup => {
+                select.push(
+                    "ltg.target_group AS learner_group, lg.label_en AS learner_group_en, \
+                     lg.label_zh AS learner_group_zh",
+                );
+                joins.push(
+                    "LEFT JOIN learner_target_groups ltg ON ltg.user_id = e.user_id \
+                     LEFT JOIN target_groups lg ON lg.slug = ltg.target_group",
+                );
+                group.push("ltg.target_group, lg.label_en, lg.label_zh".to_owned());
             }
             Dimension::Org => {
                 select.push("e.org_id AS org, o.name AS org_name");
@@ -161,6 +172,11 @@ fn decode(r: &AnyRow, dims: &[Dimension]) -> Result<ReportRow> {
                 row.target_group = Some(r.try_get("target_group")?);
                 row.target_group_en = Some(r.try_get("target_group_en")?);
                 row.target_group_zh = Some(r.try_get("target_group_zh")?);
+            }
+            Dimension::LearnerGroup => {
+                row.learner_group = Some(r.try_get("learner_group")?);
+                row.learner_group_en = Some(r.try_get("learner_group_en")?);
+                row.learner_group_zh = Some(r.try_get("learner_group_zh")?);
             }
             Dimension::Org => {
                 row.org = Some(r.try_get("org")?);

@@ -138,6 +138,13 @@ fn core_rows() -> Vec<Row> {
             [400, 400, 400, 400, 400, 400],
         ),
         r(
+            Method::PUT,
+            "/api/v1/me/target-groups",
+            Nothing,
+            |_| Some(json!({"target_groups": []})),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        r(
             Method::GET,
             "/api/v1/orgs/{org_id}/registration",
             Nothing,

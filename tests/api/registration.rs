@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::{
     both_backends,
     support::{
+        course::Classroom,
         smtp::{self, SmtpServer},
         Backend, TestApp,
     },
@@ -27,6 +28,21 @@ async fn app_with_mail(backend: Backend, open: bool) -> (TestApp, SmtpServer) {
 
 fn asking(email: &str) -> Value {
     json!({"email": email, "password": "a-good-password", "display_name": "Li Wei", "language": "en"})
+}
+
+/// `name=value` of the cookie the response sets under `name`.
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// The token in the confirmation link of a message.
@@ -357,26 +373,27 @@ async fn the_pages_register_without_script(backend: Backend) {
     .unwrap();
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(done.headers()["location"], "/me");
-    let session = done
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|c| c.to_str().ok())
-        .find(|c| c.starts_with("caravan_session="))
-        .expect("a session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session = set_cookie(&done, "caravan_session");
     let me = client
         .get(app.url("/api/v1/me"))
-        .header("cookie", session)
+        .header("cookie", &session)
         .send()
         .await
         .unwrap();
     let me: Value = me.json().await.unwrap();
     assert_eq!(me["user"]["display_name"], "Wang Fang");
     assert_eq!(me["target_groups"], json!(["migrant-workers"]));
+    // Chosen in the form, the language follows the account whatever the browser asks for.
+    let language = set_cookie(&done, "caravan_lang");
+    assert_eq!(language, "caravan_lang=zh");
+    let page = client
+        .get(app.url("/me"))
+        .header("cookie", format!("{session}; {language}"))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert!(page.text().await.unwrap().contains(r#"<html lang="zh"#));
 
     // The same link again: the page says it is used up.
     let again = post(
@@ -390,7 +407,70 @@ async fn the_pages_register_without_script(backend: Backend) {
     assert!(again.text().await.unwrap().contains("not valid any more"));
 }
 
+/// What learners say of themselves reaches reports only as counts, only while they consent:
+/// grouped by `learner_group`, a learner counts in each group they named, one who named none
+/// in the row whose group is null, and withdrawing moves them there at once.
+async fn learner_groups_count_only_with_consent(backend: Backend) {
+    let c = Classroom::new(backend).await;
+    let put = |body: Value| {
+        c.app.request(
+            reqwest::Method::PUT,
+            "/api/v1/me/target-groups",
+            Some(&c.learner),
+            Some(body),
+        )
+    };
+    let r = put(json!({"target_groups": ["veterans"]})).await;
+    r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), vec!["consent"]);
+    let r = put(json!({"target_groups": ["veterans", "rural"], "consent": true})).await;
+    r.assert(StatusCode::OK);
+    crate::credentials::completed(&c).await;
+    let report = format!(
+        "/api/v1/reports/training?group_by=learner_group&org_id={}",
+        c.org
+    );
+    let rows = |r: &crate::support::Reply| -> Vec<(Value, Value, Value)> {
+        r.body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                (
+                    row["learner_group"].clone(),
+                    row["enrolled"].clone(),
+                    row["completed"].clone(),
+                )
+            })
+            .collect()
+    };
+    let r = c.app.get(&report, Some(&c.admin)).await;
+    r.assert(StatusCode::OK);
+    assert_eq!(
+        rows(&r),
+        vec![
+            (json!("rural"), json!(1), json!(1)),
+            (json!("veterans"), json!(1), json!(1)),
+        ],
+        "{}",
+        r.text
+    );
+    put(json!({"target_groups": []}))
+        .await
+        .assert(StatusCode::OK);
+    let r = c.app.get(&report, Some(&c.admin)).await;
+    assert_eq!(
+        rows(&r),
+        vec![(Value::Null, json!(1), json!(1))],
+        "{}",
+        r.text
+    );
+    let me = c.app.get("/api/v1/me", Some(&c.learner)).await;
+    assert_eq!(me.body["target_groups"], json!([]));
+}
+
 both_backends!(
+    learner_groups_count_only_with_consent,
     the_pages_register_without_script,
     a_new_address_confirms_and_a_known_one_learns_nothing,
     registration_is_closed_unless_the_platform_or_an_organisation_opens_it,

@@ -144,6 +144,13 @@ fn row_label(row: &ReportRow, zh: bool) -> String {
                 &nested(&row.target_group),
             )
         })
+        .or_else(|| {
+            pick(
+                &nested(&row.learner_group_en),
+                &nested(&row.learner_group_zh),
+                &nested(&row.learner_group),
+            )
+        })
         .or_else(|| row.period.clone())
         .or_else(|| row.course_title.clone())
         .or_else(|| row.level.map(|l| format!("L{l}")))
@@ -211,7 +218,7 @@ async fn report_page(
         .filter(|g| {
             matches!(
                 g.as_str(),
-                "domain" | "target_group" | "period" | "course" | "level"
+                "domain" | "target_group" | "learner_group" | "period" | "course" | "level"
             )
         })
         .unwrap_or_else(|| "domain".to_owned());

@@ -13,12 +13,11 @@ use axum_extra::extract::cookie::CookieJar;
 use serde_json::{json, Value};
 
 use crate::http::{
-    auth::session_cookie,
+    auth::new_session,
     extract::{Caller, ClientAddr},
     pages::templates,
 };
 use crate::{
-    accounts,
     catalogue::vocab::{self, Vocabulary},
     error::{Error, Result},
     http::AppState,
@@ -147,9 +146,7 @@ async fn confirm(
         .unwrap_or_default();
     match registration::confirm(&state, &token).await {
         Ok(user) => {
-            let session =
-                accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
-            let jar = jar.add(session_cookie(&session, &state));
+            let (_, jar) = new_session(&state, jar, &user).await?;
             Ok((jar, Redirect::to("/me")).into_response())
         }
         Err(e @ Error::Invalid { .. }) => {

@@ -102,11 +102,26 @@ pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
             .find(|(k, _)| k == "lang")
             .map(|(_, v)| v.into_owned())
     });
-    match lang.as_deref() {
+    match lang.or_else(|| chosen_language(headers)).as_deref() {
         Some(l) if l.starts_with("zh") => true,
         Some(l) if l.starts_with("en") => false,
         _ => crate::http::pages::prefers_chinese(headers),
     }
+}
+
+/// The cookie that carries an account's chosen language (set when it signs in or registers),
+/// so its pages come in that language whatever the browser asks for.
+pub const LANGUAGE_COOKIE: &str = "caravan_lang";
+
+fn chosen_language(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == LANGUAGE_COOKIE)
+        .map(|(_, v)| v.to_owned())
 }
 
 /// What the layout needs to know about the signed-in visitor: the name, and which consoles
