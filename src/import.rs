@@ -39,7 +39,8 @@ fn unit_kind(kind: AssetKind) -> Option<&'static str> {
         AssetKind::Document => "document",
         AssetKind::Model => "vr",
         AssetKind::Archive => "package",
-        AssetKind::Captions => return None,
+        // Captions belong to a video; an image is a course poster, chosen by its teacher.
+        AssetKind::Captions | AssetKind::Image => return None,
     })
 }
 

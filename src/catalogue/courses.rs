@@ -31,6 +31,7 @@ pub struct CourseRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub poster_unit_id: Option<String>,
+    pub poster_asset_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,6 +53,8 @@ pub struct CourseView {
     pub updated_at: String,
     /// The unit whose poster stands for the course; null: its first unit with a poster.
     pub poster_unit_id: Option<String>,
+    /// An image asset uploaded for the course's poster; it goes before any unit's.
+    pub poster_asset_id: Option<String>,
     /// In order; present on single-course responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub units: Option<Vec<UnitView>>,
@@ -83,6 +86,7 @@ impl CourseView {
             created_at: to_rfc3339(r.created_at),
             updated_at: to_rfc3339(r.updated_at),
             poster_unit_id: r.poster_unit_id,
+            poster_asset_id: r.poster_asset_id,
             units: None,
         }
     }
@@ -130,6 +134,16 @@ pub async fn update(db: &Db, id: &str, p: Parsed) -> Result<()> {
             ),
             e => e,
         })?;
+    }
+    if let Some(asset) = p.poster_asset_id.as_deref().filter(|a| !a.is_empty()) {
+        let course = row(db, id).await?;
+        let image = crate::media::assets::find(db, asset).await?;
+        if !image.is_some_and(|a| a.kind == "image" && a.org_id == course.org_id) {
+            return Err(Error::field(
+                "poster_asset_id",
+                "must be an image uploaded by this course's organisation (or \"\" for a unit's poster)",
+            ));
+        }
     }
     let mut tx = db.pool.begin().await?;
     store::courses::update(&mut tx, id, &p, now_ms()).await?;

@@ -35,6 +35,9 @@ pub struct CourseFields {
     /// The unit whose poster shows on the course's card and page (update only); `""` goes back
     /// to the first unit with a poster.
     pub poster_unit_id: Option<String>,
+    /// An image asset (uploaded like any file) for the course's card and page, before any
+    /// unit's poster (update only); `""` goes back to the units' posters.
+    pub poster_asset_id: Option<String>,
 }
 
 /// Validated values; `None` means "not given" (keep the current value on update).
@@ -50,6 +53,7 @@ pub struct Parsed {
     pub estimated_minutes: Option<i64>,
     pub tags: Option<Vec<String>>,
     pub poster_unit_id: Option<String>,
+    pub poster_asset_id: Option<String>,
 }
 
 pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> Result<Parsed> {
@@ -79,6 +83,18 @@ pub async fn parse(db: &Db, f: CourseFields, creating: bool) -> Result<Parsed> {
             err("poster_unit_id", "is not a unit id");
         } else {
             out.poster_unit_id = Some(unit);
+        }
+    }
+    if let Some(asset) = f.poster_asset_id {
+        if creating {
+            err(
+                "poster_asset_id",
+                "a new course has no uploads yet; choose its poster afterwards",
+            );
+        } else if asset.len() > 64 {
+            err("poster_asset_id", "is not an asset id");
+        } else {
+            out.poster_asset_id = Some(asset);
         }
     }
     if let Some(v) = f.visibility.as_deref() {

@@ -53,7 +53,11 @@ pub struct RenditionRow {
 
 /// The asset of this id; `NotFound` when there is none.
 pub async fn get(db: &Db, id: &str) -> Result<AssetRow> {
-    store::asset(db, id).await?.ok_or(Error::NotFound)
+    find(db, id).await?.ok_or(Error::NotFound)
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<AssetRow>> {
+    Ok(store::asset(db, id).await?)
 }
 
 /// The asset's renditions, by role, height and name.

@@ -30,6 +30,8 @@ pub enum AssetKind {
     Model,
     Captions,
     Archive,
+    /// A JPEG, PNG or WebP image: a course's poster.
+    Image,
 }
 
 impl AssetKind {
@@ -41,6 +43,7 @@ impl AssetKind {
             Self::Model => "model",
             Self::Captions => "captions",
             Self::Archive => "archive",
+            Self::Image => "image",
         }
     }
 
@@ -52,6 +55,7 @@ impl AssetKind {
             "model" => Self::Model,
             "captions" => Self::Captions,
             "archive" => Self::Archive,
+            "image" => Self::Image,
             _ => return None,
         })
     }
@@ -66,6 +70,7 @@ impl AssetKind {
             Sniffed::Glb | Sniffed::GltfJson => Self::Model,
             Sniffed::Captions(_) => Self::Captions,
             Sniffed::Zip => Self::Archive,
+            Sniffed::Image("image/jpeg" | "image/png" | "image/webp") => Self::Image,
             Sniffed::Image(_) | Sniffed::Text | Sniffed::Unknown => return None,
         })
     }
@@ -75,7 +80,8 @@ impl AssetKind {
 pub fn unsupported_detail(s: &sniff::Sniffed) -> String {
     format!(
         "This file is {}, whatever its name says. Caravan accepts video (MP4, MOV, MKV, WebM, AVI), \
-         audio, PDF documents, glTF/GLB models, SRT/WebVTT captions and ZIP packages.",
+         audio, PDF documents, glTF/GLB models, SRT/WebVTT captions, ZIP packages and JPEG, PNG \
+         or WebP images (course posters).",
         s.describe()
     )
 }

@@ -241,7 +241,7 @@ pub async fn process_av(
     Ok(())
 }
 
-async fn store_still(
+pub(super) async fn store_still(
     state: &Context,
     asset_id: &str,
     name: &str,

@@ -108,6 +108,30 @@ pub async fn run(state: &Context, job: &Job, ctx: JobContext) -> Result<(), JobE
             }
             original(state, &asset.id, &sha, source_bytes, &asset.mime).await?;
         }
+        AssetKind::Image => {
+            let dir = tempfile::tempdir()?;
+            let source = dir.path().join("source");
+            blobs::download(&state.store, &blobs::key(&sha), &source).await?;
+            let (poster, large) = super::stills::image_posters(
+                &state.settings.ffmpeg,
+                &source,
+                dir.path(),
+                std::time::Duration::from_secs(120),
+            )
+            .await
+            .map_err(|e| {
+                permanent(
+                    "image-invalid",
+                    format!("This image could not be read ({e}); it may be cut off. Export it again as JPEG or PNG and re-upload."),
+                )
+            })?;
+            original(state, &asset.id, &sha, source_bytes, &asset.mime).await?;
+            let store = |name, path| {
+                super::pipeline::store_still(state, &asset.id, name, name, path, "image/jpeg")
+            };
+            store("poster", &poster).await?;
+            store("poster-large", &large).await?;
+        }
         AssetKind::Captions => {
             let bytes = read_small(state, &sha, source_bytes, "captions-invalid").await?;
             let vtt = super::captions::normalise(&bytes)

@@ -70,6 +70,61 @@ pub async fn stills(
     stills_with(Path::new("ffmpeg"), input, out_dir, duration_secs, timeout).await
 }
 
+/// The poster's scale: at most 640 px on the long side (never enlarged).
+const POSTER_SCALE: &str =
+    "scale=w=min(640\\,iw):h=min(640\\,ih):force_original_aspect_ratio=decrease";
+/// The large poster's: at most 1280 px, for big screens.
+const LARGE_SCALE: &str =
+    "scale=w=min(1280\\,iw):h=min(1280\\,ih):force_original_aspect_ratio=decrease";
+
+/// The two posters of an uploaded image (JPEG, PNG or WebP): `poster.jpg` and
+/// `poster-large.jpg` in `out_dir`, scaled as a video's are.
+pub async fn image_posters(
+    ffmpeg: &Path,
+    input: &Path,
+    out_dir: &Path,
+    timeout: Duration,
+) -> Result<(PathBuf, PathBuf), FfmpegError> {
+    let poster = out_dir.join("poster.jpg");
+    let large = out_dir.join("poster-large.jpg");
+    let cleanup = Cleanup::new(vec![poster.clone(), large.clone()]);
+    let fc = format!("[0:v]split=2[p1][p2];[p1]{POSTER_SCALE}[poster];[p2]{LARGE_SCALE}[large]");
+    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-i"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(format!("file:{}", input.display()));
+    for (label, quality, path) in [("[poster]", "5", &poster), ("[large]", "4", &large)] {
+        if label == "[poster]" {
+            args.extend(["-filter_complex".to_owned(), fc.clone()]);
+        }
+        args.extend(
+            ["-map", label, "-frames:v", "1", "-q:v", quality]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        args.push(path.display().to_string());
+    }
+    let out = run_tool(
+        ffmpeg.as_os_str(),
+        &args,
+        timeout,
+        None,
+        StdoutMode::Collect { limit: 4096 },
+    )
+    .await?;
+    if !out.status.success() {
+        return Err(super::ffmpeg::failed(out));
+    }
+    if !poster.exists() || !large.exists() {
+        return Err(FfmpegError::BadOutput(
+            "posters missing after ffmpeg run".into(),
+        ));
+    }
+    cleanup.disarm();
+    Ok((poster, large))
+}
+
 pub async fn stills_with(
     ffmpeg: &Path,
     input: &Path,
@@ -101,8 +156,7 @@ pub async fn stills_with(
     let fc = format!(
         "[0:v]split=3[a][b][c];\
          [a]select=gte(t\\,{p:.3}),split=2[p1][p2];\
-         [p1]scale=w=min(640\\,iw):h=min(640\\,ih):force_original_aspect_ratio=decrease[poster];\
-         [p2]scale=w=min(1280\\,iw):h=min(1280\\,ih):force_original_aspect_ratio=decrease[large];\
+         [p1]{POSTER_SCALE}[poster];[p2]{LARGE_SCALE}[large];\
          [b]select=gte(t\\,{i:.3})*isnan(prev_selected_t)+gte(t-prev_selected_t\\,{i:.3}),\
          scale=320:-2[thumbs];\
          [c]fps=1/{per},scale={TILE_W}:{TILE_H}:force_original_aspect_ratio=decrease,\

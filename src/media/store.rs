@@ -27,8 +27,8 @@ pub(crate) async fn renditions(db: &Db, asset_id: &str) -> sqlx::Result<Vec<Rend
     .await
 }
 
-/// Poster renditions (`poster`, `poster-large`) of the assets of these courses' units: the
-/// course's chosen poster unit first, then by position.
+/// Poster renditions (`poster`, `poster-large`) for these courses: an uploaded poster image
+/// first, then the chosen poster unit's asset, then the units' by position.
 pub(crate) async fn course_posters(
     db: &Db,
     course_ids: &[String],
@@ -37,13 +37,20 @@ pub(crate) async fn course_posters(
         return Ok(Vec::new());
     }
     let list: Vec<String> = (1..=course_ids.len()).map(|i| format!("${i}")).collect();
+    let list = list.join(", ");
     let sql = format!(
-        "SELECT u.course_id, u.asset_id, r.role, r.sha256, r.mime, r.width, r.height \
-         FROM units u JOIN courses c ON c.id = u.course_id \
-         JOIN renditions r ON r.asset_id = u.asset_id \
-         WHERE u.course_id IN ({}) AND r.role IN ('poster', 'poster-large') \
-         ORDER BY u.course_id, CASE WHEN u.id = c.poster_unit_id THEN 0 ELSE 1 END, u.position, r.role",
-        list.join(", ")
+        "SELECT course_id, asset_id, role, sha256, mime, width, height FROM ( \
+           SELECT c.id AS course_id, c.poster_asset_id AS asset_id, r.role, r.sha256, r.mime, \
+                  r.width, r.height, 0 AS prio, 0 AS position \
+           FROM courses c JOIN renditions r ON r.asset_id = c.poster_asset_id \
+           WHERE c.id IN ({list}) AND r.role IN ('poster', 'poster-large') \
+           UNION ALL \
+           SELECT u.course_id, u.asset_id, r.role, r.sha256, r.mime, r.width, r.height, \
+                  CASE WHEN u.id = c.poster_unit_id THEN 1 ELSE 2 END AS prio, u.position \
+           FROM units u JOIN courses c ON c.id = u.course_id \
+           JOIN renditions r ON r.asset_id = u.asset_id \
+           WHERE u.course_id IN ({list}) AND r.role IN ('poster', 'poster-large') \
+         ) p ORDER BY course_id, prio, position, role"
     );
     let mut query = sqlx::query_as::<_, CoursePosterRow>(&sql);
     for id in course_ids {

@@ -235,9 +235,12 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
     c.app
         .publish(&partner_teacher, &shared_course, "consortium")
         .await;
+    crate::support::media::image(dir.path(), "cover.png", "1000x1000");
+    let poster_image = dir.path().join("cover.png");
     let input = json!({"course_title": "Care basics", "file": file, "course_id": c.course,
                        "shared_unit": "Safe lifting", "consortium": "Consortium care-alliance",
-                       "captions_file": captions, "bad_captions_file": bad_captions});
+                       "captions_file": captions, "bad_captions_file": bad_captions,
+                       "poster_image": poster_image});
     c.browse(
         &c.teacher,
         &["teacher", "curriculum", "quiz-editor", "teach-zh"],
@@ -268,6 +271,20 @@ async fn a_teachers_upload_survives_a_dropped_connection_and_a_reload() {
         "the console's edit reached the course"
     );
     assert_eq!(course.body["estimated_minutes"], 45);
+    // The uploaded image is the course's poster.
+    let poster = c
+        .app
+        .get(
+            &format!(
+                "/api/v1/assets/{}",
+                course.body["poster_asset_id"]
+                    .as_str()
+                    .expect("a poster image")
+            ),
+            Some(&c.teacher),
+        )
+        .await;
+    assert_eq!(poster.body["kind"], "image", "{}", poster.text);
     // One tus upload carried the whole file (resumed, not restarted) and made this asset.
     let size = std::fs::metadata(&file).unwrap().len() as i64;
     let uploads: Vec<(i64, i64, Option<String>)> = sqlx::query_as(

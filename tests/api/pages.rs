@@ -1,6 +1,7 @@
 //! Pages over plain HTTP, where no browser is needed to see the behaviour.
 
 use reqwest::StatusCode;
+use serde_json::json;
 use std::time::Duration;
 
 use crate::support::{course::Classroom, media, Backend};
@@ -363,6 +364,21 @@ async fn course_cards_and_pages_show_a_poster_that_fits_a_phone() {
     );
 }
 
+/// The path of the poster the course page shows the learner.
+async fn course_poster_shown(c: &Classroom) -> String {
+    let html = c
+        .app
+        .get(&format!("/courses/{}", c.course), Some(&c.learner))
+        .await
+        .text;
+    let start = html.find(r#"<img class="poster" src=""#).expect("a poster") + 25;
+    html[start..]
+        .split('?')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/")
+}
+
 /// A teacher picks which unit's poster stands for the course (`poster_unit_id`), and `""` goes
 /// back to the first unit's; a unit of another course is refused.
 #[tokio::test]
@@ -384,19 +400,7 @@ async fn a_teacher_picks_the_course_poster() {
         let poster = asset["poster"].as_str().unwrap();
         posters.push((unit, poster.split('?').next().unwrap().to_owned()));
     }
-    let shown = || async {
-        let html = c
-            .app
-            .get(&format!("/courses/{}", c.course), Some(&c.learner))
-            .await
-            .text;
-        let start = html.find(r#"<img class="poster" src=""#).expect("a poster") + 25;
-        html[start..]
-            .split('?')
-            .next()
-            .unwrap()
-            .replace("&#x2f;", "/")
-    };
+    let shown = || course_poster_shown(&c);
     assert_eq!(shown().await, posters[0].1, "the first unit's by default");
     let path = format!("/api/v1/courses/{}", c.course);
     let r = c
@@ -444,4 +448,119 @@ async fn a_teacher_picks_the_course_poster() {
         .await
         .assert(StatusCode::OK);
     assert_eq!(shown().await, posters[0].1, "back to the first unit's");
+}
+
+/// A teacher uploads an image for the course's poster (like any file, by tus): it is scaled as
+/// a video's poster is, goes before any unit's, and `""` goes back to the units'. A broken image
+/// fails with a clear code; an image of another organisation, or a video, is refused.
+#[tokio::test]
+async fn a_teacher_uploads_a_poster_image() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let unit = c.unit("video", "Lecture", true).await;
+    let clip = media::av_clip(dir.path(), "lecture.mp4", "640x360", 2);
+    let lecture = c
+        .processed(&unit, &clip, "lecture.mp4", Duration::from_secs(180))
+        .await;
+    let png = media::image(dir.path(), "cover.png", "1920x1080");
+    let id = c
+        .app
+        .upload(&c.teacher, &png, &[("filename", "cover.png")])
+        .await;
+    let image = c
+        .app
+        .wait_asset(Some(&c.teacher), &id, Duration::from_secs(60))
+        .await;
+    assert_eq!(image["status"], "ready", "{image}");
+    assert_eq!(image["kind"], "image");
+    let rendition = |role: &str| {
+        image["renditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["role"] == role)
+            .unwrap_or_else(|| panic!("no {role} in {image}"))
+            .clone()
+    };
+    assert_eq!(
+        (
+            rendition("poster")["width"].clone(),
+            rendition("poster")["height"].clone()
+        ),
+        (json!(640), json!(360))
+    );
+    assert_eq!(rendition("poster-large")["width"], 1280);
+    assert!(rendition("poster")["bytes"].as_u64().unwrap() < 60_000);
+
+    let shown = || course_poster_shown(&c);
+    let path_of = |url: &str| url.split('?').next().unwrap().to_owned();
+    let unit_poster = path_of(lecture["poster"].as_str().unwrap());
+    assert_eq!(shown().await, unit_poster);
+    let course = format!("/api/v1/courses/{}", c.course);
+    let r = c
+        .app
+        .patch(&course, Some(&c.teacher), json!({"poster_asset_id": id}))
+        .await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.body["poster_asset_id"], id.as_str());
+    let image_poster = format!(
+        "/media/{}.jpg",
+        rendition("poster")["sha256"].as_str().unwrap()
+    );
+    assert_eq!(
+        shown().await,
+        image_poster,
+        "the uploaded image before the unit's"
+    );
+
+    // A video is not an image, and another organisation's image is not this course's.
+    let video_asset = lecture["id"].as_str().unwrap();
+    c.app
+        .patch(
+            &course,
+            Some(&c.teacher),
+            json!({"poster_asset_id": video_asset}),
+        )
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    let other = c.app.create_org(&c.root, "other-school").await;
+    let other_teacher = c.app.member(&c.root, &other, "teacher").await;
+    let theirs = c
+        .app
+        .upload(&other_teacher, &png, &[("filename", "theirs.png")])
+        .await;
+    let r = c
+        .app
+        .patch(
+            &course,
+            Some(&c.teacher),
+            json!({"poster_asset_id": theirs}),
+        )
+        .await;
+    r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), vec!["poster_asset_id"]);
+    assert_eq!(
+        shown().await,
+        image_poster,
+        "a refused choice changes nothing"
+    );
+
+    c.app
+        .patch(&course, Some(&c.teacher), json!({"poster_asset_id": ""}))
+        .await
+        .assert(StatusCode::OK);
+    assert_eq!(shown().await, unit_poster, "back to the unit's");
+
+    // A PNG cut in half: processing fails with a code the teacher's page explains.
+    let cut = &png[..png.len() / 2];
+    let broken = c
+        .app
+        .upload(&c.teacher, cut, &[("filename", "cut.png")])
+        .await;
+    let failed = c
+        .app
+        .wait_asset(Some(&c.teacher), &broken, Duration::from_secs(60))
+        .await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], "image-invalid", "{failed}");
 }

@@ -196,6 +196,32 @@ for (const input of document.querySelectorAll("input.captions-input")) {
     },
   );
 }
+// The course's poster from an uploaded image: once processed (scaled like a video's poster)
+// it is set as the course's, and the page shows the choice.
+async function setPoster(box, assetId) {
+  const res = await fetch(`/api/v1/courses/${box.dataset.course}`, {
+    method: "PATCH",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ poster_asset_id: assetId }),
+  });
+  if (!res.ok) {
+    const p = await res.json().catch(() => ({}));
+    throw new Error(p.detail || p.title || `HTTP ${res.status}`);
+  }
+  location.reload();
+}
+for (const input of document.querySelectorAll("input.poster-input")) {
+  const box = input.closest(".poster-upload");
+  const course = document.querySelector("[data-course-org]");
+  uploader(input, box, () => ({ org_id: course.dataset.courseOrg }), async (asset) => {
+    const a = await settled(asset);
+    if (a.status === "failed") throw new Error(a.error?.detail || a.status);
+    await setPoster(box, asset);
+  });
+  box.querySelector(".poster-reset")?.addEventListener("click", () => setPoster(box, ""));
+}
+
 const reopen = sessionStorage.getItem("caravan-open-captions");
 if (reopen) {
   sessionStorage.removeItem("caravan-open-captions");

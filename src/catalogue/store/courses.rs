@@ -12,7 +12,7 @@ use crate::{
 
 const COLUMNS: &str = "c.id, c.org_id, c.title, c.summary, c.domain, c.level, c.language, \
     c.credit_value, c.estimated_minutes, c.visibility, c.published_at, c.created_at, c.updated_at, \
-    c.poster_unit_id";
+    c.poster_unit_id, c.poster_asset_id";
 
 /// The values of a new draft course.
 pub(crate) struct NewCourse<'a> {
@@ -66,6 +66,7 @@ pub(crate) async fn update(
          credit_value = CASE WHEN $11 THEN $6 ELSE credit_value END, \
          estimated_minutes = COALESCE($7, estimated_minutes), \
          poster_unit_id = CASE WHEN $10 IS NULL THEN poster_unit_id WHEN $10 = '' THEN NULL ELSE $10 END, \
+         poster_asset_id = CASE WHEN $12 IS NULL THEN poster_asset_id WHEN $12 = '' THEN NULL ELSE $12 END, \
          updated_at = $8 WHERE id = $9",
     )
     .bind(p.title.as_ref().map(Text::as_str))
@@ -79,6 +80,7 @@ pub(crate) async fn update(
     .bind(id)
     .bind(p.poster_unit_id.as_deref())
     .bind(has_credit_value)
+    .bind(p.poster_asset_id.as_deref())
     .execute(conn)
     .await?;
     Ok(())

@@ -23,6 +23,22 @@ pub fn ffmpeg(args: &[&str]) {
     );
 }
 
+/// One frame of the test pattern as an image (`name` says the format: .png, .jpg, .webp).
+pub fn image(dir: &Path, name: &str, size: &str) -> Vec<u8> {
+    let path = dir.join(name);
+    let src = format!("testsrc2=size={size}");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-frames:v",
+        "1",
+        path.to_str().unwrap(),
+    ]);
+    std::fs::read(path).unwrap()
+}
+
 /// A test pattern with a tone: `size` like "1920x1080", `seconds` long.
 pub fn av_clip(dir: &Path, name: &str, size: &str, seconds: u32) -> Vec<u8> {
     let path = dir.join(name);

@@ -5,6 +5,7 @@
 //
 // input.course_title  a course of the teacher's organisation
 // input.file          path of the video file to upload
+// input.poster_image  path of a square image (1000×1000) to upload as the course poster
 
 import fs from 'node:fs';
 
@@ -92,4 +93,20 @@ export default async function teacher(ctx) {
   await ctx.expectVisible('img.poster');
   const loaded = await page.locator('img.poster').evaluate((img) => img.complete && img.naturalWidth);
   ctx.expect(loaded > 0 && loaded <= 640, `the course page shows the poster (${loaded} px wide)`);
+
+  // Or an image of its own: uploaded in the course's facts, processed, and shown instead.
+  await page.goBack();
+  await page.locator('details.edit-course summary').click();
+  await page.locator('input.poster-input').setInputFiles(input.poster_image);
+  await page.waitForFunction(() => document.querySelector('.poster-upload')?.dataset.posterAsset, null, { timeout: 45000 })
+    .catch(() => { throw new Error('the uploaded image did not become the course poster'); });
+  await ctx.goto(new URL(courseLink).pathname);
+  await ctx.expectVisible('img.poster');
+  const square = await page.locator('img.poster').evaluate(async (img) => {
+    await img.decode().catch(() => {});
+    return [img.naturalWidth, img.naturalHeight];
+  });
+  // Square, where the lecture's poster is 16:9 (srcset picks the rung; sizes set the scale).
+  ctx.expect(square[0] > 0 && square[0] === square[1], `the course page shows the uploaded square image: ${square}`);
+  await ctx.shot('uploaded-poster');
 }
