@@ -55,6 +55,13 @@ pub enum Command {
         #[arg(long, conflicts_with = "print_ffmpeg_args")]
         print_per_rung_args: bool,
     },
+    /// Back up an SQLite deployment while it serves: the database (one consistent moment),
+    /// the server secret and every blob, into a folder; again into the same folder copies only
+    /// the new blobs.
+    Backup { out: std::path::PathBuf },
+    /// Bring a backup folder back into a new SQLite database (`--database-url`) and store
+    /// (`--store`); the backup's secret goes beside the database.
+    Restore { from: std::path::PathBuf },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -105,6 +112,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             course,
             as_user,
         } => import(&settings, &path, &course, as_user.as_deref()).await,
+        Command::Backup { out } => {
+            let s = crate::backup::backup(&settings, &out).await?;
+            println!(
+                "backed up the database, the secret and {} blobs into {} ({} copied now, {} bytes)",
+                s.blobs,
+                out.display(),
+                s.copied,
+                s.bytes_copied
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let s = crate::backup::restore(&settings, &from).await?;
+            println!(
+                "restored the database, the secret and {} blobs ({} bytes) from {}",
+                s.blobs,
+                s.bytes_copied,
+                from.display()
+            );
+            Ok(())
+        }
         Command::Transcode {
             input,
             out_dir,

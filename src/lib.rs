@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod authz;
+pub mod backup;
 pub mod blobs;
 pub mod catalogue;
 pub mod cli;

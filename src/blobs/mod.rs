@@ -113,22 +113,28 @@ pub async fn put_file(
 ) -> anyhow::Result<(Sha256Hex, u64)> {
     let (sha, bytes, crc) = hash_file(path).await?;
     if !exists(db, &sha).await? {
-        let upload = store.object_store().put_multipart(&key(&sha)).await?;
-        let mut writer = WriteMultipart::new(upload);
-        let mut file = tokio::fs::File::open(path).await?;
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = file.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            writer.wait_for_capacity(4).await?;
-            writer.write(&buf[..n]);
-        }
-        writer.finish().await?;
+        put_object(store, &sha, path).await?;
         record(db, &sha, bytes, mime, crc).await?;
     }
     Ok((sha, bytes))
+}
+
+/// Writes the file into the store as the blob `sha` (streamed in parts), recording nothing.
+pub async fn put_object(store: &Store, sha: &Sha256Hex, path: &FsPath) -> anyhow::Result<()> {
+    let upload = store.object_store().put_multipart(&key(sha)).await?;
+    let mut writer = WriteMultipart::new(upload);
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        writer.wait_for_capacity(4).await?;
+        writer.write(&buf[..n]);
+    }
+    writer.finish().await?;
+    Ok(())
 }
 
 /// Streams an object into a local file (ffmpeg reads files).

@@ -7,6 +7,7 @@ mod authz_matrix;
 mod authz_rows;
 mod authz_rows_credentials;
 mod authz_rows_lrs;
+mod backup;
 mod bad_input;
 mod browser;
 mod catalogue;
