@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod authz;
 pub mod backup;
 pub mod blobs;

@@ -221,6 +221,15 @@ async fn export_credits(
         }
     };
     let rows = account::export(&state.db, &org_id, since).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        user,
+        "credits.exported",
+        &org_id,
+        serde_json::json!({"rows": rows.len(), "since": q.since}),
+    )
+    .await;
     if format == Format::Csv {
         let mut out = crate::spreadsheet::Sheet::default();
         out.row(EXPORT_COLUMNS)?;

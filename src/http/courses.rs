@@ -148,7 +148,7 @@ async fn publish_course(
     Json(req): Json<PublishRequest>,
 ) -> Result<Json<CourseView>> {
     let user = caller.user()?;
-    editable(&state, user, &id).await?;
+    let course = editable(&state, user, &id).await?;
     if req.visibility == Visibility::Draft {
         return Err(Error::field(
             "visibility",
@@ -156,6 +156,15 @@ async fn publish_course(
         ));
     }
     courses::set_visibility(&state.db, &id, req.visibility).await?;
+    crate::audit::record(
+        &state.db,
+        &course.org_id,
+        user,
+        "course.published",
+        &id,
+        serde_json::json!({"title": course.title, "visibility": req.visibility}),
+    )
+    .await;
     Ok(Json(courses::get(&state.db, Some(user), &id).await?))
 }
 
@@ -169,8 +178,17 @@ async fn unpublish_course(
     Path(id): Path<String>,
 ) -> Result<Json<CourseView>> {
     let user = caller.user()?;
-    editable(&state, user, &id).await?;
+    let course = editable(&state, user, &id).await?;
     courses::set_visibility(&state.db, &id, Visibility::Draft).await?;
+    crate::audit::record(
+        &state.db,
+        &course.org_id,
+        user,
+        "course.unpublished",
+        &id,
+        serde_json::json!({"title": course.title}),
+    )
+    .await;
     Ok(Json(courses::get(&state.db, Some(user), &id).await?))
 }
 

@@ -192,6 +192,15 @@ async fn issue_credential(
     )
     .await?;
     let record = records::get(&state.db, &id).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        user,
+        "credential.issued",
+        &id,
+        serde_json::json!({"learner": req.learner_email, "name": record.name}),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(record.view()?)))
 }
 
@@ -344,6 +353,15 @@ async fn revoke_credential(
     }
     let reason = Text::parse(&req.reason, 500).map_err(|m| Error::field("reason", m))?;
     records::revoke(&state.db, &id, &user.id, reason.as_str()).await?;
+    crate::audit::record(
+        &state.db,
+        &record.org_id,
+        user,
+        "credential.revoked",
+        &id,
+        serde_json::json!({"reason": reason.as_str()}),
+    )
+    .await;
     Ok(Json(records::get(&state.db, &id).await?.view()?))
 }
 
@@ -491,6 +509,15 @@ async fn rotate_key(
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::admin).await?;
     keys::rotate(&state.db, &state.sealer, &org_id).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        user,
+        "issuer.key_rotated",
+        &org_id,
+        serde_json::json!({}),
+    )
+    .await;
     let Json(issuer) = issuer(State(state), Path(org_id)).await?;
     Ok((StatusCode::CREATED, Json(issuer)))
 }

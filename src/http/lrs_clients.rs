@@ -64,6 +64,15 @@ async fn create_client(
     };
     let (client, secret) =
         clients::create(&state.db, &org_id, name.as_str(), scopes, &user.id).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        user,
+        "lrs_client.created",
+        &client.id,
+        serde_json::json!({"name": name.as_str()}),
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(CreatedClient {
@@ -104,7 +113,17 @@ async fn revoke_client(
     caller: Caller,
     Path((org_id, client_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     clients::revoke(&state.db, &state.lrs_clients, &org_id, &client_id).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        admin,
+        "lrs_client.revoked",
+        &client_id,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

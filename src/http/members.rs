@@ -81,7 +81,8 @@ async fn add_member(
     Path(org_id): Path<String>,
     Json(req): Json<AddMember>,
 ) -> Result<(StatusCode, Json<AddedMember>)> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     let email = Email::parse(&req.email).map_err(|m| Error::field("email", m))?;
     let new = NewMember {
         email,
@@ -89,8 +90,22 @@ async fn add_member(
         password: req.password,
         role: req.role,
     };
-    let (Added::Created(user) | Added::Invited(user)) =
-        members::add(&state.db, &org_id, new).await?;
+    let added = members::add(&state.db, &org_id, new).await?;
+    let how = if matches!(added, Added::Created(_)) {
+        "created"
+    } else {
+        "invited"
+    };
+    let (Added::Created(user) | Added::Invited(user)) = added;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        admin,
+        "member.added",
+        &user.id,
+        serde_json::json!({"email": user.email, "role": req.role, "account": how}),
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(AddedMember {
@@ -116,8 +131,18 @@ async fn update_member(
     Path((org_id, user_id)): Path<(String, String)>,
     Json(req): Json<UpdateMember>,
 ) -> Result<StatusCode> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     members::set_role(&state.db, &org_id, &user_id, req.role).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        admin,
+        "member.role_changed",
+        &user_id,
+        serde_json::json!({"role": req.role}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -130,8 +155,18 @@ async fn remove_member(
     caller: Caller,
     Path((org_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     members::remove(&state.db, &org_id, &user_id).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        admin,
+        "member.removed",
+        &user_id,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -146,8 +181,18 @@ async fn unlock_member(
     caller: Caller,
     Path((org_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     members::unlock(&state.db, &org_id, &user_id).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        admin,
+        "member.unlocked",
+        &user_id,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,14 +209,18 @@ async fn import_members(
     headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<ImportReport>> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     if !super::extract::has_media_type(&headers, "text/csv") {
         return Err(Error::UnsupportedType {
             detail: "Send the class list as CSV with Content-Type: text/csv.".into(),
         });
     }
     let body = body.map_err(super::extract::body_error)?;
-    Ok(Json(import::import_csv(&state.db, &org_id, &body).await?))
+    let report = import::import_csv(&state.db, &org_id, &body).await?;
+    crate::audit::record(&state.db, &org_id, admin, "members.imported", &org_id,
+        serde_json::json!({"created": report.created, "invited": report.invited, "rejected": report.rejected})).await;
+    Ok(Json(report))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -225,6 +274,15 @@ async fn create_join_code(
         None => None,
     };
     let code = join_codes::create(&state.db, &org_id, &user.id, req.max_uses, expires_at).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        user,
+        "join_code.created",
+        &code.code,
+        serde_json::json!({"max_uses": req.max_uses, "expires_at": req.expires_at}),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(code)))
 }
 
@@ -237,7 +295,17 @@ async fn revoke_join_code(
     caller: Caller,
     Path((org_id, code)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     join_codes::revoke(&state.db, &org_id, &code).await?;
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        admin,
+        "join_code.revoked",
+        &code,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

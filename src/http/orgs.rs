@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Caller, Json, Path};
+use super::extract::{Caller, Json, Path, Query};
 use crate::{
     authz,
     error::{Error, FieldError, Result},
@@ -16,6 +16,46 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_org, list_orgs))
         .routes(routes!(get_org))
+        .routes(routes!(audit_log))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// An entry's id: the page before it (older entries).
+    before: Option<String>,
+    /// Entries per page, 1–500 (default 100).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    /// Newest first.
+    items: Vec<crate::audit::Entry>,
+}
+
+/// The organisation's audit log: member changes, publishing, credentials issued and revoked,
+/// key rotation, exports, LRS clients, join codes, the registration switch (its admins and
+/// superadmins).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/audit", tag = "orgs", params(AuditQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = AuditPage), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
+async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<AuditPage>> {
+    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let items = crate::audit::list(
+        &state.db,
+        &org_id,
+        q.before.as_deref(),
+        q.limit.unwrap_or(100),
+    )
+    .await?;
+    Ok(Json(AuditPage { items }))
 }
 
 #[derive(Deserialize, ToSchema)]

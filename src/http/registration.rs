@@ -154,8 +154,23 @@ async fn put_switch(
     Path(org_id): Path<String>,
     Json(req): Json<RegistrationSwitch>,
 ) -> Result<Json<RegistrationSwitch>> {
-    authz::require_org_role(&state.db, caller.user()?, &org_id, authz::admin).await?;
+    let admin = caller.user()?;
+    authz::require_org_role(&state.db, admin, &org_id, authz::admin).await?;
     orgs::set_open_registration(&state.db, &org_id, req.open).await?;
+    let action = if req.open {
+        "registration.opened"
+    } else {
+        "registration.closed"
+    };
+    crate::audit::record(
+        &state.db,
+        &org_id,
+        admin,
+        action,
+        &org_id,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(Json(req))
 }
 

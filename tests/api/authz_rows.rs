@@ -146,6 +146,13 @@ fn core_rows() -> Vec<Row> {
         ),
         r(
             Method::GET,
+            "/api/v1/orgs/{org_id}/audit",
+            Nothing,
+            none,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        r(
+            Method::GET,
             "/api/v1/orgs/{org_id}/registration",
             Nothing,
             none,

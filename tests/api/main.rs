@@ -3,6 +3,7 @@
 
 mod support;
 
+mod audit;
 mod authz_matrix;
 mod authz_rows;
 mod authz_rows_credentials;

@@ -123,6 +123,7 @@ async fn org_page(
             "rules": rules::load(&state.db, &org_id).await?,
             "consortia": consortia,
             "domains": crate::http::pages::domain_options(&state, zh).await?,
+            "audit": crate::audit::list(&state.db, &org_id, None, 20).await?,
         }),
     )?)
     .into_response())
