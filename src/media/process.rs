@@ -294,16 +294,18 @@ pub async fn mark_failed(state: &Context, job: &Job, err: &JobError) {
             format!("Processing failed after {} attempts: {other}", job.attempts),
         ),
     };
-    if let Err(e) = assets::set_failed(&state.db, &payload.asset_id, code, &detail).await {
-        tracing::warn!(error = %e, "recording the asset failure");
-    }
+    // The source goes first (unless another asset uses it), so whoever sees the asset failed
+    // finds nothing of it left.
     if let Ok(asset) = assets::get(&state.db, &payload.asset_id).await {
-        let users = store::source_users(&state.db, &asset.source_sha256)
+        let users = store::other_source_users(&state.db, &asset.source_sha256, &asset.id)
             .await
             .unwrap_or(1);
         if let (0, Some(sha)) = (users, Sha256Hex::parse(&asset.source_sha256)) {
             let _ = state.store.object_store().delete(&blobs::key(&sha)).await;
             let _ = store::delete_blob(&state.db, sha.as_str()).await;
         }
+    }
+    if let Err(e) = assets::set_failed(&state.db, &payload.asset_id, code, &detail).await {
+        tracing::warn!(error = %e, "recording the asset failure");
     }
 }

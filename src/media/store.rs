@@ -284,12 +284,13 @@ pub(crate) async fn upload_metadata(db: &Db, asset_id: &str) -> sqlx::Result<Opt
         .await
 }
 
-/// The number of assets, other than failed ones, whose source is this blob.
-pub(crate) async fn source_users(db: &Db, sha: &str) -> sqlx::Result<i64> {
+/// The number of assets besides `asset_id`, failed ones left out, whose source is this blob.
+pub(crate) async fn other_source_users(db: &Db, sha: &str, asset_id: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM assets WHERE source_sha256 = $1 AND status <> 'failed'",
+        "SELECT COUNT(*) FROM assets WHERE source_sha256 = $1 AND status <> 'failed' AND id <> $2",
     )
     .bind(sha)
+    .bind(asset_id)
     .fetch_one(&db.pool)
     .await
 }
