@@ -385,14 +385,19 @@ impl Settings {
     }
 }
 
+/// The file of a `sqlite://FILE[?options]` database URL; `None` for other databases.
+pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
+}
+
 /// The secret kept in `caravan.secret` beside the SQLite database (or in the working directory),
 /// created with 32 random bytes on first start and readable by its owner only.
 fn secret_file(database_url: &str) -> anyhow::Result<Vec<u8>> {
-    let dir = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .map(|path| path.split('?').next().unwrap_or(path))
-        .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from))
+    let dir = sqlite_file(database_url)
+        .and_then(|path| path.parent().map(PathBuf::from))
         .unwrap_or_default();
     let path = dir.join("caravan.secret");
     match std::fs::read(&path) {

@@ -48,14 +48,6 @@ pub struct Summary {
     pub bytes_copied: u64,
 }
 
-fn sqlite_path(settings: &Settings) -> Option<PathBuf> {
-    let url = settings.database_url.expose();
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
-}
-
 fn blob_path(dir: &Path, sha: &Sha256Hex) -> PathBuf {
     dir.join(blobs::key(sha).as_ref())
 }
@@ -125,7 +117,7 @@ pub async fn backup(settings: &Settings, out: &Path) -> anyhow::Result<Summary> 
 /// Brings a backup back into the configured SQLite file (which must not exist yet) and store;
 /// the backup's secret goes beside the database. The server migrates it on start.
 pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Summary> {
-    let Some(target) = sqlite_path(settings) else {
+    let Some(target) = crate::config::sqlite_file(settings.database_url.expose()) else {
         bail!(
             "caravan restore brings back an SQLite deployment: give --database-url sqlite://FILE"
         );

@@ -157,18 +157,12 @@ pub async fn sign_in(
         return Err(Error::Unauthenticated);
     };
     throttle::release(&state.db, &keys).await?;
-    let token = accounts::create_session(&state.db, &user.id, state.settings.session_ttl).await?;
-    let jar = jar
-        .add(session_cookie(&token, state))
-        .add(device_cookie(state, &user.id));
-    let jar = match accounts::preferences::language(&state.db, &user.id).await? {
-        Some(language) => jar.add(language_cookie(&language, state)),
-        None => jar,
-    };
+    let (token, jar) = new_session(state, jar, &user).await?;
+    let jar = jar.add(device_cookie(state, &user.id));
     Ok((user, token, jar))
 }
 
-/// A new session for an account that has just come to exist (a confirmed registration): its
+/// A new session for the account (signed in, or just created by a confirmed registration): its
 /// token and the cookies a browser keeps (the session, the chosen language).
 pub async fn new_session(
     state: &AppState,

@@ -27,26 +27,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(put_target_groups))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct RegistrationRequest {
-    email: String,
-    password: String,
-    display_name: String,
-    /// `en` (the default) or `zh`: the language of the mail and, later, of the pages.
-    #[serde(default)]
-    language: Option<String>,
-    /// Target groups the person belongs to (slugs of `/api/v1/vocab/target-groups`), kept
-    /// only with `consent` and used only in aggregate reports.
-    #[serde(default)]
-    target_groups: Vec<String>,
-    #[serde(default)]
-    consent: bool,
-    /// Register into this organisation as a learner (it must have opened registration);
-    /// without it, on the platform (its `open_registration` setting).
-    #[serde(default)]
-    org_id: Option<String>,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct Asked {
     /// Always `confirmation-sent`, whether or not the address has an account.
@@ -58,24 +38,15 @@ pub struct Asked {
 /// creates the account, an address with an account is mailed a note saying so. 403
 /// `registration-closed`, 422 for wrong fields, 429 when asked too often.
 #[utoipa::path(post, path = "/api/v1/registrations", tag = "auth",
-    request_body = RegistrationRequest,
+    request_body = Request,
     responses((status = 202, body = Asked), (status = 403, body = crate::http::problem::Problem),
               (status = 422, body = crate::http::problem::Problem),
               (status = 429, body = crate::http::problem::Problem)))]
 async fn ask(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
-    Json(req): Json<RegistrationRequest>,
+    Json(request): Json<Request>,
 ) -> Result<(StatusCode, Json<Asked>)> {
-    let request = Request {
-        email: req.email,
-        password: req.password,
-        display_name: req.display_name,
-        language: req.language,
-        target_groups: req.target_groups,
-        consent: req.consent,
-        org_id: req.org_id,
-    };
     registration::ask(&state, &request, addr).await?;
     Ok((
         StatusCode::ACCEPTED,

@@ -30,18 +30,25 @@ pub const LINK_TTL_MS: i64 = 24 * 3600 * 1000;
 /// The languages pages and mail come in.
 pub const LANGUAGES: [&str; 2] = ["en", "zh"];
 
-/// A registration as asked (the fields of the form or the API request).
-#[derive(Debug, Default)]
+/// A registration as asked (the fields of the form, or the API request's body).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = RegistrationRequest)]
 pub struct Request {
     pub email: String,
     pub password: String,
     pub display_name: String,
+    /// `en` (the default) or `zh`: the language of the mail and, later, of the pages.
+    #[serde(default)]
     pub language: Option<String>,
-    /// Target groups the person belongs to (veterans, migrant workers, …), kept only with
-    /// `consent`.
+    /// Target groups the person belongs to (slugs of `/api/v1/vocab/target-groups`: veterans,
+    /// migrant workers, …), kept only with `consent` and used only in aggregate reports.
+    #[serde(default)]
     pub target_groups: Vec<String>,
+    #[serde(default)]
     pub consent: bool,
-    /// Register into this organisation as a learner (it must have opened registration).
+    /// Register into this organisation as a learner (it must have opened registration);
+    /// without it, on the platform (its `open_registration` setting).
+    #[serde(default)]
     pub org_id: Option<String>,
 }
 

@@ -209,13 +209,7 @@ async fn report_page(
 ) -> Result<Response> {
     let name = admin_of(&state, &user, &org_id).await?;
     let zh = templates::chinese(&uri, &headers);
-    let group_by = uri
-        .query()
-        .and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "group_by")
-                .map(|(_, v)| v.into_owned())
-        })
+    let group_by = templates::query_param(&uri, "group_by")
         .filter(|g| {
             matches!(
                 g.as_str(),

@@ -40,7 +40,7 @@ async fn join_page(caller: Caller, uri: Uri, headers: HeaderMap) -> Result<Html<
         zh,
         json!({
             "user": caller.0.as_ref().map(|u| json!({"display_name": u.display_name})),
-            "code": query_param(&uri, "code"),
+            "code": templates::query_param(&uri, "code"),
         }),
     )?))
 }
@@ -65,14 +65,6 @@ fn is_local_path(next: &str) -> bool {
         && base.join(next).is_ok_and(|u| u.origin() == base.origin())
 }
 
-fn query_param(uri: &Uri, key: &str) -> Option<String> {
-    uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.into_owned())
-    })
-}
-
 fn login_form(
     zh: bool,
     next: &str,
@@ -90,7 +82,7 @@ async fn login_page(uri: Uri, headers: HeaderMap) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
     login_form(
         zh,
-        &safe_next(query_param(&uri, "next").as_deref()),
+        &safe_next(templates::query_param(&uri, "next").as_deref()),
         None,
         None,
     )

@@ -31,14 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/register/confirm", get(confirm_page).post(confirm))
 }
 
-fn query_param(uri: &Uri, key: &str) -> Option<String> {
-    uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.into_owned())
-    })
-}
-
 /// The form, open or saying it is closed; `extra` carries what was typed and what was wrong.
 async fn form(state: &AppState, zh: bool, org_id: Option<&str>, extra: Value) -> Result<String> {
     let org = match org_id {
@@ -76,7 +68,7 @@ async fn form_page(
         return Ok(Redirect::to("/me").into_response());
     }
     let zh = templates::chinese(&uri, &headers);
-    let org_id = query_param(&uri, "org");
+    let org_id = templates::query_param(&uri, "org");
     Ok(Html(form(&state, zh, org_id.as_deref(), json!({})).await?).into_response())
 }
 
@@ -124,7 +116,7 @@ async fn submit(
 
 async fn confirm_page(uri: Uri, headers: HeaderMap) -> Result<Html<String>> {
     let zh = templates::chinese(&uri, &headers);
-    let token = query_param(&uri, "token").unwrap_or_default();
+    let token = templates::query_param(&uri, "token").unwrap_or_default();
     Ok(Html(templates::render(
         "register.html",
         zh,

@@ -95,14 +95,23 @@ fn strings() -> &'static Value {
     STRINGS_JSON.get_or_init(|| serde_json::from_str(STRINGS).expect("strings.json parses"))
 }
 
+/// The first value of the query parameter `key`, decoded.
+pub fn query_param(uri: &Uri, key: &str) -> Option<String> {
+    uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    })
+}
+
 /// Chinese when `?lang=zh` or, without `lang`, when the browser prefers Chinese over English.
 pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
-    let lang = uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "lang")
-            .map(|(_, v)| v.into_owned())
-    });
-    match lang.or_else(|| chosen_language(headers)).as_deref() {
+    let chosen = || {
+        axum_extra::extract::cookie::CookieJar::from_headers(headers)
+            .get(LANGUAGE_COOKIE)
+            .map(|c| c.value().to_owned())
+    };
+    match query_param(uri, "lang").or_else(chosen).as_deref() {
         Some(l) if l.starts_with("zh") => true,
         Some(l) if l.starts_with("en") => false,
         _ => crate::http::pages::prefers_chinese(headers),
@@ -112,17 +121,6 @@ pub fn chinese(uri: &Uri, headers: &HeaderMap) -> bool {
 /// The cookie that carries an account's chosen language (set when it signs in or registers),
 /// so its pages come in that language whatever the browser asks for.
 pub const LANGUAGE_COOKIE: &str = "caravan_lang";
-
-fn chosen_language(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == LANGUAGE_COOKIE)
-        .map(|(_, v)| v.to_owned())
-}
 
 /// What the layout needs to know about the signed-in visitor: the name, and which consoles
 /// (teaching, administration) to offer in the navigation.
