@@ -111,8 +111,10 @@ pub async fn run(
         )
     });
 
-    // Each scenario has 60 s in the runner; the browser's start and stop take a few more.
-    let limit = Duration::from_secs(180u64.max(30 + 65 * scenarios.len() as u64));
+    // Each scenario has 60 s in the runner unless it allows itself more (up to 240 s, for the
+    // ones that wait on transcoding); the browser's start and stop take a few more. This only
+    // catches a runner that hangs.
+    let limit = Duration::from_secs(240 + 65 * scenarios.len() as u64);
     let out = tokio::time::timeout(limit, child.wait_with_output())
         .await
         .unwrap_or_else(|_| {

@@ -14,10 +14,12 @@
 //
 // A scenario is scenarios/<name>.mjs. It exports `default async function (ctx)` and, if it
 // needs another language than en-US, `export const locale = 'zh-CN'` (and to browse with
-// JavaScript off, `export const javaScriptEnabled = false`). Each scenario gets its
+// JavaScript off, `export const javaScriptEnabled = false`; one that waits on the server's own
+// work, such as transcoding, may allow itself longer: `export const timeoutSeconds = 180`). Each
+// scenario gets its
 // own browser context: a 360×740 viewport at device scale factor 2, mobile and touch. It fails
 // when it throws (a failed expectation says what was expected and what the page had), when it
-// takes more than 60 s, or when the page throws an uncaught error (`pageerror`). Console errors
+// takes more than its time (60 s unless it says otherwise), or when the page throws an uncaught error (`pageerror`). Console errors
 // are reported but do not fail it. A failed scenario leaves <scenario>-failure.png behind.
 //
 // Prints ONE line of JSON on stdout:
@@ -284,6 +286,7 @@ async function runScenario(browser, name, options) {
   }
   const locale = mod.locale ?? 'en-US';
   const javaScriptEnabled = mod.javaScriptEnabled ?? true;
+  const timeoutMs = (mod.timeoutSeconds ?? SCENARIO_TIMEOUT_MS / 1000) * 1000;
   let context;
   let page;
   let timer;
@@ -327,8 +330,8 @@ async function runScenario(browser, name, options) {
     body.catch(() => {}); // settled below, or abandoned after a timeout
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(
-        () => reject(new ExpectationFailed(`timed out after ${SCENARIO_TIMEOUT_MS / 1000} s (on ${page.url()})`)),
-        SCENARIO_TIMEOUT_MS,
+        () => reject(new ExpectationFailed(`timed out after ${timeoutMs / 1000} s (on ${page.url()})`)),
+        timeoutMs,
       );
     });
     await Promise.race([body, timeout]);

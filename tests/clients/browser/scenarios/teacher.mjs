@@ -9,6 +9,11 @@
 
 import fs from 'node:fs';
 
+// The scenario waits for the server to transcode the lecture and to process the poster image;
+// on a loaded two-core machine (the whole test suite running beside it) that alone can take
+// more than a minute.
+export const timeoutSeconds = 240;
+
 export default async function teacher(ctx) {
   const { page, context, input } = ctx;
   ctx.expect(input.course_title && input.file, 'teacher needs input.course_title and input.file');
@@ -74,7 +79,7 @@ export default async function teacher(ctx) {
   await ctx.expectVisible('li.unit .upload-status[data-state="done"]', { timeout: 30000 });
   ctx.expect(creations === 1, `the upload was started ${creations} times instead of resumed`);
   ctx.expect(lostLastAnswer, 'the last chunk was never sent');
-  await ctx.expectVisible('li.unit .asset[data-status="ready"]', { timeout: 45000 });
+  await ctx.expectVisible('li.unit .asset[data-status="ready"]', { timeout: 150000 });
   await ctx.shot('processed');
   await ctx.expectAccessible();
 
@@ -98,7 +103,7 @@ export default async function teacher(ctx) {
   await page.goBack();
   await page.locator('details.edit-course summary').click();
   await page.locator('input.poster-input').setInputFiles(input.poster_image);
-  await page.waitForFunction(() => document.querySelector('.poster-upload')?.dataset.posterAsset, null, { timeout: 45000 })
+  await page.waitForFunction(() => document.querySelector('.poster-upload')?.dataset.posterAsset, null, { timeout: 90000 })
     .catch(() => { throw new Error('the uploaded image did not become the course poster'); });
   await ctx.goto(new URL(courseLink).pathname);
   await ctx.expectVisible('img.poster');
