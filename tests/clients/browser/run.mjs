@@ -15,12 +15,11 @@
 // A scenario is scenarios/<name>.mjs. It exports `default async function (ctx)` and, if it
 // needs another language than en-US, `export const locale = 'zh-CN'` (and to browse with
 // JavaScript off, `export const javaScriptEnabled = false`; one that waits on the server's own
-// work, such as transcoding, may allow itself longer: `export const timeoutSeconds = 180`). Each
-// scenario gets its
-// own browser context: a 360×740 viewport at device scale factor 2, mobile and touch. It fails
+// work, such as transcoding, may allow itself longer, up to 240 s: `export const timeoutSeconds`).
+// Each scenario gets its own browser context: a 360×740 viewport at device scale factor 2, mobile and touch. It fails
 // when it throws (a failed expectation says what was expected and what the page had), when it
-// takes more than its time (60 s unless it says otherwise), or when the page throws an uncaught error (`pageerror`). Console errors
-// are reported but do not fail it. A failed scenario leaves <scenario>-failure.png behind.
+// takes more than its time (60 s unless it says otherwise), or when the page throws an uncaught
+// error (`pageerror`). Console errors are reported but do not fail it. A failed scenario leaves <scenario>-failure.png behind.
 //
 // Prints ONE line of JSON on stdout:
 //   {"ok": bool, "scenarios": [{"name", "ok", "error"?, "screenshots": [paths],
