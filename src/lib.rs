@@ -24,6 +24,7 @@ pub mod lrs;
 pub mod mail;
 pub mod media;
 pub mod orgs;
+pub mod packages;
 pub mod progress;
 pub mod quizzes;
 pub mod registration;

@@ -93,6 +93,11 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>> {
     Ok(store::user_by_email(db, email.as_str()).await?)
 }
 
+/// The user with this id.
+pub async fn find(db: &Db, id: &str) -> Result<Option<User>> {
+    Ok(store::user_by_id(db, id).await?)
+}
+
 pub async fn password_hash_of(db: &Db, user_id: &str) -> Result<Option<String>> {
     Ok(store::password_hash(db, user_id).await?)
 }

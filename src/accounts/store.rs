@@ -44,6 +44,13 @@ pub(crate) async fn user_by_email(db: &Db, email: &str) -> sqlx::Result<Option<U
     .await
 }
 
+pub(crate) async fn user_by_id(db: &Db, id: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as::<_, User>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
 /// The stored password hash of a user.
 pub(crate) async fn password_hash(db: &Db, user_id: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE id = $1")

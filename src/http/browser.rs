@@ -108,7 +108,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    let req = if changes_state && !req.headers().contains_key(header::AUTHORIZATION) {
+    // A cmi5 fetch URL is its own credential, called by an AU from any origin (cmi5 8.2).
+    let credential_in_url = req.uri().path().starts_with("/api/v1/cmi5/fetch/");
+    let req = if changes_state
+        && !credential_in_url
+        && !req.headers().contains_key(header::AUTHORIZATION)
+    {
         if !same_origin(&state, req.headers()) {
             return refuse(
                 "cross-site-request",
@@ -134,7 +139,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_page {
+    // A page that brings its own policy (a package's sandboxed file) keeps it.
+    if is_page && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         let policy = content_security_policy(token.nonce.get().map(String::as_str), console);
         if let Ok(v) = HeaderValue::from_str(&policy) {
             headers.insert(header::CONTENT_SECURITY_POLICY, v);

@@ -17,6 +17,7 @@ mod metrics;
 mod observe;
 mod offline;
 mod orgs;
+mod packages;
 pub mod pages;
 mod playlists;
 pub mod problem;
@@ -130,6 +131,14 @@ fn media_bytes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// Packages: an import streams its body and unpacks it, and a launched AU loads the package's
+/// files: no timeout, no body limit (the import sets its own).
+fn packages() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::new()
+        .merge(packages::routes())
+        .split_for_parts()
+}
+
 /// Uploads stream for as long as the link needs: no timeout, no body limit.
 fn streaming() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, doc) = OpenApiRouter::new().merge(tus::routes()).split_for_parts();
@@ -224,7 +233,9 @@ fn router(state: AppState) -> Router {
     let (api, mut openapi) = api();
     let (streaming, streaming_doc) = streaming();
     let (media_bytes, media_bytes_doc) = media_bytes();
+    let (packages, packages_doc) = packages();
     let (lrs, lrs_doc) = lrs(&state);
+    openapi.merge(packages_doc);
     openapi.merge(lrs_doc);
     openapi.merge(streaming_doc);
     openapi.merge(media_bytes_doc);
@@ -250,6 +261,7 @@ fn router(state: AppState) -> Router {
     .layer(timeout)
     .layer(CompressionLayer::new().compress_when(compressible()))
     .merge(streaming)
+    .merge(packages)
     .merge(media_bytes)
     .fallback(|| async { Error::NotFound })
     .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })

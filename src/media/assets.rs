@@ -142,7 +142,7 @@ pub async fn create(db: &Db, new: NewAsset<'_>) -> Result<String> {
     let mut tx = db.pool.begin().await?;
     let payload = serde_json::json!({"asset_id": id});
     let job_id = crate::jobs::enqueue(&mut *tx, super::process::KIND, &payload, 3).await?;
-    store::insert_asset(&mut tx, &id, &new, &job_id, now).await?;
+    store::insert_asset(&mut tx, &id, &new, Some(&job_id), now).await?;
     if let Some(upload) = new.upload_id {
         let linked = store::link_upload(&mut tx, &id, upload).await?;
         if linked == 0 {
@@ -156,6 +156,20 @@ pub async fn create(db: &Db, new: NewAsset<'_>) -> Result<String> {
     }
     tx.commit().await?;
     Ok(id)
+}
+
+/// Creates an asset that needs no processing (an imported package whose files the caller adds
+/// as renditions): it is ready at once and has no job.
+pub async fn create_ready(db: &Db, new: NewAsset<'_>) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut conn = db.pool.acquire().await?;
+    store::insert_asset(&mut conn, &id, &new, None, now_ms()).await?;
+    Ok(id)
+}
+
+/// Deletes an asset and its renditions (an import taken back).
+pub async fn delete(db: &Db, id: &str) -> Result<()> {
+    Ok(store::delete_asset(db, id).await?)
 }
 
 /// Sets the asset's status and progress.

@@ -44,7 +44,7 @@ pub fn main_gltf(zip: &Path) -> std::io::Result<Option<String>> {
 }
 
 /// Unpacks the (already inspected) archive into `dir`, returning each file's path in the package.
-fn unpack(zip: &Path, dir: &Path) -> Result<Vec<(String, PathBuf)>, Rejection> {
+pub fn unpack(zip: &Path, dir: &Path) -> Result<Vec<(String, PathBuf)>, Rejection> {
     let invalid = |e: String| Rejection {
         code: "archive-invalid",
         detail: format!("This ZIP cannot be unpacked ({e})."),

@@ -64,12 +64,14 @@ pub(crate) async fn insert_asset(
     conn: &mut sqlx::AnyConnection,
     id: &str,
     new: &NewAsset<'_>,
-    job_id: &str,
+    job_id: Option<&str>,
     now: i64,
 ) -> sqlx::Result<()> {
+    // Without a job there is nothing to process: the asset is ready as it is.
+    let status = if job_id.is_some() { "queued" } else { "ready" };
     sqlx::query(
         "INSERT INTO assets (id, org_id, user_id, source_sha256, filename, kind, mime, status, job_id, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $9)",
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $9)",
     )
     .bind(id)
     .bind(new.org_id)
@@ -80,8 +82,18 @@ pub(crate) async fn insert_asset(
     .bind(new.mime)
     .bind(job_id)
     .bind(now)
+    .bind(status)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Deletes an asset (its renditions go with it); blobs stay, as other assets may share them.
+pub(crate) async fn delete_asset(db: &Db, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM assets WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

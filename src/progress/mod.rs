@@ -6,7 +6,9 @@
 //!   no played segment, so skipping ahead counts nothing. The resume position is the `time` (or
 //!   `time-to` after a seek) of the newest statement. Without a known duration the player's
 //!   own `completed` is trusted, since there is nothing to measure against.
-//! - document, vr and package: complete on `viewed`, `experienced` or `completed`.
+//! - document, vr and package: complete on `viewed`, `experienced` or `completed`; except a
+//!   cmi5 AU, which completes only when the cmi5 LMS finds its moveOn met
+//!   (`packages::cmi5::track`).
 //! - quiz: complete on `passed` written by Caravan itself (authority the organisation, after
 //!   scoring an attempt on the server); a learner's own `passed` statement counts for nothing.
 //!
@@ -63,6 +65,19 @@ pub async fn record(state: &Context, statements: &[&Prepared]) -> Vec<Completion
         }
     }
     completed
+}
+
+/// Completes a unit for the learner as the feature that owns it decided (a cmi5 AU whose moveOn
+/// is met), returning the course completion that made, if any.
+pub async fn complete_unit(
+    state: &Context,
+    user_id: &str,
+    unit_id: &str,
+) -> crate::error::Result<Option<CompletionEvent>> {
+    match units::complete(&state.db, user_id, unit_id).await? {
+        Some(done) if done.newly_completed => courses::check(state, user_id, &done.course_id).await,
+        _ => Ok(None),
+    }
 }
 
 /// The unit a statement is about: its object, else a parent or grouping activity.

@@ -36,6 +36,9 @@ pub struct UnitInfo {
     pub org_id: String,
     pub kind: String,
     pub duration_ms: Option<i64>,
+    /// 1 for a cmi5 AU: it completes when the cmi5 LMS says its moveOn is met, never from the
+    /// AU's own statements (a `completed` does not meet moveOn `Passed`).
+    pub cmi5_au: i64,
 }
 
 impl UnitInfo {
@@ -83,6 +86,7 @@ fn observe(unit: &UnitInfo, p: &Prepared) -> Observation {
     let verb = p.verb.as_str();
     let extensions = &body["result"]["extensions"];
     match unit.kind.as_str() {
+        _ if unit.cmi5_au != 0 => {}
         "video" | "audio" => {
             if let Some(s) = extensions[ext::PLAYED_SEGMENTS].as_str() {
                 o.segments = Segments::parse(s);
@@ -135,6 +139,22 @@ pub async fn apply(
     unit_id: &str,
     stmts: &[&Prepared],
 ) -> Result<Option<Applied>> {
+    merge(db, user_id, unit_id, stmts, false).await
+}
+
+/// Marks the unit complete for the learner, as the feature that owns the unit decided (a
+/// cmi5 AU whose moveOn is met). `None` as for [`apply`].
+pub async fn complete(db: &Db, user_id: &str, unit_id: &str) -> Result<Option<Applied>> {
+    merge(db, user_id, unit_id, &[], true).await
+}
+
+async fn merge(
+    db: &Db,
+    user_id: &str,
+    unit_id: &str,
+    stmts: &[&Prepared],
+    force_complete: bool,
+) -> Result<Option<Applied>> {
     let Some(unit) = UnitInfo::load(db, unit_id).await? else {
         return Ok(None);
     };
@@ -152,7 +172,7 @@ pub async fn apply(
     let mut st = store::lock_unit_state(&mut tx, db.backend, user_id, unit_id).await?;
     let was_complete = st.completed_at.is_some();
     let mut segments = Segments::parse(&st.segments);
-    let mut completes = false;
+    let mut completes = force_complete;
     for p in stmts {
         let o = observe(&unit, p);
         segments.union(&o.segments);

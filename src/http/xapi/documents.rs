@@ -193,6 +193,17 @@ fn target(
         None => String::new(),
     };
     let id = p.get(res.id_param).map(|s| s.to_string());
+    // Launch data is the LMS's to write (cmi5 10): an AU and its learner only read it.
+    if res.kind == Kind::State
+        && op != Op::Get
+        && matches!(lrs.principal, Principal::Learner(_))
+        && id.as_deref() == Some(crate::packages::cmi5::vocab::STATE_LAUNCH_DATA)
+    {
+        return Err(Error::Denied {
+            code: "xapi-launch-data-read-only",
+            detail: "LMS.LaunchData is written by the LMS; an AU may only read it.".into(),
+        });
+    }
     let id_required =
         matches!(op, Op::Put | Op::Post) || (op == Op::Delete && res.kind != Kind::State);
     if id.is_none() && id_required {

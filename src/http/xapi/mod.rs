@@ -115,6 +115,8 @@ async fn consistent_through_layer(req: Request, next: Next) -> Response {
 pub struct Lrs {
     pub principal: Principal,
     pub version: XapiVersion,
+    /// The cmi5 session whose auth token the request carries: its statements are an AU's.
+    pub cmi5: Option<crate::packages::cmi5::Session>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Lrs
@@ -130,12 +132,20 @@ where
             .get::<XapiVersion>()
             .copied()
             .unwrap_or(XapiVersion::V2_0_0);
-        let principal = authenticate(&state, parts).await?;
-        Ok(Lrs { principal, version })
+        let (principal, cmi5) = authenticate(&state, parts).await?;
+        Ok(Lrs {
+            principal,
+            version,
+            cmi5,
+        })
     }
 }
 
-async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal> {
+async fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<(Principal, Option<crate::packages::cmi5::Session>)> {
+    use crate::packages::cmi5;
     let auth = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -149,19 +159,29 @@ async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal> {
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or(Error::Unauthenticated)?;
             let (key, secret) = decoded.split_once(':').ok_or(Error::Unauthenticated)?;
+            if key.starts_with(cmi5::TOKEN_KEY_PREFIX) {
+                let (user, session) = cmi5::authenticate(state, key, secret)
+                    .await?
+                    .ok_or(Error::Unauthenticated)?;
+                return Ok((Principal::Learner(user), Some(session)));
+            }
             let client = clients::authenticate(&state.db, &state.lrs_clients, key, secret).await?;
-            return client.map(Principal::Client).ok_or(Error::Unauthenticated);
+            return client
+                .map(|c| (Principal::Client(c), None))
+                .ok_or(Error::Unauthenticated);
         }
         if scheme.eq_ignore_ascii_case("bearer") {
             let user = state.sessions.user(&state.db, credentials.trim()).await?;
-            return user.map(Principal::Learner).ok_or(Error::Unauthenticated);
+            return user
+                .map(|u| (Principal::Learner(u), None))
+                .ok_or(Error::Unauthenticated);
         }
         return Err(Error::Unauthenticated);
     }
     let jar = axum_extra::extract::CookieJar::from_headers(&parts.headers);
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         if let Some(user) = state.sessions.user(&state.db, cookie.value()).await? {
-            return Ok(Principal::Learner(user));
+            return Ok((Principal::Learner(user), None));
         }
     }
     Err(Error::Unauthenticated)

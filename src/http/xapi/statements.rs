@@ -27,6 +27,7 @@ use crate::{
         store::{self, Prepared, WriteContext},
         Principal,
     },
+    packages::cmi5,
 };
 
 /// Most statements one GET returns (also what `limit=0` means).
@@ -143,6 +144,11 @@ async fn write(
             }
         }
     }
+    // An AU's statements follow the cmi5 rules of its session (checked before any is stored).
+    let cmi5 = match &lrs.cmi5 {
+        Some(session) => Some(cmi5::track::check(state, session, &statements).await?),
+        None => None,
+    };
     let received: Vec<Received> = attachments::check(&statements, parts)?
         .into_values()
         .collect();
@@ -172,8 +178,18 @@ async fn write(
         .filter(|(_, o)| **o == store::Outcome::Stored)
         .map(|(p, _)| p)
         .collect();
+    let mut completed = Vec::new();
     if !stored.is_empty() {
-        let completed = crate::progress::record(state, &stored).await;
+        completed = crate::progress::record(state, &stored).await;
+    }
+    if let Some(checked) = cmi5 {
+        // The statements are stored and acknowledged whatever happens here.
+        match cmi5::track::apply(state, checked).await {
+            Ok(more) => completed.extend(more),
+            Err(e) => tracing::error!(error = ?e, "cmi5 tracking after stored statements failed"),
+        }
+    }
+    if !completed.is_empty() {
         crate::credentials::issue::for_new_completions(state, &completed).await;
     }
     Ok(prepared.into_iter().map(|p| p.id).collect())

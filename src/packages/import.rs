@@ -1,0 +1,443 @@
+//! Importing a cmi5 course package (a ZIP with `cmi5.xml` at its root, or a bare `cmi5.xml`
+//! whose AUs are remote) as a course's units.
+//!
+//! Everything is checked before anything is written: the archive's central directory (zip
+//! slip, zip bombs), the course structure, and every AU's URL (a relative one must be a file of
+//! the ZIP; an absolute one must be http or https). If a later step fails, what was written is
+//! deleted again, so a refused package leaves nothing behind.
+
+use std::{
+    collections::HashSet,
+    io::Read,
+    path::{Path, PathBuf},
+};
+
+use super::{
+    cmi5::structure::{self, Node},
+    mime_for, store,
+};
+use crate::{
+    accounts::User,
+    blobs,
+    catalogue::{courses, input, units},
+    context::Context,
+    db::time::now_ms,
+    error::{Error, Result},
+    media::{archive, assets, package},
+    values::Text,
+};
+
+/// What the request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    Zip,
+    Xml,
+}
+
+/// Where the package's units go.
+pub enum Into<'a> {
+    /// A new draft course of the organisation, with these optional fields.
+    NewCourse {
+        domain: Option<String>,
+        level: Option<i64>,
+    },
+    /// The end of an existing course of the organisation.
+    Course(&'a str),
+}
+
+/// One unit made from an AU.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportedUnit {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    /// The AU's id in `cmi5.xml`.
+    pub au_id: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Imported {
+    pub course_id: String,
+    pub package_id: String,
+    pub units: Vec<ImportedUnit>,
+}
+
+/// The role of a package's files among its asset's renditions.
+pub const PACKAGE_FILE: &str = "package-file";
+
+/// Largest `cmi5.xml` read.
+const MAX_STRUCTURE_BYTES: u64 = 8 << 20;
+
+fn invalid(detail: impl std::fmt::Display) -> Error {
+    Error::bad_request(
+        "package-invalid",
+        format!("This package cannot be imported: {detail}"),
+    )
+}
+
+/// Imports the package in `file` for `org_id`.
+pub async fn import(
+    cx: &Context,
+    user: &User,
+    org_id: &str,
+    file: &Path,
+    body: Body,
+    into: Into<'_>,
+) -> Result<Imported> {
+    let (xml, names) = read(file, body).await?;
+    let course = structure::parse(&xml).map_err(|problems| invalid(problems.join("; ")))?;
+    check_urls(&course, names.as_ref())?;
+    let target = match into {
+        Into::Course(id) => {
+            let row = courses::row(&cx.db, id).await?;
+            if row.org_id != org_id {
+                return Err(Error::field(
+                    "course_id",
+                    "must be a course of this organisation",
+                ));
+            }
+            Target::Existing(id.to_owned())
+        }
+        Into::NewCourse { domain, level } => {
+            let fields = input::CourseFields {
+                title: Some(course.title.clone()),
+                summary: Some(course.description.clone()),
+                domain: Some(domain.unwrap_or_else(|| "employment-skills".to_owned())),
+                level: Some(level.unwrap_or(1)),
+                language: Some(course.language.clone().unwrap_or_else(|| "en".to_owned())),
+                ..Default::default()
+            };
+            let parsed = input::parse(&cx.db, fields, true).await?;
+            Target::Created(courses::create(&cx.db, org_id, &user.id, parsed).await?)
+        }
+    };
+    let mut written = Written {
+        target,
+        asset: None,
+        units: Vec::new(),
+    };
+    match write(
+        cx,
+        user,
+        org_id,
+        file,
+        names.is_some(),
+        &course,
+        &mut written,
+    )
+    .await
+    {
+        Ok(imported) => Ok(imported),
+        Err(e) => {
+            written.take_back(cx).await;
+            Err(e)
+        }
+    }
+}
+
+enum Target {
+    Created(String),
+    Existing(String),
+}
+
+impl Target {
+    fn id(&self) -> &str {
+        match self {
+            Target::Created(id) | Target::Existing(id) => id,
+        }
+    }
+}
+
+/// What an import has written so far, to delete if it fails.
+struct Written {
+    target: Target,
+    asset: Option<String>,
+    units: Vec<String>,
+}
+
+impl Written {
+    async fn take_back(&self, cx: &Context) {
+        let result = async {
+            match &self.target {
+                Target::Created(course) => courses::delete(&cx.db, course).await?,
+                Target::Existing(course) => {
+                    for unit in &self.units {
+                        units::delete(&cx.db, course, unit).await?;
+                    }
+                }
+            }
+            if let Some(asset) = &self.asset {
+                assets::delete(&cx.db, asset).await?;
+            }
+            Ok::<_, Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = ?e, "taking back a failed package import failed");
+        }
+    }
+}
+
+async fn write(
+    cx: &Context,
+    user: &User,
+    org_id: &str,
+    file: &Path,
+    zipped: bool,
+    course: &structure::Course,
+    written: &mut Written,
+) -> Result<Imported> {
+    let course_id = written.target.id().to_owned();
+    if zipped {
+        written.asset = Some(store_files(cx, user, org_id, file).await?);
+    }
+    let package_id = uuid::Uuid::now_v7().to_string();
+    let mut blocks = Vec::new();
+    let mut aus = Vec::new();
+    flatten(&course.children, None, &mut blocks, &mut aus);
+    let mut imported = Vec::new();
+    for (au, _) in &aus {
+        let title = Text::parse(&au.title, 200)
+            .map_err(|e| invalid(format!("AU \"{}\": title {e}", au.id)))?;
+        let unit = units::add(
+            &cx.db,
+            &course_id,
+            units::NewUnit {
+                kind: "package",
+                title: &title,
+                required: true,
+                source_unit_id: None,
+                asset_id: written.asset.as_deref(),
+            },
+        )
+        .await?;
+        written.units.push(unit.id.clone());
+        imported.push(ImportedUnit {
+            id: unit.id,
+            kind: "package".into(),
+            title: au.title.clone(),
+            au_id: au.id.clone(),
+        });
+    }
+    let mut tx = cx.db.pool.begin().await?;
+    store::insert_package(
+        &mut tx,
+        store::NewPackage {
+            id: &package_id,
+            course_id: &course_id,
+            asset_id: written.asset.as_deref(),
+            publisher_id: &course.id,
+            title: &course.title,
+            now: now_ms(),
+        },
+    )
+    .await?;
+    for (position, (block, parent)) in blocks.iter().enumerate() {
+        store::insert_block(
+            &mut tx,
+            &package_id,
+            position as i64,
+            *parent,
+            &block.id,
+            &block.title,
+        )
+        .await?;
+    }
+    for ((au, block), unit) in aus.iter().zip(&imported) {
+        store::insert_au(
+            &mut tx,
+            store::NewAu {
+                unit_id: &unit.id,
+                package_id: &package_id,
+                block: *block,
+                publisher_id: &au.id,
+                url: &au.url,
+                in_package: !is_absolute(&au.url),
+                move_on: au.move_on.as_str(),
+                mastery_score: au.mastery_score,
+                launch_method: au.launch_method.as_str(),
+                launch_parameters: au.launch_parameters.as_deref(),
+                entitlement_key: au.entitlement_key.as_deref(),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Imported {
+        course_id,
+        package_id,
+        units: imported,
+    })
+}
+
+/// Blocks in document order with their parent's position, and AUs with their block's.
+fn flatten<'a>(
+    nodes: &'a [Node],
+    parent: Option<i64>,
+    blocks: &mut Vec<(&'a structure::Block, Option<i64>)>,
+    aus: &mut Vec<(&'a structure::Au, Option<i64>)>,
+) {
+    for node in nodes {
+        match node {
+            Node::Au(au) => aus.push((au, parent)),
+            Node::Block(block) => {
+                let position = blocks.len() as i64;
+                blocks.push((block, parent));
+                flatten(&block.children, Some(position), blocks, aus);
+            }
+        }
+    }
+}
+
+/// The ZIP as an asset whose renditions are its files, by their paths in the package.
+async fn store_files(cx: &Context, user: &User, org_id: &str, file: &Path) -> Result<String> {
+    let (sha, _) = blobs::put_file(&cx.store, &cx.db, file, "application/zip").await?;
+    let asset = assets::create_ready(
+        &cx.db,
+        assets::NewAsset {
+            org_id,
+            user_id: &user.id,
+            filename: "cmi5-package.zip",
+            sha: &sha,
+            kind: crate::media::AssetKind::Archive,
+            mime: "application/zip",
+            unit_id: None,
+            upload_id: None,
+        },
+    )
+    .await?;
+    let result = async {
+        let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
+        let (zip, to) = (file.to_owned(), dir.path().to_owned());
+        let files: Vec<(String, PathBuf)> =
+            tokio::task::spawn_blocking(move || package::unpack(&zip, &to))
+                .await
+                .map_err(anyhow::Error::from)?
+                .map_err(|r| invalid(r.detail))?;
+        for (name, path) in &files {
+            let mime = mime_for(name);
+            let (sha, bytes) = blobs::put_file(&cx.store, &cx.db, path, mime).await?;
+            let rendition = assets::NewRendition {
+                name,
+                role: PACKAGE_FILE,
+                sha256: &sha,
+                bytes,
+                mime,
+                width: None,
+                height: None,
+                bitrate: None,
+                codecs: None,
+                language: None,
+                label: None,
+                fragments: None,
+            };
+            assets::put_rendition(&cx.db.pool, &asset, rendition).await?;
+        }
+        Ok::<_, Error>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(asset),
+        Err(e) => {
+            let _ = assets::delete(&cx.db, &asset).await;
+            Err(e)
+        }
+    }
+}
+
+/// The structure's XML and, for a ZIP, the names of its files.
+async fn read(file: &Path, body: Body) -> Result<(Vec<u8>, Option<HashSet<String>>)> {
+    let file = file.to_owned();
+    tokio::task::spawn_blocking(move || -> Result<_> {
+        let mut f = std::fs::File::open(&file).map_err(anyhow::Error::from)?;
+        let mut head = [0u8; 4];
+        let n = f.read(&mut head).map_err(anyhow::Error::from)?;
+        let is_zip = head[..n].starts_with(b"PK");
+        match (body, is_zip) {
+            (Body::Xml, _) => {
+                let mut xml = Vec::new();
+                std::fs::File::open(&file)
+                    .and_then(|f| f.take(MAX_STRUCTURE_BYTES + 1).read_to_end(&mut xml))
+                    .map_err(anyhow::Error::from)?;
+                if xml.len() as u64 > MAX_STRUCTURE_BYTES {
+                    return Err(invalid("cmi5.xml is larger than 8 MiB."));
+                }
+                Ok((xml, None))
+            }
+            (Body::Zip, false) => Err(invalid("the body is not a ZIP file.")),
+            (Body::Zip, true) => read_zip(&file),
+        }
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+}
+
+fn read_zip(file: &Path) -> Result<(Vec<u8>, Option<HashSet<String>>)> {
+    let open = || std::fs::File::open(file).map_err(anyhow::Error::from);
+    let limits = archive::Limits {
+        max_total_bytes: 4 << 30,
+        ..Default::default()
+    };
+    archive::inspect(open()?, &limits).map_err(|r| invalid(r.detail))?;
+    let mut zip = zip::ZipArchive::new(open()?).map_err(|e| invalid(e))?;
+    let names: HashSet<String> = zip
+        .file_names()
+        .filter(|n| !n.ends_with('/'))
+        .map(str::to_owned)
+        .collect();
+    let mut entry = zip
+        .by_name("cmi5.xml")
+        .map_err(|_| invalid("the ZIP has no cmi5.xml at its root."))?;
+    if entry.size() > MAX_STRUCTURE_BYTES {
+        return Err(invalid("cmi5.xml is larger than 8 MiB."));
+    }
+    let mut xml = Vec::new();
+    (&mut entry)
+        .take(MAX_STRUCTURE_BYTES)
+        .read_to_end(&mut xml)
+        .map_err(|e| invalid(format!("cmi5.xml cannot be read ({e}).")))?;
+    Ok((xml, Some(names)))
+}
+
+/// Has the URL a scheme (`https:`), as opposed to a path relative to the package?
+pub fn is_absolute(url: &str) -> bool {
+    url::Url::parse(url).is_ok()
+}
+
+/// Every AU's URL must be http(s), or (in a ZIP) name a file of the package.
+fn check_urls(course: &structure::Course, names: Option<&HashSet<String>>) -> Result<()> {
+    let mut problems = Vec::new();
+    for au in course.aus() {
+        match url::Url::parse(&au.url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(u) => problems.push(format!(
+                "AU \"{}\": the URL scheme \"{}\" is not http or https",
+                au.id,
+                u.scheme()
+            )),
+            Err(_) => {
+                let Some(names) = names else {
+                    problems.push(format!(
+                        "AU \"{}\": \"{}\" is relative, but a cmi5.xml without its ZIP needs absolute URLs",
+                        au.id, au.url
+                    ));
+                    continue;
+                };
+                let path = au.url.split(['?', '#']).next().unwrap_or_default();
+                let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+                let safe = !decoded.starts_with('/') && !decoded.split('/').any(|p| p == "..");
+                if !safe || !names.contains(decoded.as_ref()) {
+                    problems.push(format!(
+                        "AU \"{}\": \"{}\" is not a file in the ZIP",
+                        au.id, au.url
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(problems.join("; ")))
+    }
+}
