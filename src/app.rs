@@ -222,6 +222,10 @@ where
 
 /// Periodic chores every node may run at once: expiring abandoned uploads, and issuing the
 /// credentials of completions that were not issued when they happened (a crash in between).
+/// A cmi5 session with no statement for this long is abandoned (its window was closed, the
+/// phone went flat): the next launch would abandon it anyway, this tells reports sooner.
+const CMI5_IDLE_MS: i64 = 4 * 3600 * 1000;
+
 async fn housekeeping(ctx: Context, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -231,6 +235,11 @@ async fn housekeeping(ctx: Context, mut stop: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(count = n, "expired abandoned uploads"),
                     Err(e) => tracing::warn!(error = %e, "expiring uploads"),
+                }
+                match crate::packages::cmi5::track::abandon_idle(&ctx, CMI5_IDLE_MS).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "abandoned idle cmi5 sessions"),
+                    Err(e) => tracing::warn!(error = %e, "abandoning idle cmi5 sessions"),
                 }
                 match crate::credentials::issue::drain(&ctx).await {
                     Ok(0) => {}

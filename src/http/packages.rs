@@ -154,11 +154,11 @@ async fn launch(
 
 /// The fetch URL of a launch (cmi5 8.2): answers once with the session's auth token; every
 /// other call gets the cmi5 error document. The URL itself is the credential.
-#[utoipa::path(post, path = "/api/v1/cmi5/fetch/{grant}", tag = "packages",
-    params(("grant" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/cmi5/fetch/{key}", tag = "packages",
+    params(("key" = String, Path)),
     responses((status = 200, description = "`{\"auth-token\"}` or `{\"error-code\", \"error-text\"}`")))]
-async fn fetch(State(state): State<AppState>, Path(grant): Path<String>) -> Result<Response> {
-    let answer = cmi5::fetch(&state, &grant).await?;
+async fn fetch(State(state): State<AppState>, Path(key): Path<String>) -> Result<Response> {
+    let answer = cmi5::fetch(&state, &key).await?;
     let mut response = axum::Json(answer).into_response();
     response
         .headers_mut()

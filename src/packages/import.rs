@@ -379,7 +379,7 @@ fn read_zip(file: &Path) -> Result<(Vec<u8>, Option<HashSet<String>>)> {
         ..Default::default()
     };
     archive::inspect(open()?, &limits).map_err(|r| invalid(r.detail))?;
-    let mut zip = zip::ZipArchive::new(open()?).map_err(|e| invalid(e))?;
+    let mut zip = zip::ZipArchive::new(open()?).map_err(invalid)?;
     let names: HashSet<String> = zip
         .file_names()
         .filter(|n| !n.ends_with('/'))

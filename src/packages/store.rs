@@ -17,6 +17,7 @@ pub struct AuRow {
     pub block: Option<i64>,
     pub publisher_id: String,
     pub url: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub in_package: bool,
     pub move_on: String,
     pub mastery_score: Option<f64>,
@@ -142,10 +143,12 @@ pub struct NewAu<'a> {
 }
 
 pub async fn insert_au(conn: &mut AnyConnection, a: NewAu<'_>) -> sqlx::Result<()> {
+    // A NULL float cannot be bound through the Any driver on PostgreSQL.
+    let (has_mastery, mastery) = crate::db::optional_float(a.mastery_score);
     sqlx::query(
         "INSERT INTO cmi5_aus (unit_id, package_id, block, publisher_id, url, in_package, \
          move_on, mastery_score, launch_method, launch_parameters, entitlement_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $12 THEN $8 END, $9, $10, $11)",
     )
     .bind(a.unit_id)
     .bind(a.package_id)
@@ -154,10 +157,11 @@ pub async fn insert_au(conn: &mut AnyConnection, a: NewAu<'_>) -> sqlx::Result<(
     .bind(a.url)
     .bind(a.in_package)
     .bind(a.move_on)
-    .bind(a.mastery_score)
+    .bind(mastery)
     .bind(a.launch_method)
     .bind(a.launch_parameters)
     .bind(a.entitlement_key)
+    .bind(has_mastery)
     .execute(conn)
     .await?;
     Ok(())

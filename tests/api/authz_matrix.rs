@@ -301,6 +301,12 @@ async fn prepare(
             }
             v.insert("id", id);
         }
+        Fresh::Cmi5Launch => {
+            let learner = &w.callers[1].as_ref().unwrap().1;
+            let launch =
+                crate::authz_rows_packages::launched(app, &w.teacher, learner, &w.org).await;
+            v.extend(launch);
+        }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
                 let password = if role == 5 {
@@ -390,7 +396,11 @@ async fn every_endpoint_checks_role_and_organisation(backend: Backend) {
                         .body("%PDF-");
                 }
             }
-            if row.path.ends_with("members:import") {
+            if row.path.ends_with("/packages") {
+                req = req
+                    .header("content-type", "application/zip")
+                    .body(crate::authz_rows_packages::package());
+            } else if row.path.ends_with("members:import") {
                 req = req.header("content-type", "text/csv").body(format!(
                     "email,display_name,password\nimport-{n}@example.org,I,password-123\n"
                 ));

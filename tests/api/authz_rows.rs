@@ -32,6 +32,8 @@ pub enum Fresh {
     Credential,
     /// A credential of the learner that the learner shared.
     SharedCredential,
+    /// A published org course imported from a cmi5 package, its AU launched by the learner.
+    Cmi5Launch,
 }
 
 #[derive(Clone)]
@@ -51,6 +53,7 @@ pub fn rows() -> Vec<Row> {
     let mut rows = core_rows();
     rows.extend(crate::authz_rows_lrs::rows());
     rows.extend(crate::authz_rows_credentials::rows());
+    rows.extend(crate::authz_rows_packages::rows());
     rows
 }
 
