@@ -399,6 +399,9 @@ fn read_zip(file: &Path) -> Result<(Vec<u8>, Option<HashSet<String>>)> {
     Ok((xml, Some(names)))
 }
 
+/// The query parameters a cmi5 launch adds to an AU's URL.
+const LAUNCH_PARAMETERS: [&str; 5] = ["endpoint", "fetch", "actor", "registration", "activityId"];
+
 /// Has the URL a scheme (`https:`), as opposed to a path relative to the package?
 pub fn is_absolute(url: &str) -> bool {
     url::Url::parse(url).is_ok()
@@ -408,6 +411,17 @@ pub fn is_absolute(url: &str) -> bool {
 fn check_urls(course: &structure::Course, names: Option<&HashSet<String>>) -> Result<()> {
     let mut problems = Vec::new();
     for au in course.aus() {
+        // The launch adds these; an AU URL that brings its own would be ambiguous (cmi5 8.1).
+        let query = au.url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let query = query.split('#').next().unwrap_or_default();
+        for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+            if LAUNCH_PARAMETERS.contains(&name.as_ref()) {
+                problems.push(format!(
+                    "AU \"{}\": its URL's query has \"{name}\", which the launch sets",
+                    au.id
+                ));
+            }
+        }
         match url::Url::parse(&au.url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {}
             Ok(u) => problems.push(format!(

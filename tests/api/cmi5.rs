@@ -419,7 +419,7 @@ async fn a_cmi5_package_is_imported_launched_tracked_and_satisfied(backend: Back
     let late = au1.statement("experienced", p1, None);
     au1.send(app, late)
         .await
-        .assert_problem(StatusCode::FORBIDDEN, "cmi5-statement-refused");
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
     let launched = statements(
         app,
         &c.learner,
@@ -590,7 +590,7 @@ async fn a_cmi5_package_is_imported_launched_tracked_and_satisfied(backend: Back
     again
         .send(app, again.statement("initialized", p1, None))
         .await
-        .assert_problem(StatusCode::FORBIDDEN, "cmi5-statement-refused");
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
     let abandoned = statements(
         app,
         &c.learner,
@@ -617,7 +617,7 @@ async fn a_cmi5_package_is_imported_launched_tracked_and_satisfied(backend: Back
     assert_eq!(n, 1);
     open.send(app, open.statement("initialized", p2, None))
         .await
-        .assert_problem(StatusCode::FORBIDDEN, "cmi5-statement-refused");
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
 
     // Another learner can neither use this registration nor abandon these sessions.
     let other = app.member(&c.root, &c.org, "learner").await;
@@ -746,6 +746,12 @@ async fn invalid_packages_are_refused_and_leave_nothing(backend: Backend) {
             "DTD",
         ),
         ("not XML", b"<courseStructure".to_vec(), "text/xml", "XML"),
+        (
+            "a launch parameter in an AU URL",
+            with(good.replace("play?lang=en", "play?lang=en&amp;fetch=https://evil.example/")),
+            "application/zip",
+            "fetch",
+        ),
     ];
     for (name, body, ctype, mention) in cases {
         let r = import(app, &c.teacher, &c.org, body, ctype).await;

@@ -23,6 +23,7 @@ use crate::{
     http::AppState,
     lrs::identity,
     media::assets as media_assets,
+    packages::cmi5,
     progress,
     quizzes::{self, Question},
 };
@@ -34,6 +35,33 @@ pub fn routes() -> Router<AppState> {
             "/courses/{course_id}/units/{unit_id}/quiz",
             post(submit_quiz),
         )
+        .route(
+            "/courses/{course_id}/units/{unit_id}/launch",
+            post(launch_au),
+        )
+}
+
+/// The unit page's Start button on a cmi5 AU: launches it and sends the browser to the AU (in
+/// this window, or the new one the form opened for an `OwnWindow` AU).
+async fn launch_au(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((course_id, unit_id)): Path<(String, String)>,
+) -> Result<Response> {
+    let here = format!("/courses/{course_id}/units/{unit_id}");
+    let Some(user) = caller.0.as_ref() else {
+        return Ok(crate::http::extract::to_sign_in(&here));
+    };
+    let launch = cmi5::launch(
+        &state,
+        &state.delivery.signer,
+        user,
+        &course_id,
+        &unit_id,
+        cmi5::LaunchRequest::default(),
+    )
+    .await?;
+    Ok(axum::response::Redirect::to(&launch.url).into_response())
 }
 
 async fn unit_page(
@@ -157,6 +185,12 @@ async fn render(
         },
         _ => None,
     };
+    let cmi5 = match unit.kind.as_str() {
+        "package" => cmi5::au(&state, &unit_id)
+            .await?
+            .map(|au| json!({"launch_method": au.launch_method})),
+        _ => None,
+    };
     let progress = match user {
         Some(user) => Some(progress::view::course(&state.db, &user.id, &course_id).await?),
         None => None,
@@ -211,6 +245,7 @@ async fn render(
             "previous": neighbour(at.and_then(|i| i.checked_sub(1))),
             "next": neighbour(at.map(|i| i + 1)),
             "quiz": quiz,
+            "cmi5": cmi5,
             // The 360° or model viewer, when scripts/web-libs fetched three.js.
             "viewer": viewer,
             "import_map": web_libs::IMPORT_MAP,

@@ -384,6 +384,11 @@ pub async fn authenticate(
     {
         return Ok(None);
     }
+    // A session that was terminated or abandoned has no more use for its token (cmi5
+    // 8.1.2.0-2); a token not yet fetched has no digest and matched nothing above.
+    if row.ended_at.is_some() {
+        return Ok(None);
+    }
     let Some(user) = crate::accounts::find(&cx.db, &row.user_id).await? else {
         return Ok(None);
     };
