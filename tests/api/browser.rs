@@ -494,3 +494,85 @@ async fn an_admin_imports_a_class_and_reads_the_report() {
         members.text
     );
 }
+
+/// A cmi5 package whose AUs run on Rustici's cmi5 client (`@rusticisoftware/cmi5` from the npm
+/// registry, as a publisher would ship it): started from the unit pages in the same window and
+/// in a new one, each fetches its token, reads its launch data, reports and returns; the course
+/// is then satisfied and complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cmi5_aus_on_a_foreign_client_run_from_the_unit_pages() {
+    let c = Classroom::new(Backend::Sqlite).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    let client = std::fs::read(root.join("node_modules/@rusticisoftware/cmi5/dist/cmi5.js"))
+        .expect("npm ci --prefix tests/clients installs @rusticisoftware/cmi5");
+    let au = std::fs::read(root.join("cmi5-au/au.js")).unwrap();
+    let page = b"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>AU</title>\
+        <meta name=\"viewport\" content=\"width=device-width\"></head><body><main><h1>Lesson</h1>\
+        <p id=\"status\">Starting</p></main><script src=\"cmi5.js\"></script>\
+        <script src=\"au.js\"></script></body></html>";
+    let au_xml = |n: u8, move_on: &str, extra: &str, query: &str| {
+        format!(
+            r#"<au id="https://example.org/cmi5/au{n}" moveOn="{move_on}" {extra}>
+            <title><langstring lang="en">Lesson {n}</langstring></title><description/>
+            <url>au/index.html?do={query}</url></au>"#
+        )
+    };
+    let xml = format!(
+        r#"<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
+        <course id="https://example.org/cmi5/course"><title><langstring lang="en">Forklift safety</langstring></title>
+        <description/></course>{}{}</courseStructure>"#,
+        au_xml(
+            1,
+            "CompletedAndPassed",
+            r#"masteryScore="0.8""#,
+            "passed%2Bcompleted"
+        ),
+        au_xml(2, "Completed", r#"launchMethod="OwnWindow""#, "completed"),
+    );
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in [
+        ("cmi5.xml", xml.as_bytes()),
+        ("au/index.html", page.as_slice()),
+        ("au/cmi5.js", client.as_slice()),
+        ("au/au.js", au.as_slice()),
+    ] {
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, data).unwrap();
+    }
+    let zip = w.finish().unwrap().into_inner();
+    let r = c
+        .app
+        .http
+        .post(c.app.url(&format!("/api/v1/orgs/{}/packages", c.org)))
+        .bearer_auth(&c.teacher)
+        .header("content-type", "application/zip")
+        .body(zip)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let imported: serde_json::Value = r.json().await.unwrap();
+    let course = imported["course_id"].as_str().unwrap().to_owned();
+    c.app.publish(&c.teacher, &course, "org").await;
+    let unit = |i: usize| {
+        format!(
+            "/courses/{course}/units/{}",
+            imported["units"][i]["id"].as_str().unwrap()
+        )
+    };
+    let input = json!({"same_window": unit(0), "own_window": unit(1)});
+    c.browse(&c.learner, &["cmi5"], input).await;
+    let progress = c
+        .app
+        .get(
+            &format!("/api/v1/courses/{course}/progress"),
+            Some(&c.learner),
+        )
+        .await;
+    assert!(
+        progress.body["completed_at"].is_string(),
+        "{}",
+        progress.text
+    );
+}
