@@ -77,10 +77,16 @@ fn structure() -> String {
 }
 
 fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    build_zip(entries, false)
+}
+
+/// A ZIP; `zip64` writes every entry with Zip64 extra fields (cmi5 14.0).
+fn build_zip(entries: &[(&str, &[u8])], zip64: bool) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, data) in entries {
         let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(zip64);
         w.start_file(*name, options).unwrap();
         w.write_all(data).unwrap();
     }
@@ -150,15 +156,9 @@ async fn launch(app: &TestApp, token: &str, course: &str, unit: &str, body: Valu
     let actor: Value = serde_json::from_str(&param(&url, "actor")).unwrap();
     assert!(actor["account"]["name"].is_string() && actor.get("mbox").is_none());
     let fetch = param(&url, "fetch");
-    let answer: Value = app
-        .http
-        .post(&fetch)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fetched = app.http.post(&fetch).send().await.unwrap();
+    assert_eq!(fetched.headers()["content-type"], "application/json");
+    let answer: Value = fetched.json().await.unwrap();
     let token = answer["auth-token"]
         .as_str()
         .expect("an auth token")
@@ -499,6 +499,16 @@ async fn a_cmi5_package_is_imported_launched_tracked_and_satisfied(backend: Back
         satisfied[0]["object"]["definition"]["type"],
         "https://w3id.org/xapi/cmi5/activitytype/block"
     );
+    // The LMS's own block id, and the session that satisfied it.
+    let block_id = satisfied[0]["object"]["id"].as_str().unwrap();
+    assert!(
+        block_id.starts_with(&app.state.settings.public_url),
+        "{block_id}"
+    );
+    assert_eq!(
+        satisfied[0]["context"]["extensions"][SESSION],
+        au2.session.as_str()
+    );
 
     // Waive AU 3 (teachers, once); complete AU 4; AU 5 is NotApplicable: the course is satisfied.
     let waive = format!("/api/v1/courses/{course}/units/{}/waive", units[2]);
@@ -667,6 +677,31 @@ async fn a_bare_cmi5_xml_with_remote_aus_is_imported_into_an_existing_course(bac
     assert_eq!(r.body["course_id"], c.course.as_str());
     let unit = r.body["units"][0]["id"].as_str().unwrap().to_owned();
     let au = launch(app, &c.learner, &c.course, &unit, json!({})).await;
+    // The LRS answers the AU's preflight from its own origin (a sandboxed page's is "null").
+    let preflight = app
+        .http
+        .request(Method::OPTIONS, app.url("/xapi/statements"))
+        .header("origin", "null")
+        .header("access-control-request-method", "PUT")
+        .header(
+            "access-control-request-headers",
+            "authorization,x-experience-api-version,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("x-experience-api-version"),
+        "{allowed}"
+    );
+    assert!(preflight
+        .headers()
+        .contains_key("access-control-allow-origin"));
     assert_eq!(au.url.host_str(), Some("au.example.org"));
     assert_eq!(param(&au.url, "x"), "1");
     assert_eq!(param(&au.url, "y"), "2");
@@ -772,7 +807,75 @@ async fn invalid_packages_are_refused_and_leave_nothing(backend: Backend) {
     app.get("/healthz", None).await.assert(StatusCode::OK);
 }
 
+async fn a_zip64_package_is_imported(backend: Backend) {
+    let c = Classroom::new(backend).await;
+    let files: Vec<(&str, &[u8])> = vec![
+        (
+            "cmi5.xml",
+            Box::leak(structure().into_boxed_str()).as_bytes(),
+        ),
+        ("lesson1/index.html", PAGE),
+        ("lesson1/app.js", b"1"),
+        ("lesson2/index.html", PAGE),
+    ];
+    let body = build_zip(&files, true);
+    let r = import(&c.app, &c.teacher, &c.org, body, "application/zip").await;
+    r.assert(StatusCode::CREATED);
+    assert_eq!(r.body["units"].as_array().unwrap().len(), 5);
+}
+
+/// The `@cmi5/requirements` ids these tests cover (each checked above, where its number is
+/// named); the list must only name ids that exist.
+const COVERED: &[&str] = &[
+    "3.0.0.0-1 (d)",
+    "4.4.0.0-2 (d)",
+    "7.1.1.0-1 (d2)",
+    "7.1.2.0-1 (d2)",
+    "8.1.0.0-6 (d)",
+    "8.1.2.0-1",
+    "8.1.2.0-2 (d)",
+    "8.2.1.0-3",
+    "8.2.2.0-1",
+    "8.2.3.0-1",
+    "8.2.3.0-1 (d)",
+    "9.3.1.0-1",
+    "9.3.6.0-1",
+    "9.3.6.0-2",
+    "9.3.7.0-1",
+    "9.3.7.0-2",
+    "9.3.7.0-4",
+    "9.3.9.0-1",
+    "9.3.9.0-2",
+    "9.3.9.0-5",
+    "9.3.9.0-6",
+    "9.3.9.0-9",
+    "9.5.4.2-1",
+    "9.6.3.3-1",
+    "9.6.3.6-1",
+    "10.2.1.0-5 (d)",
+    "10.2.7.0-1",
+    "13.1.4.0-1 (d)",
+    "14.0.0.0-1",
+    "14.0.0.0-1 (d)",
+    "14.1.0.0-2 (d)",
+];
+
+#[test]
+fn the_covered_requirement_ids_are_the_specifications() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients/node_modules/@cmi5/requirements/requirements.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("npm ci --prefix tests/clients installs @cmi5/requirements");
+    let all: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+    let unknown: Vec<_> = COVERED
+        .iter()
+        .filter(|id| !all.contains_key(**id))
+        .collect();
+    assert!(unknown.is_empty(), "not cmi5 requirement ids: {unknown:?}");
+}
+
 both_backends!(
+    a_zip64_package_is_imported,
     a_cmi5_package_is_imported_launched_tracked_and_satisfied,
     a_bare_cmi5_xml_with_remote_aus_is_imported_into_an_existing_course,
     invalid_packages_are_refused_and_leave_nothing,
