@@ -202,6 +202,32 @@ pub struct NewRendition<'a> {
     pub fragments: Option<String>,
 }
 
+impl<'a> NewRendition<'a> {
+    /// A file of a package (a model's texture, a cmi5 AU's page): no media properties.
+    pub fn file(
+        name: &'a str,
+        role: &'a str,
+        sha256: &'a Sha256Hex,
+        bytes: u64,
+        mime: &'a str,
+    ) -> Self {
+        Self {
+            name,
+            role,
+            sha256,
+            bytes,
+            mime,
+            width: None,
+            height: None,
+            bitrate: None,
+            codecs: None,
+            language: None,
+            label: None,
+            fragments: None,
+        }
+    }
+}
+
 /// Inserts or replaces a rendition (a retried job writes the same names again).
 pub async fn put_rendition<'e, E>(db: E, asset_id: &str, r: NewRendition<'_>) -> sqlx::Result<()>
 where

@@ -132,20 +132,7 @@ pub async fn process(
         let mime = mime_for(name);
         let (sha, bytes) = blobs::put_file(&state.store, &state.db, path, mime).await?;
         let role = if name == main { "model" } else { "model-file" };
-        let rendition = NewRendition {
-            name,
-            role,
-            sha256: &sha,
-            bytes,
-            mime,
-            width: None,
-            height: None,
-            bitrate: None,
-            codecs: None,
-            language: None,
-            label: None,
-            fragments: None,
-        };
+        let rendition = NewRendition::file(name, role, &sha, bytes, mime);
         assets::put_rendition(&state.db.pool, asset_id, rendition).await?;
     }
     super::store::set_model_package(&state.db, asset_id).await?;

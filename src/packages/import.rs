@@ -317,20 +317,7 @@ async fn store_files(cx: &Context, user: &User, org_id: &str, file: &Path) -> Re
         for (name, path) in &files {
             let mime = mime_for(name);
             let (sha, bytes) = blobs::put_file(&cx.store, &cx.db, path, mime).await?;
-            let rendition = assets::NewRendition {
-                name,
-                role: PACKAGE_FILE,
-                sha256: &sha,
-                bytes,
-                mime,
-                width: None,
-                height: None,
-                bitrate: None,
-                codecs: None,
-                language: None,
-                label: None,
-                fragments: None,
-            };
+            let rendition = assets::NewRendition::file(name, PACKAGE_FILE, &sha, bytes, mime);
             assets::put_rendition(&cx.db.pool, &asset, rendition).await?;
         }
         Ok::<_, Error>(())

@@ -15,6 +15,7 @@ mod browser;
 mod catalogue;
 mod cli;
 mod cmi5;
+mod cmi5_import;
 mod consortia;
 mod crash;
 mod credentials;
