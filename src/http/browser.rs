@@ -108,8 +108,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    // A cmi5 fetch URL is its own credential, called by an AU from any origin (cmi5 8.2).
-    let credential_in_url = req.uri().path().starts_with("/api/v1/cmi5/fetch/");
+    // A cmi5 fetch URL is its own credential, called by an AU from any origin (cmi5 8.2); so is
+    // a SCORM runtime's commit URL, called from the SCO's sandboxed (opaque) origin.
+    let path = req.uri().path();
+    let credential_in_url =
+        path.starts_with("/api/v1/cmi5/fetch/") || path.starts_with("/api/v1/scorm/sessions/");
     let req = if changes_state
         && !credential_in_url
         && !req.headers().contains_key(header::AUTHORIZATION)

@@ -18,6 +18,7 @@ mod observe;
 mod offline;
 mod orgs;
 mod packages;
+mod scorm;
 pub mod pages;
 mod playlists;
 pub mod problem;

@@ -23,6 +23,7 @@ use crate::{
         cmi5::{self, track, LaunchRequest},
         content_prefix,
         import::{self, Imported, PACKAGE_FILE},
+        scorm,
     },
 };
 
@@ -45,6 +46,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(fetch))
         .routes(routes!(waive))
         .routes(routes!(abandon))
+        .merge(super::scorm::routes())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -58,8 +60,9 @@ struct ImportParams {
     level: Option<i64>,
 }
 
-/// Import a cmi5 course package: a ZIP (Zip32 or Zip64) with `cmi5.xml` at its root, or a bare
-/// `cmi5.xml` whose AUs are absolute URLs. Teachers and admins of the organisation.
+/// Import a package: a cmi5 course, a ZIP (Zip32 or Zip64) with `cmi5.xml` at its root, or a
+/// bare `cmi5.xml` whose AUs are absolute URLs; or a SCORM 1.2 or 2004 package, a ZIP with
+/// `imsmanifest.xml` at its root. Teachers and admins of the organisation.
 #[utoipa::path(post, path = "/api/v1/orgs/{org_id}/packages", tag = "packages",
     params(("org_id" = String, Path), ImportParams),
     request_body(content = Vec<u8>, description = "application/zip or text/xml"),
@@ -122,7 +125,9 @@ async fn save_body(body: Body, path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// Launch a cmi5 AU as the signed-in learner: the URL to open, with the cmi5 parameters.
+/// Launch a package unit as the signed-in learner: the URL to open (a cmi5 AU with the cmi5
+/// parameters, or a SCORM item's launch file, resuming the learner's attempt or starting the
+/// next).
 #[utoipa::path(post, path = "/api/v1/courses/{course_id}/units/{unit_id}/launch", tag = "packages",
     params(("course_id" = String, Path), ("unit_id" = String, Path)),
     request_body = LaunchRequest, security(("bearer" = []), ("session" = [])),
@@ -140,7 +145,7 @@ async fn launch(
     } else {
         super::extract::parse_json(&body)?
     };
-    let launch = cmi5::launch(
+    let launch = crate::packages::launch(
         &state,
         &state.delivery.signer,
         user,
@@ -251,20 +256,44 @@ async fn package_file(
     Path((asset_id, grant, path)): Path<(String, String, String)>,
 ) -> Result<Response> {
     use crate::delivery::access::Access;
-    let exp = state
-        .delivery
-        .signer
-        .verify_grant(&content_prefix(&asset_id), &grant)
-        .map_err(|_| Error::NotFound)?;
+    let signer = &state.delivery.signer;
+    // A SCORM launch's grant names its session: the launch file then carries the runtime.
+    let (exp, scorm_session) = match scorm::verify_grant(signer, &asset_id, &grant) {
+        Some((session_id, exp)) => (exp, Some(session_id)),
+        None => {
+            let exp = signer
+                .verify_grant(&content_prefix(&asset_id), &grant)
+                .map_err(|_| Error::NotFound)?;
+            (exp, None)
+        }
+    };
     let file = crate::media::assets::renditions(&state.db, &asset_id)
         .await?
         .into_iter()
         .find(|r| r.name == path && r.role == PACKAGE_FILE)
         .ok_or(Error::NotFound)?;
     let sha = crate::blobs::Sha256Hex::parse(&file.sha256).ok_or(Error::NotFound)?;
-    let mut response =
-        super::delivery::serve_blob(&state, &method, &headers, &sha, Some(exp), Access::Allowed)
-            .await?;
+    let launch = match scorm_session {
+        Some(id) => match scorm::session(&state, id).await? {
+            Some(session) => match scorm::runtime(&state, &session, &grant).await? {
+                Some(runtime) if runtime.launch_path == path => Some(Ok(runtime)),
+                Some(_) => None,
+                None => Some(Err(())),
+            },
+            None => return Err(Error::NotFound),
+        },
+        None => None,
+    };
+    let mut response = match launch {
+        Some(Ok(runtime)) if method == Method::GET => {
+            super::scorm::launch_file(&state, &runtime, &sha, file.bytes).await?
+        }
+        Some(Err(())) => super::scorm::ended_page(),
+        _ => {
+            super::delivery::serve_blob(&state, &method, &headers, &sha, Some(exp), Access::Allowed)
+                .await?
+        }
+    };
     let h = response.headers_mut();
     if let Ok(mime) = HeaderValue::from_str(&file.mime) {
         h.insert(header::CONTENT_TYPE, mime);

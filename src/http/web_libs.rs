@@ -32,6 +32,10 @@ pub enum Lib {
     /// hls.js, its light build (no subtitles or alternate audio in the library: the page's own
     /// `<track>` elements carry the captions).
     Hls,
+    /// scorm-again's SCORM 1.2 runtime, put into a SCORM 1.2 SCO's launch page.
+    Scorm12,
+    /// scorm-again's SCORM 2004 runtime.
+    Scorm2004,
 }
 
 impl Lib {
@@ -40,6 +44,7 @@ impl Lib {
         match self {
             Lib::Three => "three",
             Lib::Hls => "hls.js",
+            Lib::Scorm12 | Lib::Scorm2004 => "scorm-again",
         }
     }
 
@@ -48,6 +53,8 @@ impl Lib {
         match self {
             Lib::Three => "build/three.module.js",
             Lib::Hls => "dist/hls.light.min.mjs",
+            Lib::Scorm12 => "dist/scorm12.min.js",
+            Lib::Scorm2004 => "dist/scorm2004.min.js",
         }
     }
 
@@ -73,6 +80,10 @@ impl Lib {
         let inside = match self {
             Lib::Three => flat_in("build/") || path.starts_with("examples/jsm/"),
             Lib::Hls => flat_in("dist/") && path.ends_with(".mjs"),
+            // The two runtimes (one route serves both).
+            Lib::Scorm12 | Lib::Scorm2004 => {
+                path == Lib::Scorm12.entry() || path == Lib::Scorm2004.entry()
+            }
         };
         plain && inside && (path.ends_with(".js") || path.ends_with(".mjs"))
     }
@@ -87,6 +98,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/vendor/hls.js/{*path}",
             get(|state, path, request| serve(Lib::Hls, state, path, request)),
+        )
+        .route(
+            "/vendor/scorm-again/{*path}",
+            get(|state, path, request| serve(Lib::Scorm12, state, path, request)),
         )
 }
 

@@ -1,5 +1,6 @@
-//! Importing a cmi5 course package (a ZIP with `cmi5.xml` at its root, or a bare `cmi5.xml`
-//! whose AUs are remote) as a course's units.
+//! Importing a package as a course's units: a cmi5 course (a ZIP with `cmi5.xml` at its root,
+//! or a bare `cmi5.xml` whose AUs are remote), or a SCORM 1.2 or 2004 package (a ZIP with
+//! `imsmanifest.xml` at its root, whose items are served from the ZIP).
 //!
 //! Everything is checked before anything is written: the archive's central directory (zip
 //! slip, zip bombs), the course structure, and every AU's URL (a relative one must be a file of
@@ -14,7 +15,9 @@ use std::{
 
 use super::{
     cmi5::structure::{self, Node},
-    mime_for, store,
+    mime_for,
+    scorm::{self, manifest},
+    store,
 };
 use crate::{
     accounts::User,
@@ -51,7 +54,7 @@ pub struct ImportedUnit {
     pub id: String,
     pub kind: String,
     pub title: String,
-    /// The AU's id in `cmi5.xml`.
+    /// The AU's id in `cmi5.xml`, or the item's identifier in `imsmanifest.xml`.
     pub au_id: String,
 }
 
@@ -59,16 +62,18 @@ pub struct ImportedUnit {
 pub struct Imported {
     pub course_id: String,
     pub package_id: String,
+    /// `cmi5`, `scorm-1.2` or `scorm-2004-2`, `-3`, `-4` (the edition).
+    pub format: String,
     pub units: Vec<ImportedUnit>,
 }
 
 /// The role of a package's files among its asset's renditions.
 pub const PACKAGE_FILE: &str = "package-file";
 
-/// Largest `cmi5.xml` read.
+/// Largest `cmi5.xml` or `imsmanifest.xml` read.
 const MAX_STRUCTURE_BYTES: u64 = 8 << 20;
 
-fn invalid(detail: impl std::fmt::Display) -> Error {
+pub(super) fn invalid(detail: impl std::fmt::Display) -> Error {
     Error::bad_request(
         "package-invalid",
         format!("This package cannot be imported: {detail}"),
@@ -84,9 +89,22 @@ pub async fn import(
     body: Body,
     into: Into<'_>,
 ) -> Result<Imported> {
-    let (xml, names) = read(file, body).await?;
-    let course = structure::parse(&xml).map_err(|problems| invalid(problems.join("; ")))?;
-    check_urls(&course, names.as_ref())?;
+    let (found, names) = read(file, body).await?;
+    let plan = match found {
+        Found::Cmi5(xml) => {
+            let course = structure::parse(&xml).map_err(|p| invalid(p.join("; ")))?;
+            check_urls(&course, names.as_ref())?;
+            Plan::Cmi5(course)
+        }
+        Found::Scorm(xml) => {
+            let files = names.unwrap_or_default();
+            Plan::Scorm(manifest::parse(&xml, &files).map_err(|p| invalid(p.join("; ")))?)
+        }
+    };
+    let (title, summary, language) = match &plan {
+        Plan::Cmi5(c) => (c.title.clone(), c.description.clone(), c.language.clone()),
+        Plan::Scorm(m) => (m.title.clone(), String::new(), None),
+    };
     let target = match into {
         Into::Course(id) => {
             let row = courses::row(&cx.db, id).await?;
@@ -100,11 +118,11 @@ pub async fn import(
         }
         Into::NewCourse { domain, level } => {
             let fields = input::CourseFields {
-                title: Some(course.title.clone()),
-                summary: Some(course.description.clone()),
+                title: Some(title),
+                summary: Some(summary),
                 domain: Some(domain.unwrap_or_else(|| "employment-skills".to_owned())),
                 level: Some(level.unwrap_or(1)),
-                language: Some(course.language.clone().unwrap_or_else(|| "en".to_owned())),
+                language: Some(language.unwrap_or_else(|| "en".to_owned())),
                 ..Default::default()
             };
             let parsed = input::parse(&cx.db, fields, true).await?;
@@ -116,23 +134,40 @@ pub async fn import(
         asset: None,
         units: Vec::new(),
     };
-    match write(
-        cx,
-        user,
-        org_id,
-        file,
-        names.is_some(),
-        &course,
-        &mut written,
-    )
-    .await
-    {
+    let result = match &plan {
+        Plan::Cmi5(course) => {
+            let zipped = matches!(body, Body::Zip);
+            write(cx, user, org_id, file, zipped, course, &mut written).await
+        }
+        Plan::Scorm(manifest) => {
+            match store_files(cx, user, org_id, file, "scorm-package.zip").await {
+                Ok(asset) => {
+                    written.asset = Some(asset.clone());
+                    scorm::write_import(cx, manifest, &asset, &mut written).await
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match result {
         Ok(imported) => Ok(imported),
         Err(e) => {
             written.take_back(cx).await;
             Err(e)
         }
     }
+}
+
+/// What the package's root file says to import.
+enum Plan {
+    Cmi5(structure::Course),
+    Scorm(manifest::Manifest),
+}
+
+/// The root file a package brought.
+enum Found {
+    Cmi5(Vec<u8>),
+    Scorm(Vec<u8>),
 }
 
 enum Target {
@@ -149,13 +184,17 @@ impl Target {
 }
 
 /// What an import has written so far, to delete if it fails.
-struct Written {
+pub(super) struct Written {
     target: Target,
     asset: Option<String>,
-    units: Vec<String>,
+    pub(super) units: Vec<String>,
 }
 
 impl Written {
+    pub(super) fn course_id(&self) -> &str {
+        self.target.id()
+    }
+
     async fn take_back(&self, cx: &Context) {
         let result = async {
             match &self.target {
@@ -189,7 +228,7 @@ async fn write(
 ) -> Result<Imported> {
     let course_id = written.target.id().to_owned();
     if zipped {
-        written.asset = Some(store_files(cx, user, org_id, file).await?);
+        written.asset = Some(store_files(cx, user, org_id, file, "cmi5-package.zip").await?);
     }
     let package_id = uuid::Uuid::now_v7().to_string();
     let mut blocks = Vec::new();
@@ -266,6 +305,7 @@ async fn write(
     Ok(Imported {
         course_id,
         package_id,
+        format: "cmi5".into(),
         units: imported,
     })
 }
@@ -290,14 +330,20 @@ fn flatten<'a>(
 }
 
 /// The ZIP as an asset whose renditions are its files, by their paths in the package.
-async fn store_files(cx: &Context, user: &User, org_id: &str, file: &Path) -> Result<String> {
+async fn store_files(
+    cx: &Context,
+    user: &User,
+    org_id: &str,
+    file: &Path,
+    filename: &str,
+) -> Result<String> {
     let (sha, _) = blobs::put_file(&cx.store, &cx.db, file, "application/zip").await?;
     let asset = assets::create_ready(
         &cx.db,
         assets::NewAsset {
             org_id,
             user_id: &user.id,
-            filename: "cmi5-package.zip",
+            filename,
             sha: &sha,
             kind: crate::media::AssetKind::Archive,
             mime: "application/zip",
@@ -332,8 +378,8 @@ async fn store_files(cx: &Context, user: &User, org_id: &str, file: &Path) -> Re
     }
 }
 
-/// The structure's XML and, for a ZIP, the names of its files.
-async fn read(file: &Path, body: Body) -> Result<(Vec<u8>, Option<HashSet<String>>)> {
+/// The root file's XML and, for a ZIP, the names of its files.
+async fn read(file: &Path, body: Body) -> Result<(Found, Option<HashSet<String>>)> {
     let file = file.to_owned();
     tokio::task::spawn_blocking(move || -> Result<_> {
         let mut f = std::fs::File::open(&file).map_err(anyhow::Error::from)?;
@@ -349,7 +395,7 @@ async fn read(file: &Path, body: Body) -> Result<(Vec<u8>, Option<HashSet<String
                 if xml.len() as u64 > MAX_STRUCTURE_BYTES {
                     return Err(invalid("cmi5.xml is larger than 8 MiB."));
                 }
-                Ok((xml, None))
+                Ok((Found::Cmi5(xml), None))
             }
             (Body::Zip, false) => Err(invalid("the body is not a ZIP file.")),
             (Body::Zip, true) => read_zip(&file),
@@ -359,7 +405,7 @@ async fn read(file: &Path, body: Body) -> Result<(Vec<u8>, Option<HashSet<String
     .map_err(anyhow::Error::from)?
 }
 
-fn read_zip(file: &Path) -> Result<(Vec<u8>, Option<HashSet<String>>)> {
+fn read_zip(file: &Path) -> Result<(Found, Option<HashSet<String>>)> {
     let open = || std::fs::File::open(file).map_err(anyhow::Error::from);
     let limits = archive::Limits {
         max_total_bytes: 4 << 30,
@@ -372,18 +418,30 @@ fn read_zip(file: &Path) -> Result<(Vec<u8>, Option<HashSet<String>>)> {
         .filter(|n| !n.ends_with('/'))
         .map(str::to_owned)
         .collect();
-    let mut entry = zip
-        .by_name("cmi5.xml")
-        .map_err(|_| invalid("the ZIP has no cmi5.xml at its root."))?;
+    let root = if names.contains("cmi5.xml") {
+        "cmi5.xml"
+    } else if names.contains("imsmanifest.xml") {
+        "imsmanifest.xml"
+    } else {
+        return Err(invalid(
+            "the ZIP has neither cmi5.xml (cmi5) nor imsmanifest.xml (SCORM) at its root.",
+        ));
+    };
+    let mut entry = zip.by_name(root).map_err(invalid)?;
     if entry.size() > MAX_STRUCTURE_BYTES {
-        return Err(invalid("cmi5.xml is larger than 8 MiB."));
+        return Err(invalid(format!("{root} is larger than 8 MiB.")));
     }
     let mut xml = Vec::new();
     (&mut entry)
         .take(MAX_STRUCTURE_BYTES)
         .read_to_end(&mut xml)
-        .map_err(|e| invalid(format!("cmi5.xml cannot be read ({e}).")))?;
-    Ok((xml, Some(names)))
+        .map_err(|e| invalid(format!("{root} cannot be read ({e}).")))?;
+    let found = if root == "cmi5.xml" {
+        Found::Cmi5(xml)
+    } else {
+        Found::Scorm(xml)
+    };
+    Ok((found, Some(names)))
 }
 
 /// The query parameters a cmi5 launch adds to an AU's URL.

@@ -1,11 +1,61 @@
-//! Packages other systems made: cmi5 courses imported as units, their files served to the
-//! learner's browser from a sandboxed origin, and their AUs launched against Caravan's own LRS.
+//! Packages other systems made: cmi5 courses and SCORM 1.2 and 2004 packages imported as
+//! units, their files served to the learner's browser from a sandboxed origin, cmi5 AUs
+//! launched against Caravan's own LRS, and SCORM items played with a runtime whose data Caravan
+//! keeps per learner and attempt.
 
 pub mod cmi5;
 pub mod import;
+pub mod scorm;
 mod store;
 
+pub use cmi5::{Launch, LaunchRequest};
 pub use store::{AuRow, SessionRow};
+
+use crate::{
+    accounts::User,
+    context::Context,
+    delivery::signing::Signer,
+    error::{Error, Result},
+};
+
+/// What a path segment of a package file's URL must escape.
+pub(crate) const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Launches a package unit as the learner: a SCORM item, or a cmi5 AU.
+pub async fn launch(
+    cx: &Context,
+    signer: &Signer,
+    user: &User,
+    course_id: &str,
+    unit_id: &str,
+    req: LaunchRequest,
+) -> Result<Launch> {
+    if let Some(sco) = scorm::launchable(cx, user, course_id, unit_id).await? {
+        if req.registration.is_some() {
+            return Err(Error::field(
+                "registration",
+                "is for cmi5 AUs: a SCORM launch resumes your attempt or starts the next one",
+            ));
+        }
+        let mode = req.mode()?;
+        let fresh = req.new_attempt.unwrap_or(false);
+        return scorm::launch(cx, signer, user, &sco, mode, fresh).await;
+    }
+    if req.new_attempt.is_some() {
+        return Err(Error::field("new_attempt", "is for SCORM items"));
+    }
+    cmi5::launch(cx, signer, user, course_id, unit_id, req).await
+}
 
 /// The type a package's file is served with, from its extension.
 pub fn mime_for(path: &str) -> &'static str {

@@ -8,7 +8,8 @@
 //!   own `completed` is trusted, since there is nothing to measure against.
 //! - document, vr and package: complete on `viewed`, `experienced` or `completed`; except a
 //!   cmi5 AU, which completes only when the cmi5 LMS finds its moveOn met
-//!   (`packages::cmi5::track`).
+//!   (`packages::cmi5::track`), and a SCORM item, which completes on the `completed` or
+//!   `passed` Caravan records from its run-time data (`packages::scorm`).
 //! - quiz: complete on `passed` written by Caravan itself (authority the organisation, after
 //!   scoring an attempt on the server); a learner's own `passed` statement counts for nothing.
 //!

@@ -15,9 +15,11 @@ use crate::{
 pub(crate) async fn unit_info(db: &Db, unit_id: &str) -> sqlx::Result<Option<UnitInfo>> {
     sqlx::query_as::<_, UnitInfo>(
         "SELECT u.id, u.course_id, c.org_id, u.kind, a.duration_ms, \
-         CASE WHEN x.unit_id IS NULL THEN 0 ELSE 1 END AS cmi5_au FROM units u \
+         CASE WHEN x.unit_id IS NULL THEN 0 ELSE 1 END AS cmi5_au, \
+         CASE WHEN s.unit_id IS NULL THEN 0 ELSE 1 END AS scorm_item FROM units u \
          JOIN courses c ON c.id = u.course_id LEFT JOIN assets a ON a.id = u.asset_id \
-         LEFT JOIN cmi5_aus x ON x.unit_id = u.id WHERE u.id = $1",
+         LEFT JOIN cmi5_aus x ON x.unit_id = u.id \
+         LEFT JOIN scorm_scos s ON s.unit_id = u.id WHERE u.id = $1",
     )
     .bind(unit_id)
     .fetch_optional(&db.pool)

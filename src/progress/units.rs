@@ -39,6 +39,10 @@ pub struct UnitInfo {
     /// 1 for a cmi5 AU: it completes when the cmi5 LMS says its moveOn is met, never from the
     /// AU's own statements (a `completed` does not meet moveOn `Passed`).
     pub cmi5_au: i64,
+    /// 1 for a SCORM item: it completes from what Caravan made of its run-time data (a
+    /// `completed` or `passed` with the organisation as authority), never from statements the
+    /// learner sends.
+    pub scorm_item: i64,
 }
 
 impl UnitInfo {
@@ -87,6 +91,14 @@ fn observe(unit: &UnitInfo, p: &Prepared) -> Observation {
     let extensions = &body["result"]["extensions"];
     match unit.kind.as_str() {
         _ if unit.cmi5_au != 0 => {}
+        _ if unit.scorm_item != 0 => {
+            if is_caravan_authority(p) && matches!(verb, verbs::COMPLETED | verbs::PASSED) {
+                o.completes = true;
+                o.score = body["result"]["score"]["scaled"]
+                    .as_f64()
+                    .map(|s| (s * 100.0).clamp(0.0, 100.0));
+            }
+        }
         "video" | "audio" => {
             if let Some(s) = extensions[ext::PLAYED_SEGMENTS].as_str() {
                 o.segments = Segments::parse(s);

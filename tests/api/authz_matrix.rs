@@ -307,6 +307,12 @@ async fn prepare(
                 crate::authz_rows_packages::launched(app, &w.teacher, learner, &w.org).await;
             v.extend(launch);
         }
+        Fresh::ScormLaunch => {
+            let learner = &w.callers[1].as_ref().unwrap().1;
+            let launch =
+                crate::authz_rows_packages::scorm_launched(app, &w.teacher, learner, &w.org).await;
+            v.extend(launch);
+        }
         Fresh::Session => {
             if let Some((email, _)) = &w.callers[role] {
                 let password = if role == 5 {

@@ -34,6 +34,9 @@ pub enum Fresh {
     SharedCredential,
     /// A published org course imported from a cmi5 package, its AU launched by the learner.
     Cmi5Launch,
+    /// A published org course imported from a SCORM 1.2 package, its SCO launched by the
+    /// learner.
+    ScormLaunch,
 }
 
 #[derive(Clone)]

@@ -1,5 +1,5 @@
 //! Authorization rows of the package endpoints (cmi5 import, launch, fetch, waive, abandon,
-//! the package files). Order of each row's expectations: anonymous, learner, teacher, admin of
+//! the package files, a SCORM runtime's commits and a learner's SCORM attempts). Order of each row's expectations: anonymous, learner, teacher, admin of
 //! another org, admin, superadmin.
 
 use std::{collections::HashMap, io::Write};
@@ -92,6 +92,35 @@ pub async fn launched(app: &TestApp, teacher: &str, learner: &str, org: &str) ->
     v
 }
 
+/// Imports a one-SCO SCORM 1.2 package as the teacher, publishes it and launches the SCO as
+/// the learner: the course, the unit and the launch's grant.
+pub async fn scorm_launched(app: &TestApp, teacher: &str, learner: &str, org: &str) -> Values {
+    let xml = crate::scorm::manifest_12(
+        r#"<item identifier="i1" identifierref="r1"><title>SCO</title></item>"#,
+        r#"<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="index.html"/>"#,
+    );
+    let zip = crate::cmi5::zip(&[
+        ("imsmanifest.xml", xml.as_bytes()),
+        ("index.html", crate::scorm::SCO_PAGE),
+    ]);
+    let r = crate::cmi5::import(app, teacher, org, zip, "application/zip").await;
+    r.assert(reqwest::StatusCode::CREATED);
+    let course = r.body["course_id"].as_str().unwrap().to_owned();
+    let unit = r.body["units"][0]["id"].as_str().unwrap().to_owned();
+    app.publish(teacher, &course, "org").await;
+    let launched = crate::scorm::launch(app, learner, &course, &unit, json!({})).await;
+    let mut v = Values::new();
+    let grant = launched.commit.rsplit('/').nth(1).unwrap().to_owned();
+    v.insert("grant", grant);
+    v.insert("course_id", course);
+    v.insert("unit_id", unit);
+    v
+}
+
+fn scorm_commit(_: &Values) -> Option<Value> {
+    Some(json!({"cmi": {"core": {"lesson_status": "incomplete"}}}))
+}
+
 pub fn rows() -> Vec<Row> {
     use Fresh::*;
     let row = |method, path, fresh, body: fn(&Values) -> Option<Value>, expect| Row {
@@ -145,6 +174,22 @@ pub fn rows() -> Vec<Row> {
             Cmi5Launch,
             none,
             [200; 6],
+        ),
+        // A SCORM launch's grant is its runtime's credential (the SCO's sandbox sends no other).
+        row(
+            Method::POST,
+            "/api/v1/scorm/sessions/{grant}/commit",
+            ScormLaunch,
+            scorm_commit,
+            [200; 6],
+        ),
+        // Each caller's own attempts, in a course they can see.
+        row(
+            Method::GET,
+            "/api/v1/courses/{course_id}/units/{unit_id}/attempts",
+            ScormLaunch,
+            none,
+            [401, 200, 200, 404, 200, 200],
         ),
     ]
 }

@@ -576,3 +576,59 @@ async fn cmi5_aus_on_a_foreign_client_run_from_the_unit_pages() {
         progress.text
     );
 }
+
+/// A SCORM 1.2 SCO played from its unit page in Chromium: plain SCO code that finds `window.API`
+/// by ADL's algorithm, in the page's sandboxed frame, on scorm-again's runtime (from the npm
+/// registry, pinned in web/package-lock.json). It suspends, resumes from its suspend data, passes,
+/// and starts a second attempt afresh; the server keeps both attempts.
+#[tokio::test]
+async fn scorm_scos_play_resume_and_pass_in_the_unit_page_frame() {
+    let c = Classroom::new(Backend::Sqlite).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    let sco = std::fs::read(root.join("scorm-sco/sco.js")).unwrap();
+    let page = b"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>SCO</title>\
+        </head><body><main><h1>Forklift checks</h1><p>Look at the forks.</p></main>\
+        <script src=\"sco.js\"></script></body></html>";
+    let xml = crate::scorm::manifest_12(
+        r#"<item identifier="i1" identifierref="r1"><title>Forklift checks</title>
+           <adlcp:masteryscore>80</adlcp:masteryscore></item>"#,
+        r#"<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="sco/index.html"/>"#,
+    );
+    let zip = crate::cmi5::zip(&[
+        ("imsmanifest.xml", xml.as_bytes()),
+        ("sco/index.html", page.as_slice()),
+        ("sco/sco.js", sco.as_slice()),
+    ]);
+    let r = crate::cmi5::import(&c.app, &c.teacher, &c.org, zip, "application/zip").await;
+    r.assert(StatusCode::CREATED);
+    let course = r.body["course_id"].as_str().unwrap().to_owned();
+    let unit = r.body["units"][0]["id"].as_str().unwrap().to_owned();
+    c.app.publish(&c.teacher, &course, "org").await;
+    let input = json!({"unit": format!("/courses/{course}/units/{unit}")});
+    c.browse(&c.learner, &["scorm"], input).await;
+    let attempts = c
+        .app
+        .get(
+            &format!("/api/v1/courses/{course}/units/{unit}/attempts"),
+            Some(&c.learner),
+        )
+        .await;
+    let list = attempts.body.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{}", attempts.text);
+    assert_eq!(list[0]["success"], "passed");
+    assert_eq!(list[0]["score_scaled"], 0.9);
+    assert_eq!(list[0]["total_secs"], 65.0);
+    assert_eq!(list[1]["last_exit"], "suspend");
+    let progress = c
+        .app
+        .get(
+            &format!("/api/v1/courses/{course}/progress"),
+            Some(&c.learner),
+        )
+        .await;
+    assert!(
+        progress.body["completed_at"].is_string(),
+        "{}",
+        progress.text
+    );
+}

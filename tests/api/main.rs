@@ -35,6 +35,7 @@ mod progress;
 mod quizzes;
 mod registration;
 mod reports;
+mod scorm;
 mod security;
 mod security_browser;
 mod security_data;

@@ -23,7 +23,7 @@ use crate::{
     http::AppState,
     lrs::identity,
     media::assets as media_assets,
-    packages::cmi5,
+    packages::{self, cmi5, scorm},
     progress,
     quizzes::{self, Question},
 };
@@ -41,8 +41,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The unit page's Start button on a cmi5 AU: launches it and sends the browser to the AU (in
-/// this window, or the new one the form opened for an `OwnWindow` AU).
+/// The unit page's Start button on a package unit: launches it and sends the browser to it (a
+/// cmi5 AU in this window, or the new one the form opened for an `OwnWindow` AU; a SCORM item in
+/// the page's frame).
 async fn launch_au(
     State(state): State<AppState>,
     caller: Caller,
@@ -52,13 +53,13 @@ async fn launch_au(
     let Some(user) = caller.0.as_ref() else {
         return Ok(crate::http::extract::to_sign_in(&here));
     };
-    let launch = cmi5::launch(
+    let launch = packages::launch(
         &state,
         &state.delivery.signer,
         user,
         &course_id,
         &unit_id,
-        cmi5::LaunchRequest::default(),
+        packages::LaunchRequest::default(),
     )
     .await?;
     Ok(axum::response::Redirect::to(&launch.url).into_response())
@@ -191,6 +192,16 @@ async fn render(
             .map(|au| json!({"launch_method": au.launch_method})),
         _ => None,
     };
+    let scorm = match unit.kind.as_str() {
+        "package" => scorm::sco(&state, &unit_id).await?.map(|sco| {
+            let lib = match sco.version() {
+                scorm::manifest::Version::Scorm12 => Lib::Scorm12,
+                _ => Lib::Scorm2004,
+            };
+            json!({"runtime": web_libs::available(&state.settings, lib)})
+        }),
+        _ => None,
+    };
     let progress = match user {
         Some(user) => Some(progress::view::course(&state.db, &user.id, &course_id).await?),
         None => None,
@@ -246,6 +257,7 @@ async fn render(
             "next": neighbour(at.map(|i| i + 1)),
             "quiz": quiz,
             "cmi5": cmi5,
+            "scorm": scorm,
             // The 360° or model viewer, when scripts/web-libs fetched three.js.
             "viewer": viewer,
             "import_map": web_libs::IMPORT_MAP,

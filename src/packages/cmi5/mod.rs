@@ -40,15 +40,28 @@ pub struct LaunchRequest {
     pub registration: Option<String>,
     /// `Normal` (the default), `Browse` or `Review`.
     pub launch_mode: Option<String>,
+    /// SCORM only: start a new attempt even though the last one was suspended.
+    pub new_attempt: Option<bool>,
+}
+
+impl LaunchRequest {
+    /// The launch mode asked for (`Normal` when none was).
+    pub fn mode(&self) -> Result<LaunchMode> {
+        match self.launch_mode.as_deref() {
+            None => Ok(LaunchMode::Normal),
+            Some(m) => LaunchMode::parse(m)
+                .ok_or_else(|| Error::field("launch_mode", "must be Normal, Browse or Review")),
+        }
+    }
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Launch {
-    /// The AU's URL with the cmi5 launch parameters.
+    /// The AU's URL with the cmi5 launch parameters, or a SCORM item's launch file.
     pub url: String,
     pub registration: String,
     pub session_id: String,
-    /// `AnyWindow` or `OwnWindow`, as the package says.
+    /// `AnyWindow` or `OwnWindow`, as a cmi5 package says (`AnyWindow` for a SCORM item).
     pub launch_method: String,
 }
 
@@ -94,11 +107,7 @@ pub async fn launch(
     if !courses::is_visible(&cx.db, Some(user), course_id).await? {
         return Err(Error::NotFound);
     }
-    let mode = match req.launch_mode.as_deref() {
-        None => LaunchMode::Normal,
-        Some(m) => LaunchMode::parse(m)
-            .ok_or_else(|| Error::field("launch_mode", "must be Normal, Browse or Review"))?,
-    };
+    let mode = req.mode()?;
     let now = now_ms();
     let registration = match req.registration {
         Some(id) => {
