@@ -69,7 +69,8 @@ async fn commit(
             })?;
         let data: Value = serde_json::from_slice(&bytes)
             .map_err(|e| Error::bad_request("scorm-data-invalid", format!("Not JSON: {e}.")))?;
-        let (session, sco) = scorm::authorize_commit(&state, &state.delivery.signer, &grant).await?;
+        let (session, sco) =
+            scorm::authorize_commit(&state, &state.delivery.signer, &grant).await?;
         let terminated = params.terminate.unwrap_or(false);
         let completed = scorm::commit(&state, &session, &sco, &data, terminated).await?;
         crate::credentials::issue::for_new_completions(&state, &completed).await;

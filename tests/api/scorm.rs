@@ -168,7 +168,9 @@ async fn verbs(app: &TestApp, token: &str, registration: &str) -> Vec<String> {
         .iter()
         .map(|s| {
             let id = s["verb"]["id"].as_str().unwrap();
-            id.strip_prefix(&format!("{VERBS}/")).unwrap_or(id).to_owned()
+            id.strip_prefix(&format!("{VERBS}/"))
+                .unwrap_or(id)
+                .to_owned()
         })
         .collect()
 }
@@ -202,7 +204,9 @@ async fn a_scorm12_package_is_played_resumed_and_attempted_twice(backend: Backen
     assert_eq!(first.cmi["student_data"]["mastery_score"], "80");
     let lib = app.http.get(&first.runtime_src).send().await.unwrap();
     assert_eq!(lib.status(), StatusCode::OK, "{}", first.runtime_src);
-    assert!(first.runtime_src.ends_with("/vendor/scorm-again/dist/scorm12.min.js"));
+    assert!(first
+        .runtime_src
+        .ends_with("/vendor/scorm-again/dist/scorm12.min.js"));
     // The SCO's other files load by its relative links, under the same grant, untouched.
     let script = first.url.replace("sco1/index.html", "shared/sco.js");
     let r = app.http.get(&script).send().await.unwrap();
@@ -220,9 +224,14 @@ async fn a_scorm12_package_is_played_resumed_and_attempted_twice(backend: Backen
     .await
     .assert(StatusCode::OK);
     // The session is over: no more commits, and its page says to start again.
-    commit(app, &first, json!({"core": {"lesson_status": "passed"}}), false)
-        .await
-        .assert_problem(StatusCode::CONFLICT, "session-ended");
+    commit(
+        app,
+        &first,
+        json!({"core": {"lesson_status": "passed"}}),
+        false,
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "session-ended");
     let again = app.http.get(&first.url).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::GONE);
     assert_eq!(
@@ -329,7 +338,10 @@ async fn a_scorm12_package_is_played_resumed_and_attempted_twice(backend: Backen
         )
         .await;
     assert!(
-        r.body["url"].as_str().unwrap().ends_with("/sco2/index.html?part=2"),
+        r.body["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/sco2/index.html?part=2"),
         "{}",
         r.text
     );
@@ -365,9 +377,14 @@ async fn a_scorm12_package_is_played_resumed_and_attempted_twice(backend: Backen
     )
     .await
     .assert_problem(StatusCode::BAD_REQUEST, "scorm-data-invalid");
-    commit(app, &third, json!({"core": {"lesson_status": "incomplete"}}), false)
-        .await
-        .assert(StatusCode::OK);
+    commit(
+        app,
+        &third,
+        json!({"core": {"lesson_status": "incomplete"}}),
+        false,
+    )
+    .await
+    .assert(StatusCode::OK);
 }
 
 fn package_2004() -> Vec<u8> {
@@ -487,7 +504,9 @@ async fn invalid_scorm_packages_are_refused_and_leave_nothing() {
     );
     let sco = r#"<item identifier="i1" identifierref="r1"><title>One</title></item>"#;
     let resource = |href: &str| {
-        format!(r#"<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="{href}"/>"#)
+        format!(
+            r#"<resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="{href}"/>"#
+        )
     };
     let cases: Vec<(Vec<u8>, &str)> = vec![
         // The resource's file is not in the ZIP.

@@ -18,7 +18,6 @@ use self::{
     manifest::Version,
     runtime::{Committed, LaunchFacts, ScoSettings},
 };
-pub use store::{AttemptRow, ScoRow, SessionRow};
 use super::{
     cmi5::{Launch, LaunchMode},
     content_prefix,
@@ -35,6 +34,7 @@ use crate::{
     progress::{self, statements::record_for_org, CompletionEvent},
     values::Text,
 };
+pub use store::{AttemptRow, ScoRow, SessionRow};
 
 /// How long a launch's grant (its files and its commits) stays valid.
 const GRANT_SECS: i64 = 12 * 3600;
@@ -162,7 +162,10 @@ pub(super) async fn write_import(
 /// The grant of a session's files and commits: a signature of the package's folder and the
 /// session, as one path segment.
 fn grant(signer: &Signer, asset_id: &str, session_id: &str) -> String {
-    let grant = signer.grant(&format!("{}{session_id}", content_prefix(asset_id)), GRANT_SECS);
+    let grant = signer.grant(
+        &format!("{}{session_id}", content_prefix(asset_id)),
+        GRANT_SECS,
+    );
     format!("{session_id}~{grant}")
 }
 
@@ -170,7 +173,10 @@ fn grant(signer: &Signer, asset_id: &str, session_id: &str) -> String {
 pub fn verify_grant<'a>(signer: &Signer, asset_id: &str, grant: &'a str) -> Option<(&'a str, i64)> {
     let (session_id, signature) = grant.split_once('~')?;
     let exp = signer
-        .verify_grant(&format!("{}{session_id}", content_prefix(asset_id)), signature)
+        .verify_grant(
+            &format!("{}{session_id}", content_prefix(asset_id)),
+            signature,
+        )
         .ok()?;
     Some((session_id, exp))
 }
@@ -299,7 +305,10 @@ pub async fn authorize_commit(
     signer: &Signer,
     grant: &str,
 ) -> Result<(SessionRow, ScoRow)> {
-    let session_id = grant.split_once('~').map(|(s, _)| s).ok_or(Error::NotFound)?;
+    let session_id = grant
+        .split_once('~')
+        .map(|(s, _)| s)
+        .ok_or(Error::NotFound)?;
     let session = store::session(&cx.db, session_id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -417,7 +426,14 @@ fn changes(
         } else {
             verbs::FAILED
         };
-        out.push(statement(cx, sco, before, user_id, verb, Some(result(json!({})))));
+        out.push(statement(
+            cx,
+            sco,
+            before,
+            user_id,
+            verb,
+            Some(result(json!({}))),
+        ));
     }
     let was_done = runtime::done(&before.completion, &before.success);
     if c.done() && !was_done && c.completion == "completed" {
@@ -437,7 +453,14 @@ fn changes(
             verbs::TERMINATED
         };
         let duration = json!({"duration": runtime::format_duration(c.session_secs)});
-        out.push(statement(cx, sco, before, user_id, verb, Some(result(duration))));
+        out.push(statement(
+            cx,
+            sco,
+            before,
+            user_id,
+            verb,
+            Some(result(duration)),
+        ));
     }
     out
 }

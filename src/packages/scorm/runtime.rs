@@ -436,10 +436,7 @@ pub fn parse_duration(s: &str) -> Option<f64> {
         number.is_empty().then_some(total)
     };
     let day = 86_400.0;
-    let d = sum(
-        date,
-        &[('Y', 365.0 * day), ('M', 30.0 * day), ('D', day)],
-    )?;
+    let d = sum(date, &[('Y', 365.0 * day), ('M', 30.0 * day), ('D', day)])?;
     let t = sum(time, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
     (date.len() + time.len() > 0).then_some(d + t)
 }

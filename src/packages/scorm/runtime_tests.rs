@@ -82,7 +82,10 @@ fn a_scorm12_mastery_score_decides_pass_or_fail() {
         read_commit(V12, &body, &sco).unwrap()
     };
     let passed = commit("completed", "85");
-    assert_eq!((passed.completion.as_str(), passed.success.as_str()), ("completed", "passed"));
+    assert_eq!(
+        (passed.completion.as_str(), passed.success.as_str()),
+        ("completed", "passed")
+    );
     assert_eq!(passed.score.as_ref().unwrap().scaled, 0.85);
     assert_eq!(passed.session_secs, 90.0);
     assert!(passed.done());
