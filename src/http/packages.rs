@@ -46,6 +46,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(fetch))
         .routes(routes!(waive))
         .routes(routes!(abandon))
+        .routes(routes!(export))
         .merge(super::scorm::routes())
 }
 
@@ -237,6 +238,62 @@ async fn abandon(
         });
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct ExportParams {
+    /// `caravan` (the default; another Caravan imports it intact), `cmi5` or `scorm12` (each
+    /// video, audio, document and quiz unit as an AU or SCO, for other LMSs).
+    format: Option<String>,
+}
+
+/// Export a course as a package (teachers and admins of the course's organisation).
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}/export", tag = "packages",
+    params(("course_id" = String, Path), ExportParams), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "application/zip"), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem), (status = 409, body = crate::http::problem::Problem)))]
+async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(course_id): Path<String>,
+    Query(params): Query<ExportParams>,
+    request: axum::extract::Request,
+) -> Result<Response> {
+    use crate::packages::export::{self, Format};
+    use tower::ServiceExt;
+    let user = caller.user()?;
+    if !courses::is_visible(&state.db, Some(user), &course_id).await? {
+        return Err(Error::NotFound);
+    }
+    let course = courses::row(&state.db, &course_id).await?;
+    authz::require_org_role(&state.db, user, &course.org_id, authz::author).await?;
+    let format = match params.format.as_deref() {
+        None => Format::Caravan,
+        Some(f) => Format::parse(f)
+            .ok_or_else(|| Error::field("format", "must be caravan, cmi5 or scorm12"))?,
+    };
+    let exported = export::export(&state, &course_id, format).await?;
+    // The open file outlives its name: the temporary file is gone once this returns.
+    let served = tower_http::services::ServeFile::new(exported.file.path())
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|never| match never {});
+    let mut response = served.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        exported.filename.replace('"', "")
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// What a package's page may do: run its scripts and forms and open windows, but from an

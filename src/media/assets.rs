@@ -236,6 +236,20 @@ where
     store::upsert_rendition(db, asset_id, r).await
 }
 
+/// What an asset's processing found (duration, size, projection), as another server recorded it.
+pub struct Facts {
+    pub duration_ms: Option<i64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub spherical: bool,
+}
+
+/// Records facts on an asset restored from a course package, whose processing happened there.
+pub async fn restore_facts(db: &Db, asset_id: &str, f: Facts) -> Result<()> {
+    store::set_facts(db, asset_id, &f, now_ms()).await?;
+    Ok(())
+}
+
 /// Marks a video as 360° (equirectangular) or not: the player then shows it in the viewer.
 pub async fn set_spherical(db: &Db, asset_id: &str, spherical: bool) -> Result<()> {
     store::set_spherical(db, asset_id, spherical, now_ms()).await?;

@@ -233,6 +233,28 @@ pub(crate) async fn set_probed(
     Ok(())
 }
 
+/// Sets the facts of a restored asset.
+pub(crate) async fn set_facts(
+    db: &Db,
+    asset_id: &str,
+    f: &super::assets::Facts,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE assets SET duration_ms = $1, width = $2, height = $3, spherical = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(f.duration_ms)
+    .bind(f.width)
+    .bind(f.height)
+    .bind(f.spherical)
+    .bind(now)
+    .bind(asset_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// Makes the asset a glTF model served file by file.
 pub(crate) async fn set_model_package(db: &Db, asset_id: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE assets SET kind = 'model', mime = 'model/gltf+json' WHERE id = $1")

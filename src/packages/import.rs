@@ -14,6 +14,7 @@ use std::{
 };
 
 use super::{
+    caravan,
     cmi5::structure::{self, Node},
     mime_for,
     scorm::{self, manifest},
@@ -100,10 +101,33 @@ pub async fn import(
             let files = names.unwrap_or_default();
             Plan::Scorm(manifest::parse(&xml, &files).map_err(|p| invalid(p.join("; ")))?)
         }
+        Found::Caravan(json) => {
+            Plan::Caravan(caravan::Package::parse(&json, &names.unwrap_or_default())?)
+        }
     };
-    let (title, summary, language) = match &plan {
-        Plan::Cmi5(c) => (c.title.clone(), c.description.clone(), c.language.clone()),
-        Plan::Scorm(m) => (m.title.clone(), String::new(), None),
+    let mut fields = match &plan {
+        Plan::Cmi5(c) => input::CourseFields {
+            title: Some(c.title.clone()),
+            summary: Some(c.description.clone()),
+            language: c.language.clone(),
+            ..Default::default()
+        },
+        Plan::Scorm(m) => input::CourseFields {
+            title: Some(m.title.clone()),
+            ..Default::default()
+        },
+        Plan::Caravan(p) => input::CourseFields {
+            title: Some(p.course.title.clone()),
+            summary: Some(p.course.summary.clone()),
+            domain: Some(p.course.domain.clone()),
+            level: Some(p.course.level),
+            language: Some(p.course.language.clone()),
+            target_groups: Some(p.course.target_groups.clone()),
+            tags: Some(p.course.tags.clone()),
+            credit_value: Some(p.course.credit_value),
+            estimated_minutes: Some(p.course.estimated_minutes),
+            ..Default::default()
+        },
     };
     let target = match into {
         Into::Course(id) => {
@@ -117,21 +141,18 @@ pub async fn import(
             Target::Existing(id.to_owned())
         }
         Into::NewCourse { domain, level } => {
-            let fields = input::CourseFields {
-                title: Some(title),
-                summary: Some(summary),
-                domain: Some(domain.unwrap_or_else(|| "employment-skills".to_owned())),
-                level: Some(level.unwrap_or(1)),
-                language: Some(language.unwrap_or_else(|| "en".to_owned())),
-                ..Default::default()
-            };
+            fields.domain = domain
+                .or(fields.domain)
+                .or_else(|| Some("employment-skills".to_owned()));
+            fields.level = level.or(fields.level).or(Some(1));
+            fields.language = fields.language.or_else(|| Some("en".to_owned()));
             let parsed = input::parse(&cx.db, fields, true).await?;
             Target::Created(courses::create(&cx.db, org_id, &user.id, parsed).await?)
         }
     };
     let mut written = Written {
         target,
-        asset: None,
+        assets: Vec::new(),
         units: Vec::new(),
     };
     let result = match &plan {
@@ -142,12 +163,18 @@ pub async fn import(
         Plan::Scorm(manifest) => {
             match store_files(cx, user, org_id, file, "scorm-package.zip").await {
                 Ok(asset) => {
-                    written.asset = Some(asset.clone());
+                    written.assets.push(asset.clone());
                     scorm::write_import(cx, manifest, &asset, &mut written).await
                 }
                 Err(e) => Err(e),
             }
         }
+        Plan::Caravan(package) => match unpack(file).await {
+            Ok((_dir, files)) => {
+                caravan::write_import(cx, user, org_id, package, &files, &mut written).await
+            }
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(imported) => Ok(imported),
@@ -162,12 +189,14 @@ pub async fn import(
 enum Plan {
     Cmi5(structure::Course),
     Scorm(manifest::Manifest),
+    Caravan(caravan::Package),
 }
 
 /// The root file a package brought.
 enum Found {
     Cmi5(Vec<u8>),
     Scorm(Vec<u8>),
+    Caravan(Vec<u8>),
 }
 
 enum Target {
@@ -186,7 +215,7 @@ impl Target {
 /// What an import has written so far, to delete if it fails.
 pub(super) struct Written {
     target: Target,
-    asset: Option<String>,
+    pub(super) assets: Vec<String>,
     pub(super) units: Vec<String>,
 }
 
@@ -205,7 +234,7 @@ impl Written {
                     }
                 }
             }
-            if let Some(asset) = &self.asset {
+            for asset in &self.assets {
                 assets::delete(&cx.db, asset).await?;
             }
             Ok::<_, Error>(())
@@ -227,9 +256,11 @@ async fn write(
     written: &mut Written,
 ) -> Result<Imported> {
     let course_id = written.target.id().to_owned();
-    if zipped {
-        written.asset = Some(store_files(cx, user, org_id, file, "cmi5-package.zip").await?);
-    }
+    let asset = match zipped {
+        true => Some(store_files(cx, user, org_id, file, "cmi5-package.zip").await?),
+        false => None,
+    };
+    written.assets.extend(asset.clone());
     let package_id = uuid::Uuid::now_v7().to_string();
     let mut blocks = Vec::new();
     let mut aus = Vec::new();
@@ -246,7 +277,7 @@ async fn write(
                 title: &title,
                 required: true,
                 source_unit_id: None,
-                asset_id: written.asset.as_deref(),
+                asset_id: asset.as_deref(),
             },
         )
         .await?;
@@ -264,7 +295,7 @@ async fn write(
         store::NewPackage {
             id: &package_id,
             course_id: &course_id,
-            asset_id: written.asset.as_deref(),
+            asset_id: asset.as_deref(),
             publisher_id: &course.id,
             title: &course.title,
             now: now_ms(),
@@ -353,13 +384,7 @@ async fn store_files(
     )
     .await?;
     let result = async {
-        let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
-        let (zip, to) = (file.to_owned(), dir.path().to_owned());
-        let files: Vec<(String, PathBuf)> =
-            tokio::task::spawn_blocking(move || package::unpack(&zip, &to))
-                .await
-                .map_err(anyhow::Error::from)?
-                .map_err(|r| invalid(r.detail))?;
+        let (_dir, files) = unpack(file).await?;
         for (name, path) in &files {
             let mime = mime_for(name);
             let (sha, bytes) = blobs::put_file(&cx.store, &cx.db, path, mime).await?;
@@ -376,6 +401,22 @@ async fn store_files(
             Err(e)
         }
     }
+}
+
+/// Unpacks the (inspected) ZIP into a temporary folder: its files by their paths in the package.
+async fn unpack(
+    file: &Path,
+) -> Result<(
+    tempfile::TempDir,
+    std::collections::HashMap<String, PathBuf>,
+)> {
+    let dir = tempfile::tempdir().map_err(anyhow::Error::from)?;
+    let (zip, to) = (file.to_owned(), dir.path().to_owned());
+    let files = tokio::task::spawn_blocking(move || package::unpack(&zip, &to))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|r| invalid(r.detail))?;
+    Ok((dir, files.into_iter().collect()))
 }
 
 /// The root file's XML and, for a ZIP, the names of its files.
@@ -418,15 +459,15 @@ fn read_zip(file: &Path) -> Result<(Found, Option<HashSet<String>>)> {
         .filter(|n| !n.ends_with('/'))
         .map(str::to_owned)
         .collect();
-    let root = if names.contains("cmi5.xml") {
-        "cmi5.xml"
-    } else if names.contains("imsmanifest.xml") {
-        "imsmanifest.xml"
-    } else {
-        return Err(invalid(
-            "the ZIP has neither cmi5.xml (cmi5) nor imsmanifest.xml (SCORM) at its root.",
-        ));
-    };
+    let root = ["cmi5.xml", "imsmanifest.xml", caravan::ROOT]
+        .into_iter()
+        .find(|root| names.contains(*root))
+        .ok_or_else(|| {
+            invalid(
+                "the ZIP has no cmi5.xml (cmi5), imsmanifest.xml (SCORM) or caravan.json \
+                 (a Caravan course) at its root.",
+            )
+        })?;
     let mut entry = zip.by_name(root).map_err(invalid)?;
     if entry.size() > MAX_STRUCTURE_BYTES {
         return Err(invalid(format!("{root} is larger than 8 MiB.")));
@@ -436,10 +477,10 @@ fn read_zip(file: &Path) -> Result<(Found, Option<HashSet<String>>)> {
         .take(MAX_STRUCTURE_BYTES)
         .read_to_end(&mut xml)
         .map_err(|e| invalid(format!("{root} cannot be read ({e}).")))?;
-    let found = if root == "cmi5.xml" {
-        Found::Cmi5(xml)
-    } else {
-        Found::Scorm(xml)
+    let found = match root {
+        "cmi5.xml" => Found::Cmi5(xml),
+        "imsmanifest.xml" => Found::Scorm(xml),
+        _ => Found::Caravan(xml),
     };
     Ok((found, Some(names)))
 }

@@ -3,7 +3,9 @@
 //! launched against Caravan's own LRS, and SCORM items played with a runtime whose data Caravan
 //! keeps per learner and attempt.
 
+pub mod caravan;
 pub mod cmi5;
+pub mod export;
 pub mod import;
 pub mod scorm;
 mod store;

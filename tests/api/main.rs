@@ -21,6 +21,7 @@ mod crash;
 mod credentials;
 mod credit_account;
 mod delivery;
+mod export;
 mod guests;
 mod health;
 mod hls_players;
