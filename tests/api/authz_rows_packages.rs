@@ -1,5 +1,5 @@
 //! Authorization rows of the package endpoints (cmi5 import, launch, fetch, waive, abandon,
-//! the package files, a SCORM runtime's commits and a learner's SCORM attempts). Order of each row's expectations: anonymous, learner, teacher, admin of
+//! the package files, a SCORM runtime's commits, a learner's SCORM attempts, course export). Order of each row's expectations: anonymous, learner, teacher, admin of
 //! another org, admin, superadmin.
 
 use std::{collections::HashMap, io::Write};
@@ -182,6 +182,14 @@ pub fn rows() -> Vec<Row> {
             ScormLaunch,
             scorm_commit,
             [200; 6],
+        ),
+        // Teachers and admins of the course's organisation export it.
+        row(
+            Method::GET,
+            "/api/v1/courses/{course_id}/export",
+            Quiz,
+            none,
+            [401, 403, 200, 404, 200, 200],
         ),
         // Each caller's own attempts, in a course they can see.
         row(
