@@ -59,6 +59,9 @@ struct ImportParams {
     domain: Option<String>,
     /// For a new course: its level 1–5 (default 1).
     level: Option<i64>,
+    /// Import this ZIP, uploaded to the organisation with tus (resumable, for large packages),
+    /// instead of a request body.
+    asset_id: Option<String>,
 }
 
 /// Import a package: a cmi5 course, a ZIP (Zip32 or Zip64) with `cmi5.xml` at its root, or a
@@ -80,19 +83,18 @@ async fn import_package(
 ) -> Result<(StatusCode, Json<Imported>)> {
     let user = caller.user()?;
     authz::require_org_role(&state.db, user, &org_id, authz::author).await?;
-    let kind = if has_media_type(&headers, "application/zip")
-        || has_media_type(&headers, "application/x-zip-compressed")
-    {
-        import::Body::Zip
-    } else if has_media_type(&headers, "text/xml") || has_media_type(&headers, "application/xml") {
-        import::Body::Xml
-    } else {
-        return Err(Error::UnsupportedType {
-            detail: "Send the package as application/zip, or a bare cmi5.xml as text/xml.".into(),
-        });
-    };
     let file = tempfile::NamedTempFile::new().map_err(anyhow::Error::from)?;
-    save_body(body, file.path()).await?;
+    let kind = match &params.asset_id {
+        Some(asset_id) => {
+            uploaded_zip(&state, &org_id, asset_id, file.path()).await?;
+            import::Body::Zip
+        }
+        None => {
+            let kind = body_kind(&headers)?;
+            save_body(body, file.path()).await?;
+            kind
+        }
+    };
     let into = match params.course_id.as_deref() {
         Some(id) => import::Into::Course(id),
         None => import::Into::NewCourse {
@@ -102,6 +104,39 @@ async fn import_package(
     };
     let imported = import::import(&state, user, &org_id, file.path(), kind, into).await?;
     Ok((StatusCode::CREATED, Json(imported)))
+}
+
+/// Copies the source of a ZIP the organisation uploaded to `path`.
+async fn uploaded_zip(
+    state: &AppState,
+    org_id: &str,
+    asset_id: &str,
+    path: &std::path::Path,
+) -> Result<()> {
+    let not_one = || Error::field("asset_id", "must be a ZIP uploaded to this organisation");
+    let asset = crate::media::assets::find(&state.db, asset_id)
+        .await?
+        .filter(|a| a.org_id == org_id && a.kind == "archive")
+        .ok_or_else(not_one)?;
+    let sha = crate::blobs::Sha256Hex::parse(&asset.source_sha256).ok_or_else(not_one)?;
+    crate::blobs::download(&state.store, &crate::blobs::key(&sha), path).await?;
+    Ok(())
+}
+
+/// What the body is, by its type.
+fn body_kind(headers: &HeaderMap) -> Result<import::Body> {
+    let kind = if has_media_type(headers, "application/zip")
+        || has_media_type(headers, "application/x-zip-compressed")
+    {
+        import::Body::Zip
+    } else if has_media_type(headers, "text/xml") || has_media_type(headers, "application/xml") {
+        import::Body::Xml
+    } else {
+        return Err(Error::UnsupportedType {
+            detail: "Send the package as application/zip, or a bare cmi5.xml as text/xml.".into(),
+        });
+    };
+    Ok(kind)
 }
 
 /// Streams the body to `path`, refusing more than [`MAX_PACKAGE_BYTES`].

@@ -562,3 +562,30 @@ async fn invalid_scorm_packages_are_refused_and_leave_nothing() {
     );
     assert_eq!(count("scorm_packages").await, 0);
 }
+
+/// A large package comes through a resumable tus upload, then is imported by its asset id.
+#[tokio::test]
+async fn a_package_uploaded_with_tus_is_imported_by_its_asset() {
+    let c = Classroom::new(Backend::Sqlite).await;
+    let app = &c.app;
+    let asset = app
+        .upload(&c.teacher, &package_12(), &[("filename", "forklift.zip")])
+        .await;
+    let path = |asset: &str| format!("/api/v1/orgs/{}/packages?asset_id={asset}", c.org);
+    let r = app.post(&path(&asset), Some(&c.teacher), json!(null)).await;
+    r.assert(StatusCode::CREATED);
+    assert_eq!(r.body["format"], "scorm-1.2");
+    assert_eq!(r.body["units"].as_array().unwrap().len(), 2);
+    // Only a ZIP of this organisation.
+    let pdf = app
+        .upload(
+            &c.teacher,
+            &crate::support::media::pdf(500),
+            &[("filename", "a.pdf")],
+        )
+        .await;
+    let r = app.post(&path(&pdf), Some(&c.teacher), json!(null)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = app.post(&path("nope"), Some(&c.teacher), json!(null)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
