@@ -308,7 +308,9 @@ fn player_entries(
             page.clone(),
             Entry::Text(unit_page(&p.unit.title, &course.language, &data)),
         ));
-        let mut file_list = format!("<file href=\"{page}\"/><file href=\"player/player.js\"/>");
+        let mut file_list = format!(
+            "<file href=\"{page}\"/><file href=\"player/player.js\"/><file href=\"player/player.css\"/>"
+        );
         for (path, sha) in files {
             file_list.push_str(&format!("<file href=\"{path}\"/>"));
             entries.push((path, Entry::Blob(sha)));
