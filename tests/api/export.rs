@@ -326,3 +326,36 @@ async fn scorm12_and_cmi5_exports_are_read_back_by_the_importers() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }
+
+/// The SCORM 1.2 export, imported by Caravan's own importer, played in Chromium on scorm-again:
+/// the exported player reports a passed quiz, a shown document and a played video.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_scorm12_course_plays_on_scorm_again() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    course_with_everything(&c).await;
+    let package = export(&c.app, &c.teacher, &c.course, "scorm12").await;
+    let r = import(&c.app, &c.teacher, &c.org, package, "application/zip").await;
+    r.assert(StatusCode::CREATED);
+    let course = r.body["course_id"].as_str().unwrap().to_owned();
+    c.app.publish(&c.teacher, &course, "org").await;
+    let unit = |i: usize| {
+        format!(
+            "/courses/{course}/units/{}",
+            r.body["units"][i]["id"].as_str().unwrap()
+        )
+    };
+    let input = json!({"video": unit(0), "document": unit(1), "quiz": unit(2)});
+    c.browse(&c.learner, &["scorm-export"], input).await;
+    let progress = c
+        .app
+        .get(
+            &format!("/api/v1/courses/{course}/progress"),
+            Some(&c.learner),
+        )
+        .await;
+    assert!(
+        progress.body["completed_at"].is_string(),
+        "{}",
+        progress.text
+    );
+}
