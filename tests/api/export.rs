@@ -359,3 +359,38 @@ async fn an_exported_scorm12_course_plays_on_scorm_again() {
         progress.text
     );
 }
+
+/// The cmi5 export, imported again, played in Chromium against Caravan's own LRS: the exported
+/// player's statements pass the cmi5 AU rules and satisfy moveOn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_cmi5_course_plays_against_caravans_lrs() {
+    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
+    course_with_everything(&c).await;
+    let package = export(&c.app, &c.teacher, &c.course, "cmi5").await;
+    let r = import(&c.app, &c.teacher, &c.org, package, "application/zip").await;
+    r.assert(StatusCode::CREATED);
+    let course = r.body["course_id"].as_str().unwrap().to_owned();
+    c.app.publish(&c.teacher, &course, "org").await;
+    let unit = |i: usize| {
+        format!(
+            "/courses/{course}/units/{}",
+            r.body["units"][i]["id"].as_str().unwrap()
+        )
+    };
+    let input = json!({"document": unit(1), "quiz": unit(2)});
+    c.browse(&c.learner, &["cmi5-export"], input).await;
+    let states: Vec<Value> = c
+        .app
+        .get(
+            &format!("/api/v1/courses/{course}/progress"),
+            Some(&c.learner),
+        )
+        .await
+        .body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["state"].clone())
+        .collect();
+    assert_eq!(states[1..], [json!("completed"), json!("completed")]);
+}

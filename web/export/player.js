@@ -11,6 +11,7 @@
   var statusEl = document.getElementById("status");
   var NO_LMS = "No LMS connection: your progress is not recorded";
   var ADL = "http://adlnet.gov/expapi/verbs/";
+  var CMI5 = "https://w3id.org/xapi/cmi5/context/categories/cmi5";
   var MOVEON = "https://w3id.org/xapi/cmi5/context/categories/moveon";
   var MASTERY = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore";
   var problem = ""; // the last error shown, kept so later statuses can repeat it
@@ -166,10 +167,12 @@
       var context = JSON.parse(JSON.stringify(launch.contextTemplate || {}));
       var judged = verb === "passed" || verb === "failed";
       context.registration = registration;
-      if (judged || verb === "completed") {
-        var activities = context.contextActivities = context.contextActivities || {};
-        activities.category = [].concat(activities.category || [], [{ id: MOVEON }]);
-      }
+      // Every statement sent here is cmi5 defined (cmi5 9.6.2.1); those that count for moveOn
+      // say so too (9.6.2.2).
+      var activities = context.contextActivities = context.contextActivities || {};
+      var categories = [{ id: CMI5 }];
+      if (judged || verb === "completed") categories.push({ id: MOVEON });
+      activities.category = [].concat(activities.category || [], categories);
       if (judged && launch.masteryScore != null) {
         context.extensions = context.extensions || {};
         context.extensions[MASTERY] = launch.masteryScore;
