@@ -10,16 +10,14 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use super::import::{invalid, Imported, ImportedUnit, Written};
+use super::import::{invalid, Imported, NewPackageUnit, Written};
 use crate::{
     accounts::User,
     blobs::{self, Sha256Hex},
-    catalogue::units,
     context::Context,
     error::Result,
     media::{assets, AssetKind},
     quizzes::{self, QuizInput},
-    values::Text,
 };
 
 /// The name of the root file.
@@ -199,34 +197,19 @@ pub(super) async fn write_import(
     let course_id = written.course_id().to_owned();
     let mut imported = Vec::new();
     for (u, quiz) in package.units.iter().zip(parsed) {
-        let title =
-            Text::parse(&u.title, 200).map_err(|e| invalid(format!("a unit's title {e}")))?;
-        let unit = units::add(
-            &cx.db,
-            &course_id,
-            units::NewUnit {
-                kind: &u.kind,
-                title: &title,
-                required: u.required,
-                source_unit_id: None,
-                asset_id: u
-                    .asset
-                    .as_deref()
-                    .and_then(|k| asset_ids.get(k))
-                    .map(String::as_str),
-            },
-        )
-        .await?;
-        written.units.push(unit.id.clone());
+        let asset_id = u.asset.as_deref().and_then(|k| asset_ids.get(k));
+        let unit = NewPackageUnit {
+            kind: &u.kind,
+            title: &u.title,
+            required: u.required,
+            asset_id: asset_id.map(String::as_str),
+            id_in_package: "",
+        };
+        let unit = written.add_unit(cx, unit).await?;
         if let Some(quiz) = quiz {
             quizzes::save(&cx.db, &unit.id, &quiz, user).await?;
         }
-        imported.push(ImportedUnit {
-            id: unit.id,
-            kind: u.kind.clone(),
-            title: u.title.clone(),
-            au_id: String::new(),
-        });
+        imported.push(unit);
     }
     Ok(Imported {
         course_id,

@@ -219,9 +219,53 @@ pub(super) struct Written {
     pub(super) units: Vec<String>,
 }
 
+/// A unit an import adds.
+pub(super) struct NewPackageUnit<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub required: bool,
+    pub asset_id: Option<&'a str>,
+    /// The AU's or item's id in the package (empty for a Caravan package).
+    pub id_in_package: &'a str,
+}
+
 impl Written {
     pub(super) fn course_id(&self) -> &str {
         self.target.id()
+    }
+
+    /// Adds a unit at the end of the course, remembered to take back if the import fails.
+    pub(super) async fn add_unit(
+        &mut self,
+        cx: &Context,
+        u: NewPackageUnit<'_>,
+    ) -> Result<ImportedUnit> {
+        let name = if u.id_in_package.is_empty() {
+            u.title
+        } else {
+            u.id_in_package
+        };
+        let title = Text::parse(u.title, 200)
+            .map_err(|e| invalid(format!("unit \"{name}\": title {e}")))?;
+        let unit = units::add(
+            &cx.db,
+            self.target.id(),
+            units::NewUnit {
+                kind: u.kind,
+                title: &title,
+                required: u.required,
+                source_unit_id: None,
+                asset_id: u.asset_id,
+            },
+        )
+        .await?;
+        self.units.push(unit.id.clone());
+        Ok(ImportedUnit {
+            id: unit.id,
+            kind: u.kind.into(),
+            title: u.title.into(),
+            au_id: u.id_in_package.into(),
+        })
     }
 
     async fn take_back(&self, cx: &Context) {
@@ -267,27 +311,14 @@ async fn write(
     flatten(&course.children, None, &mut blocks, &mut aus);
     let mut imported = Vec::new();
     for (au, _) in &aus {
-        let title = Text::parse(&au.title, 200)
-            .map_err(|e| invalid(format!("AU \"{}\": title {e}", au.id)))?;
-        let unit = units::add(
-            &cx.db,
-            &course_id,
-            units::NewUnit {
-                kind: "package",
-                title: &title,
-                required: true,
-                source_unit_id: None,
-                asset_id: asset.as_deref(),
-            },
-        )
-        .await?;
-        written.units.push(unit.id.clone());
-        imported.push(ImportedUnit {
-            id: unit.id,
-            kind: "package".into(),
-            title: au.title.clone(),
-            au_id: au.id.clone(),
-        });
+        let unit = NewPackageUnit {
+            kind: "package",
+            title: &au.title,
+            required: true,
+            asset_id: asset.as_deref(),
+            id_in_package: &au.id,
+        };
+        imported.push(written.add_unit(cx, unit).await?);
     }
     let mut tx = cx.db.pool.begin().await?;
     store::insert_package(

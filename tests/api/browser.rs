@@ -563,18 +563,7 @@ async fn cmi5_aus_on_a_foreign_client_run_from_the_unit_pages() {
     };
     let input = json!({"same_window": unit(0), "own_window": unit(1)});
     c.browse(&c.learner, &["cmi5"], input).await;
-    let progress = c
-        .app
-        .get(
-            &format!("/api/v1/courses/{course}/progress"),
-            Some(&c.learner),
-        )
-        .await;
-    assert!(
-        progress.body["completed_at"].is_string(),
-        "{}",
-        progress.text
-    );
+    c.assert_completed(&course).await;
 }
 
 /// A SCORM 1.2 SCO played from its unit page in Chromium: plain SCO code that finds `window.API`
@@ -619,16 +608,5 @@ async fn scorm_scos_play_resume_and_pass_in_the_unit_page_frame() {
     assert_eq!(list[0]["score_scaled"], 0.9);
     assert_eq!(list[0]["total_secs"], 65.0);
     assert_eq!(list[1]["last_exit"], "suspend");
-    let progress = c
-        .app
-        .get(
-            &format!("/api/v1/courses/{course}/progress"),
-            Some(&c.learner),
-        )
-        .await;
-    assert!(
-        progress.body["completed_at"].is_string(),
-        "{}",
-        progress.text
-    );
+    c.assert_completed(&course).await;
 }

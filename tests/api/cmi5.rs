@@ -250,7 +250,7 @@ impl Au {
     }
 }
 
-async fn unit_states(app: &TestApp, token: &str, course: &str) -> Vec<String> {
+pub(crate) async fn unit_states(app: &TestApp, token: &str, course: &str) -> Vec<String> {
     let r = app
         .get(&format!("/api/v1/courses/{course}/progress"), Some(token))
         .await;

@@ -14,19 +14,10 @@ use crate::{
 async fn invalid_packages_are_refused_and_leave_nothing(backend: Backend) {
     let c = Classroom::new(backend).await;
     let app = &c.app;
-    let count = |table: &'static str| {
-        let pool = app.state.db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
     let before = (
-        count("courses").await,
-        count("units").await,
-        count("assets").await,
+        app.count("courses").await,
+        app.count("units").await,
+        app.count("assets").await,
     );
     let good = structure();
     let files: Vec<(&str, &[u8])> = vec![
@@ -102,12 +93,12 @@ async fn invalid_packages_are_refused_and_leave_nothing(backend: Backend) {
         .await
         .assert(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let after = (
-        count("courses").await,
-        count("units").await,
-        count("assets").await,
+        app.count("courses").await,
+        app.count("units").await,
+        app.count("assets").await,
     );
     assert_eq!(before, after, "a refused package leaves nothing");
-    assert_eq!(count("cmi5_packages").await, 0);
+    assert_eq!(app.count("cmi5_packages").await, 0);
     app.get("/healthz", None).await.assert(StatusCode::OK);
 }
 

@@ -189,19 +189,10 @@ async fn a_caravan_package_moves_a_course_to_another_server_intact() {
     assert_eq!(hex::encode(sha2::Sha256::digest(&body)), rung["sha256"]);
 
     // A package whose files do not match its manifest is refused, and leaves nothing.
-    let count = |table: &'static str| {
-        let pool = b.app.state.db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
     let before = (
-        count("courses").await,
-        count("units").await,
-        count("assets").await,
+        b.app.count("courses").await,
+        b.app.count("units").await,
+        b.app.count("assets").await,
     );
     let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -239,9 +230,9 @@ async fn a_caravan_package_moves_a_course_to_another_server_intact() {
     assert!(root < files.len());
     assert_eq!(
         (
-            count("courses").await,
-            count("units").await,
-            count("assets").await
+            b.app.count("courses").await,
+            b.app.count("units").await,
+            b.app.count("assets").await
         ),
         before
     );
@@ -327,57 +318,41 @@ async fn scorm12_and_cmi5_exports_are_read_back_by_the_importers() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }
 
-/// The SCORM 1.2 export, imported by Caravan's own importer, played in Chromium on scorm-again:
-/// the exported player reports a passed quiz, a shown document and a played video.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_exported_scorm12_course_plays_on_scorm_again() {
+/// A course with everything, exported in `format`, imported again by the same server and
+/// published: the classroom, the copy and its unit pages.
+async fn exported_and_imported(format: &str) -> (Classroom, String, Vec<String>) {
     let c = Classroom::with_workers(Backend::Sqlite, 1).await;
     course_with_everything(&c).await;
-    let package = export(&c.app, &c.teacher, &c.course, "scorm12").await;
+    let package = export(&c.app, &c.teacher, &c.course, format).await;
     let r = import(&c.app, &c.teacher, &c.org, package, "application/zip").await;
     r.assert(StatusCode::CREATED);
     let course = r.body["course_id"].as_str().unwrap().to_owned();
     c.app.publish(&c.teacher, &course, "org").await;
-    let unit = |i: usize| {
-        format!(
-            "/courses/{course}/units/{}",
-            r.body["units"][i]["id"].as_str().unwrap()
-        )
-    };
-    let input = json!({"video": unit(0), "document": unit(1), "quiz": unit(2)});
+    let pages = r.body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("/courses/{course}/units/{}", u["id"].as_str().unwrap()))
+        .collect();
+    (c, course, pages)
+}
+
+/// The SCORM 1.2 export, imported by Caravan's own importer, played in Chromium on scorm-again:
+/// the exported player reports a passed quiz, a shown document and a played video.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_scorm12_course_plays_on_scorm_again() {
+    let (c, course, unit) = exported_and_imported("scorm12").await;
+    let input = json!({"video": unit[0], "document": unit[1], "quiz": unit[2]});
     c.browse(&c.learner, &["scorm-export"], input).await;
-    let progress = c
-        .app
-        .get(
-            &format!("/api/v1/courses/{course}/progress"),
-            Some(&c.learner),
-        )
-        .await;
-    assert!(
-        progress.body["completed_at"].is_string(),
-        "{}",
-        progress.text
-    );
+    c.assert_completed(&course).await;
 }
 
 /// The cmi5 export, imported again, played in Chromium against Caravan's own LRS: the exported
 /// player's statements pass the cmi5 AU rules and satisfy moveOn.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exported_cmi5_course_plays_against_caravans_lrs() {
-    let c = Classroom::with_workers(Backend::Sqlite, 1).await;
-    course_with_everything(&c).await;
-    let package = export(&c.app, &c.teacher, &c.course, "cmi5").await;
-    let r = import(&c.app, &c.teacher, &c.org, package, "application/zip").await;
-    r.assert(StatusCode::CREATED);
-    let course = r.body["course_id"].as_str().unwrap().to_owned();
-    c.app.publish(&c.teacher, &course, "org").await;
-    let unit = |i: usize| {
-        format!(
-            "/courses/{course}/units/{}",
-            r.body["units"][i]["id"].as_str().unwrap()
-        )
-    };
-    let input = json!({"document": unit(1), "quiz": unit(2)});
+    let (c, course, unit) = exported_and_imported("cmi5").await;
+    let input = json!({"document": unit[1], "quiz": unit[2]});
     c.browse(&c.learner, &["cmi5-export"], input).await;
     let states: Vec<Value> = c
         .app

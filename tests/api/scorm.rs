@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::{
     both_backends,
-    cmi5::{import, zip},
+    cmi5::{import, unit_states, zip},
     support::{course::Classroom, lrs::Auth, Backend, TestApp},
 };
 
@@ -141,19 +141,6 @@ pub(crate) async fn commit(
         .unwrap();
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     crate::support::Reply::from(r).await
-}
-
-async fn unit_states(app: &TestApp, token: &str, course: &str) -> Vec<String> {
-    let r = app
-        .get(&format!("/api/v1/courses/{course}/progress"), Some(token))
-        .await;
-    r.assert(StatusCode::OK);
-    r.body["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["state"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn verbs(app: &TestApp, token: &str, registration: &str) -> Vec<String> {
@@ -488,19 +475,10 @@ both_backends!(
 async fn invalid_scorm_packages_are_refused_and_leave_nothing() {
     let c = Classroom::new(Backend::Sqlite).await;
     let app = &c.app;
-    let count = |table: &'static str| {
-        let pool = app.state.db.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
     let before = (
-        count("courses").await,
-        count("units").await,
-        count("assets").await,
+        app.count("courses").await,
+        app.count("units").await,
+        app.count("assets").await,
     );
     let sco = r#"<item identifier="i1" identifierref="r1"><title>One</title></item>"#;
     let resource = |href: &str| {
@@ -554,13 +532,13 @@ async fn invalid_scorm_packages_are_refused_and_leave_nothing() {
     }
     assert_eq!(
         (
-            count("courses").await,
-            count("units").await,
-            count("assets").await,
+            app.count("courses").await,
+            app.count("units").await,
+            app.count("assets").await,
         ),
         before
     );
-    assert_eq!(count("scorm_packages").await, 0);
+    assert_eq!(app.count("scorm_packages").await, 0);
 }
 
 /// A large package comes through a resumable tus upload, then is imported by its asset id.

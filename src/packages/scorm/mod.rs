@@ -21,18 +21,17 @@ use self::{
 use super::{
     cmi5::{Launch, LaunchMode},
     content_prefix,
-    import::{invalid, Imported, ImportedUnit, Written},
+    import::{Imported, NewPackageUnit, Written},
 };
 use crate::{
     accounts::User,
-    catalogue::{courses, units},
+    catalogue::courses,
     context::Context,
     db::time::{now_ms, to_rfc3339},
     delivery::signing::Signer,
     error::{Error, Result},
     lrs::identity,
     progress::{self, statements::record_for_org, CompletionEvent},
-    values::Text,
 };
 pub use store::{AttemptRow, ScoRow, SessionRow};
 
@@ -93,27 +92,14 @@ pub(super) async fn write_import(
     let course_id = written.course_id().to_owned();
     let mut imported = Vec::new();
     for item in &manifest.items {
-        let title = Text::parse(&item.title, 200)
-            .map_err(|e| invalid(format!("item \"{}\": title {e}", item.identifier)))?;
-        let unit = units::add(
-            &cx.db,
-            &course_id,
-            units::NewUnit {
-                kind: "package",
-                title: &title,
-                required: true,
-                source_unit_id: None,
-                asset_id: Some(asset_id),
-            },
-        )
-        .await?;
-        written.units.push(unit.id.clone());
-        imported.push(ImportedUnit {
-            id: unit.id,
-            kind: "package".into(),
-            title: item.title.clone(),
-            au_id: item.identifier.clone(),
-        });
+        let unit = NewPackageUnit {
+            kind: "package",
+            title: &item.title,
+            required: true,
+            asset_id: Some(asset_id),
+            id_in_package: &item.identifier,
+        };
+        imported.push(written.add_unit(cx, unit).await?);
     }
     let package_id = uuid::Uuid::now_v7().to_string();
     let mut tx = cx.db.pool.begin().await?;

@@ -182,6 +182,25 @@ impl Classroom {
         r.body.clone()
     }
 
+    /// The learner's progress in another course than the classroom's own.
+    pub async fn progress_in(&self, course: &str) -> Value {
+        let r = self
+            .app
+            .get(
+                &format!("/api/v1/courses/{course}/progress"),
+                Some(&self.learner),
+            )
+            .await;
+        r.assert(StatusCode::OK);
+        r.body.clone()
+    }
+
+    /// Fails the test unless the learner has completed the course.
+    pub async fn assert_completed(&self, course: &str) {
+        let p = self.progress_in(course).await;
+        assert!(p["completed_at"].is_string(), "not completed: {p}");
+    }
+
     pub async fn unit_progress(&self, unit: &str) -> Value {
         let p = self.progress(&self.learner).await;
         p["units"]
@@ -195,6 +214,14 @@ impl Classroom {
 }
 
 impl TestApp {
+    /// How many rows the table has (for checking that a refused import left nothing).
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+
     /// The user id of a member with this e-mail, from the organisation's member list (adding a
     /// member answers without it, so as not to say whether the address had an account).
     pub async fn member_id(&self, admin: &str, org_id: &str, email: &str) -> String {
