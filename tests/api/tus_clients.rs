@@ -138,17 +138,23 @@ impl Client {
                 c
             }
         };
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .arg(endpoint)
-            .arg(token)
-            .arg(file);
-        if let Some(n) = chunk_size {
-            match self {
-                Client::Js => cmd.arg(n.to_string()),
-                Client::Python => cmd.args(["--chunk-size", &n.to_string()]),
-            };
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+        match self {
+            // Options first, then `--`: a token may begin with "-", which either client would
+            // otherwise take for an option.
+            Client::Js => {
+                cmd.args(extra).arg("--").arg(endpoint).arg(token).arg(file);
+                if let Some(n) = chunk_size {
+                    cmd.arg(n.to_string());
+                }
+            }
+            Client::Python => {
+                if let Some(n) = chunk_size {
+                    cmd.args(["--chunk-size", &n.to_string()]);
+                }
+                cmd.args(extra).arg("--").arg(endpoint).arg(token).arg(file);
+            }
         }
-        cmd.args(extra);
         cmd
     }
 }

@@ -31,7 +31,11 @@ function parseArgs(argv) {
   const opts = { interruptAfter: null, orgId: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--interrupt-after') {
+    if (arg === '--') {
+      // Everything after is positional (a token may begin with "-").
+      positional.push(...argv.slice(i + 1));
+      break;
+    } else if (arg === '--interrupt-after') {
       opts.interruptAfter = Number(argv[++i]);
       if (!Number.isSafeInteger(opts.interruptAfter) || opts.interruptAfter <= 0) {
         usage('--interrupt-after needs a positive number of bytes');
