@@ -37,6 +37,7 @@ mod quizzes;
 mod registration;
 mod reports;
 mod scorm;
+mod scorm_browser;
 mod security;
 mod security_browser;
 mod security_data;
