@@ -90,7 +90,8 @@ pub async fn import(
     body: Body,
     into: Into<'_>,
 ) -> Result<Imported> {
-    let (found, names) = read(file, body).await?;
+    let (found, names, needed) = read(file, body).await?;
+    within_quota(cx, org_id, needed).await?;
     let plan = match found {
         Found::Cmi5(xml) => {
             let course = structure::parse(&xml).map_err(|p| invalid(p.join("; ")))?;
@@ -434,6 +435,25 @@ async fn store_files(
     }
 }
 
+/// Refuses a package that would take the organisation past its storage quota.
+async fn within_quota(cx: &Context, org_id: &str, needed: u64) -> Result<()> {
+    let Some(quota) = cx.settings.org_quota_bytes else {
+        return Ok(());
+    };
+    let used = blobs::org_usage(&cx.db, org_id).await?;
+    if used + needed > quota {
+        return Err(Error::TooLarge {
+            code: "quota-exceeded",
+            detail: format!(
+                "Stored, this package needs up to {needed} bytes; your organisation has {} of its \
+                 {quota} bytes left.",
+                quota.saturating_sub(used)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Unpacks the (inspected) ZIP into a temporary folder: its files by their paths in the package.
 async fn unpack(
     file: &Path,
@@ -451,7 +471,7 @@ async fn unpack(
 }
 
 /// The root file's XML and, for a ZIP, the names of its files.
-async fn read(file: &Path, body: Body) -> Result<(Found, Option<HashSet<String>>)> {
+async fn read(file: &Path, body: Body) -> Result<(Found, Option<HashSet<String>>, u64)> {
     let file = file.to_owned();
     tokio::task::spawn_blocking(move || -> Result<_> {
         let mut f = std::fs::File::open(&file).map_err(anyhow::Error::from)?;
@@ -467,7 +487,7 @@ async fn read(file: &Path, body: Body) -> Result<(Found, Option<HashSet<String>>
                 if xml.len() as u64 > MAX_STRUCTURE_BYTES {
                     return Err(invalid("cmi5.xml is larger than 8 MiB."));
                 }
-                Ok((Found::Cmi5(xml), None))
+                Ok((Found::Cmi5(xml), None, 0))
             }
             (Body::Zip, false) => Err(invalid("the body is not a ZIP file.")),
             (Body::Zip, true) => read_zip(&file),
@@ -477,13 +497,16 @@ async fn read(file: &Path, body: Body) -> Result<(Found, Option<HashSet<String>>
     .map_err(anyhow::Error::from)?
 }
 
-fn read_zip(file: &Path) -> Result<(Found, Option<HashSet<String>>)> {
+/// The root file, the names of the ZIP's files, and the bytes storing it takes at most (the ZIP
+/// and its files unpacked).
+fn read_zip(file: &Path) -> Result<(Found, Option<HashSet<String>>, u64)> {
     let open = || std::fs::File::open(file).map_err(anyhow::Error::from);
     let limits = archive::Limits {
         max_total_bytes: 4 << 30,
         ..Default::default()
     };
-    archive::inspect(open()?, &limits).map_err(|r| invalid(r.detail))?;
+    let (_, unpacked) = archive::inspect(open()?, &limits).map_err(|r| invalid(r.detail))?;
+    let zipped = open()?.metadata().map_err(anyhow::Error::from)?.len();
     let mut zip = zip::ZipArchive::new(open()?).map_err(invalid)?;
     let names: HashSet<String> = zip
         .file_names()
@@ -513,7 +536,7 @@ fn read_zip(file: &Path) -> Result<(Found, Option<HashSet<String>>)> {
         "imsmanifest.xml" => Found::Scorm(xml),
         _ => Found::Caravan(xml),
     };
-    Ok((found, Some(names)))
+    Ok((found, Some(names), zipped + unpacked))
 }
 
 /// The query parameters a cmi5 launch adds to an AU's URL.

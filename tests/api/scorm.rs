@@ -567,3 +567,13 @@ async fn a_package_uploaded_with_tus_is_imported_by_its_asset() {
     let r = app.post(&path("nope"), Some(&c.teacher), json!(null)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }
+
+/// A package that would take the organisation past its storage quota is refused whole.
+#[tokio::test]
+async fn a_package_past_the_quota_is_refused() {
+    let c = Classroom::with_settings(Backend::Sqlite, |s| s.org_quota_bytes = Some(1_000)).await;
+    let r = import(&c.app, &c.teacher, &c.org, package_12(), "application/zip").await;
+    r.assert_problem(StatusCode::PAYLOAD_TOO_LARGE, "quota-exceeded");
+    assert_eq!(c.app.count("scorm_packages").await, 0);
+    assert_eq!(c.app.count("assets").await, 0);
+}
