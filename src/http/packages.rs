@@ -365,7 +365,8 @@ async fn package_file(
         .find(|r| r.name == path && r.role == PACKAGE_FILE)
         .ok_or(Error::NotFound)?;
     let sha = crate::blobs::Sha256Hex::parse(&file.sha256).ok_or(Error::NotFound)?;
-    let launch = match scorm_session {
+    // Only an HTML file can be a SCO's launch page: the others are served without a lookup.
+    let launch = match scorm_session.filter(|_| file.mime.starts_with("text/html")) {
         Some(id) => match scorm::session(&state, id).await? {
             Some(session) => match scorm::runtime(&state, &session, &grant).await? {
                 Some(runtime) if runtime.launch_path == path => Some(Ok(runtime)),
