@@ -34,6 +34,7 @@ pub mod seed;
 pub mod spreadsheet;
 pub mod storage;
 pub mod telemetry;
+pub mod training;
 pub mod uploads;
 pub mod values;
 

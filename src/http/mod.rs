@@ -27,6 +27,7 @@ mod registration;
 mod reports;
 mod scorm;
 mod state;
+mod training;
 mod tus;
 mod vocab;
 mod wallet;
@@ -112,6 +113,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(wallet::routes())
         .merge(quizzes::routes())
         .merge(progress::routes())
+        .merge(training::routes())
         .split_for_parts()
 }
 

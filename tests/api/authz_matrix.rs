@@ -307,6 +307,11 @@ async fn prepare(
                 crate::authz_rows_packages::launched(app, &w.teacher, learner, &w.org).await;
             v.extend(launch);
         }
+        Fresh::Class => {
+            let learner = &w.callers[1].as_ref().unwrap().1;
+            let class = crate::authz_rows_training::class(app, &w.teacher, learner, &w.org).await;
+            v.extend(class);
+        }
         Fresh::ScormLaunch => {
             let learner = &w.callers[1].as_ref().unwrap().1;
             let launch =

@@ -37,6 +37,8 @@ pub enum Fresh {
     /// A published org course imported from a SCORM 1.2 package, its SCO launched by the
     /// learner.
     ScormLaunch,
+    /// A class of the organisation with the learner enrolled and a session under way.
+    Class,
 }
 
 #[derive(Clone)]
@@ -57,6 +59,7 @@ pub fn rows() -> Vec<Row> {
     rows.extend(crate::authz_rows_lrs::rows());
     rows.extend(crate::authz_rows_credentials::rows());
     rows.extend(crate::authz_rows_packages::rows());
+    rows.extend(crate::authz_rows_training::rows());
     rows
 }
 

@@ -1,0 +1,229 @@
+//! The SQL of training classes, their sessions and attendance.
+
+use crate::db::Db;
+
+pub struct NewClass<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub title: &'a str,
+    pub place: &'a str,
+    pub online: bool,
+    pub starts_on: &'a str,
+    pub ends_on: &'a str,
+    pub capacity: Option<i64>,
+    pub created_by: &'a str,
+    pub course_ids: &'a [String],
+    pub teachers: &'a [(String, f64)],
+    pub now: i64,
+}
+
+pub async fn insert_class(db: &Db, c: NewClass<'_>) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO classes (id, org_id, title, place, online, starts_on, ends_on, capacity, \
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(c.id)
+    .bind(c.org_id)
+    .bind(c.title)
+    .bind(c.place)
+    .bind(c.online)
+    .bind(c.starts_on)
+    .bind(c.ends_on)
+    .bind(c.capacity)
+    .bind(c.created_by)
+    .bind(c.now)
+    .execute(&mut *tx)
+    .await?;
+    for course in c.course_ids {
+        sqlx::query("INSERT INTO class_courses (class_id, course_id) VALUES ($1, $2)")
+            .bind(c.id)
+            .bind(course)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (user, share) in c.teachers {
+        sqlx::query("INSERT INTO class_teachers (class_id, user_id, share) VALUES ($1, $2, $3)")
+            .bind(c.id)
+            .bind(user)
+            .bind(*share)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClassRow {
+    pub id: String,
+    pub org_id: String,
+    pub title: String,
+    pub place: String,
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub online: bool,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub capacity: Option<i64>,
+}
+
+const CLASS_COLUMNS: &str = "id, org_id, title, place, online, starts_on, ends_on, capacity";
+
+pub async fn class(db: &Db, id: &str) -> sqlx::Result<Option<ClassRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {CLASS_COLUMNS} FROM classes WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn classes_of_org(db: &Db, org_id: &str) -> sqlx::Result<Vec<ClassRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {CLASS_COLUMNS} FROM classes WHERE org_id = $1 ORDER BY starts_on DESC, id"
+    ))
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn course_ids(db: &Db, class_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT course_id FROM class_courses WHERE class_id = $1 ORDER BY course_id")
+        .bind(class_id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+pub async fn teachers(db: &Db, class_id: &str) -> sqlx::Result<Vec<(String, f64)>> {
+    sqlx::query_as("SELECT user_id, share FROM class_teachers WHERE class_id = $1 ORDER BY user_id")
+        .bind(class_id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+pub async fn member_count(db: &Db, class_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM class_members WHERE class_id = $1")
+        .bind(class_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+pub async fn is_member(db: &Db, class_id: &str, user_id: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM class_members WHERE class_id = $1 AND user_id = $2",
+    )
+    .bind(class_id)
+    .bind(user_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Enrols the user; false if they were already.
+pub async fn enrol(db: &Db, class_id: &str, user_id: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO class_members (class_id, user_id, joined_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (class_id, user_id) DO NOTHING",
+    )
+    .bind(class_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub class_id: String,
+    pub starts_at: i64,
+    pub hours: f64,
+    pub place: String,
+    pub secret: String,
+}
+
+pub async fn insert_session(db: &Db, s: &SessionRow, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO class_sessions (id, class_id, starts_at, hours, place, secret, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&s.id)
+    .bind(&s.class_id)
+    .bind(s.starts_at)
+    .bind(s.hours)
+    .bind(&s.place)
+    .bind(&s.secret)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+const SESSION_COLUMNS: &str = "id, class_id, starts_at, hours, place, secret";
+
+pub async fn session(db: &Db, id: &str) -> sqlx::Result<Option<SessionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {SESSION_COLUMNS} FROM class_sessions WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn sessions_of(db: &Db, class_id: &str) -> sqlx::Result<Vec<SessionRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {SESSION_COLUMNS} FROM class_sessions WHERE class_id = $1 ORDER BY starts_at, id"
+    ))
+    .bind(class_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub struct NewAttendance<'a> {
+    pub session_id: &'a str,
+    pub user_id: &'a str,
+    pub method: &'a str,
+    pub attended_at: i64,
+    pub recorded_by: &'a str,
+    pub statement_id: &'a str,
+}
+
+/// Records attendance once; false if it was recorded already.
+pub async fn insert_attendance(db: &Db, a: NewAttendance<'_>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO attendance (session_id, user_id, method, attended_at, recorded_by, \
+         statement_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (session_id, user_id) DO NOTHING",
+    )
+    .bind(a.session_id)
+    .bind(a.user_id)
+    .bind(a.method)
+    .bind(a.attended_at)
+    .bind(a.recorded_by)
+    .bind(a.statement_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct RosterRow {
+    pub user_id: String,
+    pub display_name: String,
+    /// `code` (scanned) or `teacher` (marked); null: not present.
+    pub method: Option<String>,
+    pub attended_at: Option<i64>,
+}
+
+/// The class's members with their attendance at the session.
+pub async fn roster(db: &Db, class_id: &str, session_id: &str) -> sqlx::Result<Vec<RosterRow>> {
+    sqlx::query_as(
+        "SELECT m.user_id, u.display_name, a.method, a.attended_at FROM class_members m \
+         JOIN users u ON u.id = m.user_id \
+         LEFT JOIN attendance a ON a.session_id = $2 AND a.user_id = m.user_id \
+         WHERE m.class_id = $1 ORDER BY u.display_name, m.user_id",
+    )
+    .bind(class_id)
+    .bind(session_id)
+    .fetch_all(&db.pool)
+    .await
+}
