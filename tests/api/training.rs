@@ -198,3 +198,47 @@ async fn a_class_takes_attendance_by_code_and_by_teacher(backend: Backend) {
 }
 
 both_backends!(a_class_takes_attendance_by_code_and_by_teacher);
+
+/// The teacher's screen shows the session's QR code; the learner's phone opens it and records
+/// attendance with one button, in Chromium.
+#[tokio::test]
+async fn attendance_is_taken_from_the_screens_qr_code() {
+    let c = Classroom::new(Backend::Sqlite).await;
+    let (_, session, _) = class_with_sessions(&c).await;
+    let screen = format!("/teach/class-sessions/{session}/code");
+    c.browse(
+        &c.teacher,
+        &["attendance-screen"],
+        json!({"screen": screen}),
+    )
+    .await;
+    let shown = c
+        .app
+        .get(
+            &format!("/api/v1/class-sessions/{session}/code"),
+            Some(&c.teacher),
+        )
+        .await;
+    let key = secret(&c.app, &session).await;
+    let stale = code::code(key.as_bytes(), code::window(now_ms() / 1000 - 120));
+    let input = json!({
+        "fresh": format!("/attend/{session}?code={}", shown.body["code"].as_str().unwrap()),
+        "stale": format!("/attend/{session}?code={stale}"),
+    });
+    c.browse(&c.learner, &["attend"], input).await;
+    let roster = c
+        .app
+        .get(
+            &format!("/api/v1/class-sessions/{session}/attendance"),
+            Some(&c.teacher),
+        )
+        .await;
+    let me = roster
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == c.learner_id)
+        .unwrap();
+    assert_eq!(me["method"], "code", "{}", roster.text);
+}

@@ -346,3 +346,10 @@ if (quizForm) {
     }
   });
 }
+
+// --- the attendance screen -----------------------------------------------------------------------
+
+// The room's screen shows the session's current code: the page reloads when the code changes.
+// (A kiosk display, watched rather than read: nothing on it is lost by the reload.)
+const screen = document.querySelector("figure.attendance-qr[data-refresh]");
+if (screen) setTimeout(() => location.reload(), Number(screen.dataset.refresh) * 1000);

@@ -5,6 +5,7 @@
 //! functions the JSON API uses; no rule lives only in a page.
 
 mod admin;
+mod attendance;
 mod learner;
 mod pwa;
 mod register;
@@ -94,6 +95,7 @@ pub fn routes() -> Router<AppState> {
         .merge(register::routes())
         .merge(unit::routes())
         .merge(teach::routes())
+        .merge(attendance::routes())
         .merge(admin::routes())
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{accounts::User, db::Db, error::Result};
 
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 19] = [
     (
         "base.html",
         include_str!("../../../web/templates/base.html"),
@@ -50,6 +50,14 @@ const TEMPLATES: [(&str, &str); 17] = [
     (
         "teach_quiz.html",
         include_str!("../../../web/templates/teach_quiz.html"),
+    ),
+    (
+        "teach_code.html",
+        include_str!("../../../web/templates/teach_code.html"),
+    ),
+    (
+        "attend.html",
+        include_str!("../../../web/templates/attend.html"),
     ),
     (
         "admin.html",
