@@ -11,7 +11,9 @@ use crate::{
     error::Result,
     http::AppState,
     training::{
-        self, AttendInput, Attended, ClassInput, ClassView, CodeView, RosterRow, SessionInput,
+        self,
+        evaluations::{self, EvaluationInput, Question, Results},
+        AttendInput, Attended, ClassInput, ClassView, CodeView, RosterRow, SessionInput,
         SessionView,
     },
 };
@@ -26,6 +28,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(attend))
         .routes(routes!(roster))
         .routes(routes!(mark))
+        .routes(routes!(get_questions, set_questions))
+        .routes(routes!(evaluate))
+        .routes(routes!(evaluation_results))
 }
 
 /// Create a class of the organisation (teachers and admins).
@@ -167,5 +172,71 @@ async fn mark(
 ) -> Result<Json<Attended>> {
     Ok(Json(
         training::mark(&state, caller.user()?, &session_id, &user_id).await?,
+    ))
+}
+
+/// The questions learners rate the organisation's courses on (its members).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/evaluation-questions", tag = "training",
+    params(("org_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<Question>), (status = 403, body = crate::http::problem::Problem)))]
+async fn get_questions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+) -> Result<Json<Vec<Question>>> {
+    let user = caller.user()?;
+    crate::authz::require_org_role(&state.db, user, &org_id, crate::authz::member).await?;
+    Ok(Json(evaluations::questions(&state, &org_id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Questions {
+    questions: Vec<Question>,
+}
+
+/// Set the organisation's evaluation questions (admins).
+#[utoipa::path(put, path = "/api/v1/orgs/{org_id}/evaluation-questions", tag = "training",
+    params(("org_id" = String, Path)), request_body = Questions, security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
+async fn set_questions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+    Json(body): Json<Questions>,
+) -> Result<StatusCode> {
+    evaluations::set_questions(&state, caller.user()?, &org_id, body.questions).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Evaluate a course you completed, once.
+#[utoipa::path(post, path = "/api/v1/courses/{course_id}/evaluation", tag = "training",
+    params(("course_id" = String, Path)), request_body = EvaluationInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 409, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
+async fn evaluate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(course_id): Path<String>,
+    Json(input): Json<EvaluationInput>,
+) -> Result<StatusCode> {
+    evaluations::evaluate(&state, caller.user()?, &course_id, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A course's evaluation results, anonymous, hidden below five respondents (teachers and admins
+/// of its organisation).
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}/evaluations", tag = "training",
+    params(("course_id" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Results), (status = 403, body = crate::http::problem::Problem),
+              (status = 404, body = crate::http::problem::Problem)))]
+async fn evaluation_results(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(course_id): Path<String>,
+) -> Result<Json<Results>> {
+    Ok(Json(
+        evaluations::results(&state, caller.user()?, &course_id).await?,
     ))
 }

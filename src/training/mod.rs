@@ -5,6 +5,7 @@
 //! `attended` statement in the LRS, so it counts wherever statements do.
 
 pub mod code;
+pub mod evaluations;
 mod store;
 
 use serde::{Deserialize, Serialize};

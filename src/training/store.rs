@@ -227,3 +227,75 @@ pub async fn roster(db: &Db, class_id: &str, session_id: &str) -> sqlx::Result<V
     .fetch_all(&db.pool)
     .await
 }
+
+pub async fn evaluation_questions(
+    db: &Db,
+    org_id: &str,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    sqlx::query_as(
+        "SELECT question, text_en, text_zh FROM evaluation_questions WHERE org_id = $1 \
+         ORDER BY position",
+    )
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn set_evaluation_questions(
+    db: &Db,
+    org_id: &str,
+    questions: &[(String, String, String)],
+) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM evaluation_questions WHERE org_id = $1")
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    for (i, (key, en, zh)) in questions.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO evaluation_questions (org_id, position, question, text_en, text_zh) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(org_id)
+        .bind(i as i64)
+        .bind(key)
+        .bind(en)
+        .bind(zh)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Stores an evaluation once; false if the learner gave one already.
+pub async fn insert_evaluation(
+    db: &Db,
+    id: &str,
+    course_id: &str,
+    user_id: &str,
+    ratings: &str,
+    comment: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO evaluations (id, course_id, user_id, ratings, comment, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (course_id, user_id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(course_id)
+    .bind(user_id)
+    .bind(ratings)
+    .bind(comment)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A course's evaluations, ratings (JSON) and comments, without who gave them.
+pub async fn evaluations(db: &Db, course_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT ratings, comment FROM evaluations WHERE course_id = $1")
+        .bind(course_id)
+        .fetch_all(&db.pool)
+        .await
+}

@@ -1,4 +1,4 @@
-//! Authorization rows of the training office (classes, sessions, attendance). Order of each
+//! Authorization rows of the training office (classes, sessions, attendance, evaluations). Order of each
 //! row's expectations: anonymous, learner, teacher, admin of another org, admin, superadmin.
 
 use std::collections::HashMap;
@@ -70,6 +70,12 @@ fn members(v: &Values) -> Option<Value> {
 }
 fn session(_: &Values) -> Option<Value> {
     Some(json!({"starts_at": "2026-05-01T09:00:00Z", "hours": 3.0}))
+}
+fn questions(_: &Values) -> Option<Value> {
+    Some(json!({"questions": [{"key": "q", "text_en": "Q?", "text_zh": "问？"}]}))
+}
+fn ratings(_: &Values) -> Option<Value> {
+    Some(json!({"ratings": {"relevance": 4, "teaching": 4, "materials": 4, "organisation": 4}}))
 }
 fn code(v: &Values) -> Option<Value> {
     Some(json!({"code": v["code"]}))
@@ -149,6 +155,35 @@ pub fn rows() -> Vec<Row> {
             Method::PUT,
             "/api/v1/class-sessions/{session_id}/attendance/{user_id}",
             Class,
+            none,
+            [401, 403, 200, 404, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/evaluation-questions",
+            Nothing,
+            none,
+            [401, 200, 200, 403, 200, 200],
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/orgs/{org_id}/evaluation-questions",
+            Nothing,
+            questions,
+            [401, 403, 403, 403, 204, 204],
+        ),
+        // Anyone who can see the course may evaluate it once completed (409 until then).
+        row(
+            Method::POST,
+            "/api/v1/courses/{course_id}/evaluation",
+            Course,
+            ratings,
+            [401, 409, 409, 404, 409, 409],
+        ),
+        row(
+            Method::GET,
+            "/api/v1/courses/{course_id}/evaluations",
+            Course,
             none,
             [401, 403, 200, 404, 200, 200],
         ),

@@ -197,8 +197,6 @@ async fn a_class_takes_attendance_by_code_and_by_teacher(backend: Backend) {
         .contains("/xapi/activities/class-sessions/")));
 }
 
-both_backends!(a_class_takes_attendance_by_code_and_by_teacher);
-
 /// The teacher's screen shows the session's QR code; the learner's phone opens it and records
 /// attendance with one button, in Chromium.
 #[tokio::test]
@@ -242,3 +240,99 @@ async fn attendance_is_taken_from_the_screens_qr_code() {
         .unwrap();
     assert_eq!(me["method"], "code", "{}", roster.text);
 }
+
+async fn evaluations_are_anonymous_and_hidden_below_five(backend: Backend) {
+    let c = Classroom::new(backend).await;
+    let app = &c.app;
+    let unit = c.unit("document", "Guide", true).await;
+    let viewed = "http://id.tincanapi.com/verb/viewed";
+    let ratings = |n: i64| {
+        json!({"ratings": {"relevance": n, "teaching": n, "materials": 4, "organisation": 5},
+            "comment": format!("comment {n}")})
+    };
+    let path = format!("/api/v1/courses/{}/evaluation", c.course);
+    // Only once the course is completed.
+    app.post(&path, Some(&c.learner), ratings(3))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "course-not-completed");
+    let mut learners = vec![(c.learner.clone(), c.learner_id.clone())];
+    for _ in 0..4 {
+        let token = app.member(&c.admin, &c.org, "learner").await;
+        let id = app.user_id(&token).await;
+        learners.push((token, id));
+    }
+    let results = format!("/api/v1/courses/{}/evaluations", c.course);
+    for (i, (token, id)) in learners.iter().enumerate() {
+        let mut stmt = c.statement(viewed, &unit, json!({}));
+        stmt["actor"] = app.learner_agent(id);
+        app.xapi(
+            Method::POST,
+            "/xapi/statements",
+            &Auth::Bearer(token.clone()),
+            Some(stmt),
+        )
+        .await
+        .assert(StatusCode::OK);
+        if i == 0 {
+            // Every question rated 1 to 5, and only the organisation's questions.
+            let bad =
+                json!({"ratings": {"relevance": 6, "teaching": 3, "materials": 3, "mood": 2}});
+            let r = app.post(&path, Some(token), bad).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                r.text.contains("ratings.relevance")
+                    && r.text.contains("ratings.mood")
+                    && r.text.contains("ratings.organisation"),
+                "{}",
+                r.text
+            );
+        }
+        app.post(&path, Some(token), ratings(i as i64 + 1))
+            .await
+            .assert(StatusCode::NO_CONTENT);
+        let r = app.get(&results, Some(&c.teacher)).await;
+        r.assert(StatusCode::OK);
+        assert_eq!(r.body["respondents"], i + 1);
+        if i < 4 {
+            // Four respondents could be told apart: nothing but their number is shown.
+            assert_eq!(r.body["suppressed"], true, "{}", r.text);
+            assert!(r.body["questions"][0]["average"].is_null(), "{}", r.text);
+            assert_eq!(r.body["comments"], json!([]));
+        } else {
+            assert_eq!(r.body["suppressed"], false);
+            assert_eq!(r.body["questions"][0]["key"], "relevance");
+            assert_eq!(r.body["questions"][0]["average"], 3.0);
+            assert_eq!(r.body["questions"][3]["average"], 5.0);
+            assert_eq!(r.body["comments"].as_array().unwrap().len(), 5);
+            assert!(!r.text.contains(&c.learner_id), "no learner is named");
+        }
+    }
+    // Once per learner and course.
+    app.post(&path, Some(&c.learner), ratings(2))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "already-evaluated");
+    // Learners see no results; the organisation's admins set the questions.
+    app.get(&results, Some(&c.learner))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let questions = format!("/api/v1/orgs/{}/evaluation-questions", c.org);
+    let mine = json!({"questions": [{"key": "safety", "text_en": "Do you work more safely?", "text_zh": "您工作更安全了吗？"}]});
+    app.request(
+        Method::PUT,
+        &questions,
+        Some(&c.teacher),
+        Some(mine.clone()),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.request(Method::PUT, &questions, Some(&c.admin), Some(mine))
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    let r = app.get(&questions, Some(&c.learner)).await;
+    assert_eq!(r.body[0]["key"], "safety", "{}", r.text);
+}
+
+both_backends!(
+    a_class_takes_attendance_by_code_and_by_teacher,
+    evaluations_are_anonymous_and_hidden_below_five,
+);
