@@ -3,7 +3,7 @@
 
 use axum::{extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{Caller, Json, Path};
@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_questions, set_questions))
         .routes(routes!(evaluate))
         .routes(routes!(evaluation_results))
+        .routes(routes!(workload))
 }
 
 /// Create a class of the organisation (teachers and admins).
@@ -239,4 +240,33 @@ async fn evaluation_results(
     Ok(Json(
         evaluations::results(&state, caller.user()?, &course_id).await?,
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct WorkloadParams {
+    /// First day, `YYYY-MM-DD`.
+    from: String,
+    /// Last day, `YYYY-MM-DD`.
+    to: String,
+    /// One teacher (admins; a teacher may name only themself).
+    teacher: Option<String>,
+}
+
+/// Teachers' training workload in a period: a teacher's own, or every teacher's (admins).
+#[utoipa::path(get, path = "/api/v1/orgs/{org_id}/workload", tag = "training",
+    params(("org_id" = String, Path), WorkloadParams), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = training::workload::Workload), (status = 403, body = crate::http::problem::Problem),
+              (status = 422, body = crate::http::problem::Problem)))]
+async fn workload(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+    super::extract::Query(q): super::extract::Query<WorkloadParams>,
+) -> Result<Json<training::workload::Workload>> {
+    let user = caller.user()?;
+    let w =
+        training::workload::workload(&state, user, &org_id, &q.from, &q.to, q.teacher.as_deref())
+            .await?;
+    Ok(Json(w))
 }

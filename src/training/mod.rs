@@ -7,6 +7,7 @@
 pub mod code;
 pub mod evaluations;
 mod store;
+pub mod workload;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -299,3 +299,94 @@ pub async fn evaluations(db: &Db, course_id: &str) -> sqlx::Result<Vec<(String, 
         .fetch_all(&db.pool)
         .await
 }
+
+/// A teacher's classes of an organisation, and a period (Unix ms, `from` included).
+pub struct Scope<'a> {
+    pub org_id: &'a str,
+    pub teacher: &'a str,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// What a teacher's classes did in a period, from the sessions that started in it.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct TaughtRow {
+    pub sessions: i64,
+    /// Hours of the sessions, each times the teacher's share of its class.
+    pub hours: f64,
+}
+
+const TEACHES: &str = "JOIN class_teachers t ON t.class_id = c.id AND t.user_id = $2";
+
+pub async fn taught(db: &Db, s: &Scope<'_>) -> sqlx::Result<TaughtRow> {
+    sqlx::query_as(&format!(
+        "SELECT COUNT(*) AS sessions, COALESCE(SUM(s.hours * t.share), 0.0) AS hours \
+         FROM class_sessions s JOIN classes c ON c.id = s.class_id {TEACHES} \
+         WHERE c.org_id = $1 AND s.starts_at >= $3 AND s.starts_at < $4"
+    ))
+    .bind(s.org_id)
+    .bind(s.teacher)
+    .bind(s.from)
+    .bind(s.to)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Attendances at the teacher's sessions in the period (person-times) and how many learners.
+pub async fn trained(db: &Db, s: &Scope<'_>) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(&format!(
+        "SELECT COUNT(*), COUNT(DISTINCT a.user_id) FROM attendance a \
+         JOIN class_sessions s ON s.id = a.session_id JOIN classes c ON c.id = s.class_id \
+         {TEACHES} WHERE c.org_id = $1 AND s.starts_at >= $3 AND s.starts_at < $4"
+    ))
+    .bind(s.org_id)
+    .bind(s.teacher)
+    .bind(s.from)
+    .bind(s.to)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Completions in the period of a course of the teacher's classes by a learner of that class.
+pub async fn completions(db: &Db, s: &Scope<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM completion_events e WHERE e.completed_at >= $3 \
+         AND e.completed_at < $4 AND e.id IN (SELECT e2.id FROM completion_events e2 \
+         JOIN class_courses cc ON cc.course_id = e2.course_id \
+         JOIN class_members m ON m.class_id = cc.class_id AND m.user_id = e2.user_id \
+         JOIN classes c ON c.id = cc.class_id {TEACHES} WHERE c.org_id = $1)"
+    ))
+    .bind(s.org_id)
+    .bind(s.teacher)
+    .bind(s.from)
+    .bind(s.to)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// The ratings (JSON) given in the period to the courses of the teacher's classes.
+pub async fn teacher_ratings(db: &Db, s: &Scope<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(&format!(
+        "SELECT v.ratings FROM evaluations v WHERE v.created_at >= $3 AND v.created_at < $4 \
+         AND v.course_id IN (SELECT cc.course_id FROM class_courses cc \
+         JOIN classes c ON c.id = cc.class_id {TEACHES} WHERE c.org_id = $1)"
+    ))
+    .bind(s.org_id)
+    .bind(s.teacher)
+    .bind(s.from)
+    .bind(s.to)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The organisation's teachers who teach a class of it.
+pub async fn class_teachers_of_org(db: &Db, org_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT DISTINCT t.user_id, u.display_name FROM class_teachers t \
+         JOIN classes c ON c.id = t.class_id JOIN users u ON u.id = t.user_id \
+         WHERE c.org_id = $1 ORDER BY u.display_name, t.user_id",
+    )
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await
+}

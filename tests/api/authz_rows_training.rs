@@ -158,6 +158,14 @@ pub fn rows() -> Vec<Row> {
             none,
             [401, 403, 200, 404, 200, 200],
         ),
+        // A teacher's own workload, or (admins) every teacher's.
+        row(
+            Method::GET,
+            "/api/v1/orgs/{org_id}/workload",
+            Nothing,
+            none,
+            [401, 403, 200, 403, 200, 200],
+        ),
         row(
             Method::GET,
             "/api/v1/orgs/{org_id}/evaluation-questions",

@@ -335,4 +335,116 @@ async fn evaluations_are_anonymous_and_hidden_below_five(backend: Backend) {
 both_backends!(
     a_class_takes_attendance_by_code_and_by_teacher,
     evaluations_are_anonymous_and_hidden_below_five,
+    a_teachers_workload_counts_what_their_classes_did,
 );
+
+fn day(offset_days: i64) -> String {
+    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(offset_days);
+    d.format(time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap()
+}
+
+async fn a_teachers_workload_counts_what_their_classes_did(backend: Backend) {
+    let c = Classroom::new(backend).await;
+    let app = &c.app;
+    let (_, now, _) = class_with_sessions(&c).await;
+    let shown = app
+        .get(
+            &format!("/api/v1/class-sessions/{now}/code"),
+            Some(&c.teacher),
+        )
+        .await;
+    attend(app, &c.learner, &now, json!({"code": shown.body["code"]}))
+        .await
+        .assert(StatusCode::OK);
+    let admin_id = app.user_id(&c.admin).await;
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/class-sessions/{now}/attendance/{admin_id}"),
+        Some(&c.teacher),
+        None,
+    )
+    .await
+    .assert(StatusCode::OK);
+    // A second class the teacher shares with the admin, three quarters to one quarter.
+    let teacher_id = app.user_id(&c.teacher).await;
+    let r = app
+        .post(
+            &format!("/api/v1/orgs/{}/classes", c.org),
+            Some(&c.admin),
+            json!({"title": "Evening class", "starts_on": day(0), "ends_on": day(30), "online": true,
+                "teachers": [{"user_id": teacher_id, "share": 0.75}, {"user_id": admin_id, "share": 0.25}]}),
+        )
+        .await;
+    r.assert(StatusCode::CREATED);
+    let shared = r.id();
+    app.post(
+        &format!("/api/v1/classes/{shared}/sessions"),
+        Some(&c.admin),
+        json!({"starts_at": to_rfc3339(now_ms() + 3_600_000), "hours": 4.0}),
+    )
+    .await
+    .assert(StatusCode::CREATED);
+
+    let path = |query: &str| {
+        format!(
+            "/api/v1/orgs/{}/workload?from={}&to={}{query}",
+            c.org,
+            day(-1),
+            day(2)
+        )
+    };
+    let mine = app.get(&path(""), Some(&c.teacher)).await;
+    mine.assert(StatusCode::OK);
+    let me = &mine.body["teachers"];
+    assert_eq!(
+        me.as_array().unwrap().len(),
+        1,
+        "a teacher sees their own: {}",
+        mine.text
+    );
+    assert_eq!(me[0]["teacher_id"], teacher_id);
+    assert_eq!(me[0]["sessions"], 3);
+    assert_eq!(me[0]["hours"], 2.0 + 2.0 + 3.0);
+    assert_eq!(me[0]["person_times"], 2);
+    assert_eq!(me[0]["learners"], 2);
+    assert!(me[0]["evaluation_average"].is_null());
+    // Only admins see other teachers.
+    app.get(&path(&format!("&teacher={admin_id}")), Some(&c.teacher))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.get(&path(""), Some(&c.learner))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let all = app.get(&path(""), Some(&c.admin)).await;
+    all.assert(StatusCode::OK);
+    let hours: Vec<(String, f64)> = all.body["teachers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["teacher_id"].as_str().unwrap().to_owned(),
+                t["hours"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(hours.contains(&(admin_id.clone(), 1.0)), "{hours:?}");
+    assert!(hours.contains(&(teacher_id.clone(), 7.0)), "{hours:?}");
+    // A period before any of it counts nothing.
+    let before = format!(
+        "/api/v1/orgs/{}/workload?from={}&to={}",
+        c.org,
+        day(-30),
+        day(-2)
+    );
+    let r = app.get(&before, Some(&c.teacher)).await;
+    assert_eq!(r.body["teachers"][0]["sessions"], 0, "{}", r.text);
+    let r = app
+        .get(
+            &format!("/api/v1/orgs/{}/workload?from=soon&to={}", c.org, day(0)),
+            Some(&c.teacher),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
