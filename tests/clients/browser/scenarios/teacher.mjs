@@ -29,8 +29,7 @@ export default async function teacher(ctx) {
   await page.locator('#c-credits').fill('3');
   await page.locator('#c-minutes').fill('45');
   await page.locator('#c-summary').fill('Hand hygiene and safe moving of patients.');
-  await page.locator('form[data-method="PATCH"] button[type="submit"]').click();
-  await page.waitForLoadState('load');
+  await ctx.submit(page.locator('form[data-method="PATCH"]').first());
   await page.locator('details.edit-course summary').click();
   await page.waitForFunction(() => document.getElementById('c-minutes')?.value === '45', null, { timeout: 10000 })
     .catch(() => { throw new Error('the edited duration did not stick'); });
@@ -88,8 +87,9 @@ export default async function teacher(ctx) {
   await page.reload();
   await page.locator('details.edit-course summary').click();
   await page.locator('#c-poster').selectOption({ label: 'Lecture by phone' });
-  await page.locator('form[data-method="PATCH"] button[type="submit"]').first().click();
-  await page.waitForLoadState('load');
+  // Waits for the reload the saved form makes (waiting for 'load' could see the page before
+  // it, and a later navigation would then race the reload).
+  await ctx.submit(page.locator('form[data-method="PATCH"]').first());
   await page.locator('details.edit-course summary').click();
   const chosen = await page.locator('#c-poster option:checked').textContent();
   ctx.expect(chosen === 'Lecture by phone', `the chosen poster stuck: ${chosen}`);
