@@ -73,7 +73,14 @@ async fn commit(
             scorm::authorize_commit(&state, &state.delivery.signer, &grant).await?;
         let terminated = params.terminate.unwrap_or(false);
         let completed = scorm::commit(&state, &session, &sco, &data, terminated).await?;
-        crate::credentials::issue::for_new_completions(&state, &completed).await;
+        // The SCO waits for this answer (a synchronous commit): credentials for a course this
+        // completed are issued after it, as the outbox would issue them anyway.
+        if !completed.is_empty() {
+            let state = state.clone();
+            tokio::spawn(async move {
+                crate::credentials::issue::for_new_completions(&state, &completed).await;
+            });
+        }
         Ok::<_, Error>(())
     }
     .await;

@@ -16,7 +16,7 @@ export default async function scormExport(ctx) {
   }
   async function finish(sco, unit, what) {
     await sco.locator('button.finish').click();
-    await sco.locator('#status', { hasText: 'close' }).waitFor({ timeout: 10000 });
+    await sco.locator('#status', { hasText: 'close' }).waitFor({ timeout: 30000 });
     await ctx.goto(unit);
     const state = await page.locator('.unit-state').getAttribute('data-state');
     ctx.expect(state === 'completed', `${what}: the unit is ${state}`);
