@@ -297,6 +297,8 @@ pub async fn save_commit(db: &Db, c: Commit<'_>) -> sqlx::Result<bool> {
             .execute(&mut *tx)
             .await?
         }
+        // A no-op update rather than a SELECT: it locks the session's row for this transaction,
+        // so a terminating commit cannot end the session between this check and the write.
         None => {
             sqlx::query(
                 "UPDATE scorm_sessions SET entry = entry WHERE id = $1 AND ended_at IS NULL",
